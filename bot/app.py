@@ -1,0 +1,73 @@
+"""build_application(): the only place that wires python-telegram-bot."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from telegram import BotCommand
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.core.model import LANGUAGES
+from bot.errors import on_error
+from bot.handlers import all_handlers
+from bot.locale import catalogue
+from bot.runtime import Runtime, open_runtime
+
+log = logging.getLogger(__name__)
+
+# The menu shown by Telegram's "/" button, in each language (descriptions come from the catalogue).
+MENU_COMMANDS = ("start", "help", "towns", "town", "lang")
+OFFLINE_TOKEN = "1:offline"
+
+
+def menu(lang: str) -> list[BotCommand]:
+    texts = catalogue()
+    return [BotCommand(command, texts.raw(lang, f"commands.{command}")) for command in MENU_COMMANDS]  # type: ignore[arg-type]
+
+
+def build_application(
+    settings: Settings,
+    request: BaseRequest | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Application:  # type: ignore[type-arg]
+    """The PTB application with every handler; `request` replaces the network (console, tests)."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token or OFFLINE_TOKEN)
+        .base_url(settings.telegram.base_url)
+        .base_file_url(settings.telegram.base_file_url)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
+    application.bot_data["settings"] = settings
+    application.bot_data["clock"] = clock
+    for group, handler in all_handlers():
+        application.add_handler(handler, group=group)
+    application.add_error_handler(on_error)
+    return application
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    settings: Settings = application.bot_data["settings"]
+    runtime = await open_runtime(settings, clock=application.bot_data.get("clock"))
+    runtime.bot_username = application.bot.username or runtime.bot_username
+    application.bot_data["runtime"] = runtime
+    default = settings.bot.default_language
+    await application.bot.set_my_commands(menu(default))
+    for lang in LANGUAGES:
+        await application.bot.set_my_commands(menu(lang), language_code=lang)
+    log.info("bot @%s is ready, %d towns loaded", application.bot.username, len(runtime.directory.towns))
+
+
+async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    runtime: Runtime | None = application.bot_data.pop("runtime", None)
+    if runtime is not None:
+        await runtime.close()

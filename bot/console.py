@@ -1,0 +1,215 @@
+"""`twinbot console`: chat with the real handlers in a terminal, no token and no network needed.
+
+A BaseRequest stands in for the Bot API: what the bot sends is printed, what the user types becomes
+an Update fed to Application.process_update, exactly as polling would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+from telegram.request import BaseRequest, RequestData
+
+from bot.config import Settings
+from bot.replies import plain_text
+
+BOT_USER = {
+    "id": 100000001,
+    "is_bot": True,
+    "first_name": "Twin Towns Bot",
+    "username": "twin_towns_console_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": True,
+}
+CONSOLE_USER = {"id": 1001, "is_bot": False, "first_name": "Console", "language_code": "ru"}
+CONSOLE_CHAT = {"id": 1001, "type": "private", "first_name": "Console"}
+
+
+@dataclass(slots=True)
+class Outgoing:
+    method: str
+    text: str
+    buttons: list[tuple[str, str]] = field(default_factory=list)  # (label, callback data)
+    keyboard: list[str] = field(default_factory=list)  # reply keyboard labels
+    message: dict[str, Any] = field(default_factory=dict)
+
+
+class ConsoleRequest(BaseRequest):
+    """Answers the bot's API calls locally and collects what it would have shown the user."""
+
+    def __init__(self) -> None:
+        self.outbox: list[Outgoing] = []
+        self._message_ids = itertools.count(1)
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = request_data.parameters if request_data else {}
+        result: Any = True
+        if api_method == "getMe":
+            result = BOT_USER
+        elif api_method == "getUpdates":
+            result = []
+        elif api_method in ("sendMessage", "editMessageText", "sendDocument", "sendPhoto"):
+            result = self._message(api_method, params)
+        elif api_method == "answerCallbackQuery" and params.get("text"):
+            self.outbox.append(Outgoing(api_method, str(params["text"])))
+        elif api_method == "getMyCommands":
+            result = []
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def _message(self, api_method: str, params: dict[str, Any]) -> dict[str, Any]:
+        markup = params.get("reply_markup") or {}
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        buttons = [
+            (button["text"], button.get("callback_data", ""))
+            for row in markup.get("inline_keyboard", [])
+            for button in row
+        ]
+        keyboard = [button["text"] for row in markup.get("keyboard", []) for button in row]
+        text = str(params.get("text") or params.get("caption") or f"[{api_method}]")
+        message = {
+            "message_id": int(params.get("message_id") or next(self._message_ids)),
+            "date": int(time.time()),
+            "chat": CONSOLE_CHAT,
+            "from": BOT_USER,
+            "text": text,
+        }
+        if markup.get("inline_keyboard"):
+            message["reply_markup"] = markup
+        self.outbox.append(Outgoing(api_method, text, buttons, keyboard, message))
+        return message
+
+
+class ConsoleChat:
+    """One private chat between the console user and the bot."""
+
+    def __init__(self, application: Application, request: ConsoleRequest) -> None:  # type: ignore[type-arg]
+        self.application = application
+        self.request = request
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(100000)
+        self.buttons: list[tuple[str, str]] = []
+        self._buttons_message: dict[str, Any] = {}
+
+    async def start(self) -> None:
+        await self.application.initialize()
+        if self.application.post_init:
+            await self.application.post_init(self.application)
+
+    async def stop(self) -> None:
+        await self.application.shutdown()
+        if self.application.post_shutdown:
+            await self.application.post_shutdown(self.application)
+
+    async def say(self, text: str) -> list[Outgoing]:
+        """Type a line: a button number presses the button, anything else is sent as a message."""
+        stripped = text.strip()
+        if stripped.isdigit() and 1 <= int(stripped) <= len(self.buttons):
+            return await self.press(self.buttons[int(stripped) - 1][1])
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": CONSOLE_CHAT,
+            "from": CONSOLE_USER,
+            "text": text,
+        }
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        return await self._feed({"message": message})
+
+    async def press(self, data: str) -> list[Outgoing]:
+        query = {
+            "id": str(next(self._update_ids)),
+            "from": CONSOLE_USER,
+            "chat_instance": "console",
+            "data": data,
+            "message": self._buttons_message,
+        }
+        return await self._feed({"callback_query": query})
+
+    async def _feed(self, payload: dict[str, Any]) -> list[Outgoing]:
+        payload["update_id"] = next(self._update_ids)
+        start = len(self.request.outbox)
+        await self.application.process_update(Update.de_json(payload, self.application.bot))
+        produced = self.request.outbox[start:]
+        for outgoing in produced:
+            if outgoing.buttons:
+                self.buttons = outgoing.buttons
+                self._buttons_message = outgoing.message
+        return produced
+
+
+def render(outgoing: Outgoing, buttons_label: str) -> str:
+    lines = [plain_text(outgoing.text)]
+    if outgoing.buttons:
+        lines.append(
+            buttons_label
+            + "  "
+            + "   ".join(f"[{i}] {label}" for i, (label, _) in enumerate(outgoing.buttons, 1))
+        )
+    if outgoing.keyboard:
+        lines.append("⌨  " + " | ".join(outgoing.keyboard))
+    return "\n".join(lines)
+
+
+async def run_console(
+    settings: Settings,
+    build: Callable[[Settings, BaseRequest], Application],  # type: ignore[type-arg]
+    read_line: Callable[[str], str] = input,
+    write: Callable[[str], None] = print,
+) -> None:
+    from bot.locale import catalogue
+
+    lang = settings.bot.default_language
+    texts = catalogue()
+    request = ConsoleRequest()
+    chat = ConsoleChat(build(settings, request), request)
+    await chat.start()
+    try:
+        write(texts.raw(lang, "console.intro"))
+        for outgoing in await chat.say("/start"):
+            write(render(outgoing, texts.raw(lang, "console.buttons")))
+        while True:
+            try:
+                line = await asyncio.to_thread(read_line, "\n> ")
+            except (EOFError, KeyboardInterrupt):
+                break
+            if line.strip() in ("/quit", "/exit"):
+                break
+            if not line.strip():
+                continue  # Telegram never delivers an empty message
+            for outgoing in await chat.say(line):
+                write(render(outgoing, texts.raw(lang, "console.buttons")))
+    finally:
+        await chat.stop()
+        sys.stdout.flush()

@@ -1,0 +1,1 @@
+"""The Telegram-free core: questions to answers, dates and calendar arithmetic. No telegram, no SQL."""

@@ -1,0 +1,195 @@
+"""The shipped (or staff-edited) TOML file of towns -> validated Town objects."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.core.model import Agreement, Fact, PartialDate, Town
+
+COOPERATION_AREAS = (
+    "officials",
+    "economy",
+    "business",
+    "investment",
+    "social",
+    "education",
+    "culture",
+    "youth",
+    "schoolchildren",
+    "sport",
+    "medicine",
+)
+FACT_TOPICS = ("declaration", "ferry", "coordination", "camps", "schools", "town_days", "delegations")
+AGREEMENT_KINDS = ("partnership", "twinning", "cooperation", "friendship")
+
+
+class TownFileError(Exception):
+    """The towns file is not usable; the message names the town and field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _AgreementEntry(_Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    kind: Literal["partnership", "twinning", "cooperation", "friendship"]
+    signed: str
+    title_en: str = Field(min_length=1, max_length=200)
+    title_ru: str = Field(min_length=1, max_length=200)
+    parties_en: str = ""
+    parties_ru: str = ""
+    note_en: str = ""
+    note_ru: str = ""
+
+    @field_validator("signed")
+    @classmethod
+    def _date(cls, value: str) -> str:
+        PartialDate.parse_iso(value)
+        return value
+
+
+class _FactEntry(_Strict):
+    topic: Literal["declaration", "ferry", "coordination", "camps", "schools", "town_days", "delegations"]
+    text_en: str = Field(min_length=1, max_length=1000)
+    text_ru: str = Field(min_length=1, max_length=1000)
+
+
+class _TownEntry(_Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    home: bool = False
+    name_en: str = Field(min_length=1, max_length=200)
+    name_ru: str = Field(min_length=1, max_length=200)
+    name_local: str = ""
+    aliases: list[str] = []
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    region_en: str = ""
+    region_ru: str = ""
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    population: int | None = Field(default=None, gt=0)
+    population_year: int | None = Field(default=None, ge=1800, le=2200)
+    description_en: str = Field(default="", max_length=1000)
+    description_ru: str = Field(default="", max_length=1000)
+    identity_en: str = Field(default="", max_length=1000)
+    identity_ru: str = Field(default="", max_length=1000)
+    status_en: str = Field(default="", max_length=1000)
+    status_ru: str = Field(default="", max_length=1000)
+    town_day_en: str = Field(default="", max_length=1000)
+    town_day_ru: str = Field(default="", max_length=1000)
+    cooperation: list[
+        Literal[
+            "officials",
+            "economy",
+            "business",
+            "investment",
+            "social",
+            "education",
+            "culture",
+            "youth",
+            "schoolchildren",
+            "sport",
+            "medicine",
+        ]
+    ] = []
+    agreement: list[_AgreementEntry] = []
+    fact: list[_FactEntry] = []
+
+
+class _TownFile(_Strict):
+    format: Literal[1]
+    town: list[_TownEntry]
+
+
+def _to_town(entry: _TownEntry) -> Town:
+    agreements = tuple(
+        Agreement(
+            key=a.key,
+            kind=a.kind,
+            signed=PartialDate.parse_iso(a.signed),
+            title_en=a.title_en,
+            title_ru=a.title_ru,
+            parties_en=a.parties_en,
+            parties_ru=a.parties_ru,
+            note_en=a.note_en,
+            note_ru=a.note_ru,
+        )
+        for a in entry.agreement
+    )
+    return Town(
+        key=entry.key,
+        is_home=entry.home,
+        name_en=entry.name_en,
+        name_ru=entry.name_ru,
+        name_local=entry.name_local,
+        country=entry.country,
+        region_en=entry.region_en,
+        region_ru=entry.region_ru,
+        latitude=entry.latitude,
+        longitude=entry.longitude,
+        population=entry.population,
+        population_year=entry.population_year,
+        description_en=entry.description_en,
+        description_ru=entry.description_ru,
+        identity_en=entry.identity_en,
+        identity_ru=entry.identity_ru,
+        status_en=entry.status_en,
+        status_ru=entry.status_ru,
+        town_day_en=entry.town_day_en,
+        town_day_ru=entry.town_day_ru,
+        aliases=tuple(dict.fromkeys(alias.strip() for alias in entry.aliases if alias.strip())),
+        cooperation=tuple(dict.fromkeys(entry.cooperation)),
+        facts=tuple(Fact(f.topic, f.text_en, f.text_ru) for f in entry.fact),
+        agreements=agreements,
+    )
+
+
+def parse_towns(text: str, source: str = "towns file") -> list[Town]:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TownFileError(f"{source}: not valid TOML: {exc}") from None
+    try:
+        parsed = _TownFile.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            location = list(err["loc"])
+            where = ".".join(str(part) for part in location)
+            if len(location) >= 2 and location[0] == "town" and isinstance(location[1], int):
+                towns = raw.get("town", [])
+                index = location[1]
+                key = towns[index].get("key", f"#{index + 1}") if index < len(towns) else f"#{index + 1}"
+                where = f"town {key!r}: " + ".".join(str(part) for part in location[2:])
+            problems.append(f"{source}: {where}: {err['msg'].removeprefix('Value error, ')}")
+        raise TownFileError("\n".join(problems)) from None
+    keys = [entry.key for entry in parsed.town]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise TownFileError(f"{source}: town keys repeat: {', '.join(duplicates)}")
+    if sum(entry.home for entry in parsed.town) > 1:
+        raise TownFileError(f"{source}: only one town can be home = true")
+    for entry in parsed.town:
+        agreement_keys = [a.key for a in entry.agreement]
+        if len(set(agreement_keys)) != len(agreement_keys):
+            raise TownFileError(f"{source}: town {entry.key!r}: agreement keys repeat")
+    return [_to_town(entry) for entry in parsed.town]
+
+
+def load_town_file(path: Path) -> list[Town]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TownFileError(f"{path}: cannot be read: {exc.strerror}") from None
+    return parse_towns(text, source=str(path))
+
+
+def shipped_towns() -> list[Town]:
+    """The facts that ship inside the package."""
+    text = resources.files("bot.data").joinpath("towns.toml").read_text(encoding="utf-8")
+    return parse_towns(text, source="bot/data/towns.toml")

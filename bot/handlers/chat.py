@@ -1,0 +1,95 @@
+"""What every handler needs: the runtime, the answer language, and sending a core Reply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import ContextTypes
+
+from bot.core.model import Language
+from bot.core.text import script_language
+from bot.replies import Reply
+from bot.runtime import Runtime
+
+Context = ContextTypes.DEFAULT_TYPE
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def runtime(context: Context) -> Runtime:
+    value: Runtime = context.bot_data["runtime"]
+    return value
+
+
+async def language_of(update: Update, context: Context, question: str | None = None) -> Language:
+    """Script of the question first, then the chat's /lang choice, then the configured default."""
+    if question:
+        by_script = script_language(question)
+        if by_script:
+            return by_script
+    rt = runtime(context)
+    chat = update.effective_chat
+    if chat is not None:
+        chosen = await rt.preferences.language(chat.id)
+        if chosen:
+            return chosen
+    return rt.default_language()
+
+
+async def command_language(update: Update, context: Context, argument: str) -> Language:
+    """For a command with an argument: an explicit /lang choice wins, then the argument's script."""
+    rt = runtime(context)
+    chat = update.effective_chat
+    if chat is not None:
+        chosen = await rt.preferences.language(chat.id)
+        if chosen:
+            return chosen
+    return script_language(argument) or rt.default_language()
+
+
+def markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(button.label, callback_data=button.data) for button in row]
+            for row in reply.buttons
+        ]
+    )
+
+
+async def send(message: Message, reply: Reply, **extra: Any) -> Message:
+    """Reply in the message's chat (and topic), as HTML, without link previews."""
+    keyboard = extra.pop("reply_markup", None) or markup(reply)
+    return await message.reply_text(
+        reply.text,
+        parse_mode=ParseMode.HTML,
+        link_preview_options=NO_PREVIEW,
+        reply_markup=keyboard,
+        do_quote=message.chat.type != ChatType.PRIVATE,
+        **extra,
+    )
+
+
+def is_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+def addressed_text(update: Update, bot_username: str, bot_id: int) -> str | None:
+    """The question in a group message meant for the bot (mention or reply to it), without the mention."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return None
+    text = message.text
+    if is_private(update):
+        return text
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == bot_id:
+        return text
+    mention = f"@{bot_username}".lower()
+    if mention in text.lower():
+        start = text.lower().index(mention)
+        return (text[:start] + text[start + len(mention) :]).strip(" ,:")
+    return None

@@ -1,0 +1,25 @@
+"""Drop an update delivered twice (a retried getUpdates, a replayed webhook) before any handler sees it."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
+
+from bot.handlers.chat import Context
+
+REMEMBERED = 10_000
+
+
+async def drop_repeated_update(update: Update, context: Context) -> None:
+    seen: OrderedDict[int, None] = context.bot_data.setdefault("seen_update_ids", OrderedDict())
+    if update.update_id in seen:
+        raise ApplicationHandlerStop
+    seen[update.update_id] = None
+    if len(seen) > REMEMBERED:
+        seen.popitem(last=False)
+
+
+def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]
+    return [(-100, TypeHandler(Update, drop_repeated_update))]

@@ -1,0 +1,44 @@
+"""Whatever no feature handled: unknown commands and non-text messages get a polite word in private chats."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, MessageHandler, filters
+
+from bot.handlers.chat import Context, is_private, language_of, runtime, send
+from bot.replies import Reply
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    command = message.text.split()[0]
+    if not is_private(update) and "@" not in command:
+        return  # in groups, only commands addressed to us explicitly (/cmd@ourbot) are ours
+    if "@" in command and command.split("@", 1)[1].lower() != (context.bot.username or "").lower():
+        return
+    lang = await language_of(update, context)
+    await send(message, Reply(runtime(context).replies().t(lang, "input.unknown_command")))
+
+
+async def not_text(update: Update, context: Context) -> None:
+    message = update.effective_message
+    if message is None or not is_private(update):
+        return
+    lang = await language_of(update, context)
+    await send(message, Reply(runtime(context).replies().t(lang, "input.not_text")))
+
+
+def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]
+    # registered last in group 0, so they only see what no feature handler took
+    return [
+        (0, MessageHandler(filters.COMMAND, unknown_command)),
+        (
+            0,
+            MessageHandler(
+                ~filters.TEXT & ~filters.StatusUpdate.ALL & ~filters.VIA_BOT & filters.ChatType.PRIVATE,
+                not_text,
+            ),
+        ),
+    ]

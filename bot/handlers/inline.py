@@ -1,0 +1,71 @@
+"""Inline mode: `@bot narva` offers town cards (and the answer, when the query is a question)."""
+
+from __future__ import annotations
+
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
+from telegram.constants import ParseMode
+from telegram.ext import BaseHandler, InlineQueryHandler
+
+from bot.core.questions import Intent
+from bot.core.text import script_language, words
+from bot.handlers.chat import NO_PREVIEW, Context, runtime
+from bot.replies import plain_text
+
+MAX_RESULTS = 20
+CACHE_SECONDS = 300
+
+
+async def inline_query(update: Update, context: Context) -> None:
+    query = update.inline_query
+    if query is None:
+        return
+    rt = runtime(context)
+    text = query.query.strip()[:256]
+    lang = script_language(text) or await rt.preferences.language(query.from_user.id) or rt.default_language()
+    replies = rt.replies()
+    results: list[InlineQueryResultArticle] = []
+    if text:
+        answer = rt.engine.answer(text, lang)
+        towns = list(answer.towns)
+        if answer.intent not in (Intent.CARD, Intent.NO_MATCH, Intent.EMPTY):
+            reply = replies.answer(answer)
+            results.append(
+                InlineQueryResultArticle(
+                    id=f"answer:{answer.intent.value}"[:64],
+                    title=replies.t(lang, "inline.answer_title"),
+                    description=plain_text(reply.text)[:200],
+                    input_message_content=InputTextMessageContent(
+                        reply.text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
+                    ),
+                )
+            )
+        if not towns:
+            towns = [match.town for match in rt.directory.find(words(text))] or rt.directory.suggest(
+                words(text), limit=5
+            )
+    else:
+        towns = list(rt.directory.partners)
+    for town in towns[:MAX_RESULTS]:
+        card = replies.card(lang, town)
+        results.append(
+            InlineQueryResultArticle(
+                id=f"card:{town.key}",
+                title=f"{replies.flag(town.country)} {town.name(lang)}",
+                description=plain_text(
+                    replies.t(
+                        lang,
+                        "inline.card_description",
+                        country=replies.country(lang, town.country),
+                        since=replies.format_since(lang, town.since),
+                    )
+                ),
+                input_message_content=InputTextMessageContent(
+                    card.text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
+                ),
+            )
+        )
+    await query.answer(results, cache_time=CACHE_SECONDS, is_personal=False)
+
+
+def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]
+    return [(0, InlineQueryHandler(inline_query))]

@@ -1,0 +1,74 @@
+"""Every user-facing text, in Russian and English. Parameters are HTML-escaped unless marked safe."""
+
+from __future__ import annotations
+
+import html
+import string
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from bot.core.model import LANGUAGES, Language
+
+
+class Markup(str):
+    """A fragment that is already valid Telegram HTML and must not be escaped again."""
+
+    __slots__ = ()
+
+
+def escape(value: object) -> Markup:
+    return value if isinstance(value, Markup) else Markup(html.escape(str(value), quote=False))
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def placeholders(template: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
+
+
+class Catalogue:
+    def __init__(self, entries: dict[Language, dict[str, Any]]) -> None:
+        self.entries = entries
+
+    def text(self, lang: Language, key: str, **params: object) -> Markup:
+        template = self.entries[lang][key]
+        if not isinstance(template, str):
+            raise TypeError(f"{key} is not a text")
+        return Markup(template.format(**{name: escape(value) for name, value in params.items()}))
+
+    def raw(self, lang: Language, key: str) -> Any:
+        return self.entries[lang][key]
+
+    def has(self, lang: Language, key: str) -> bool:
+        return key in self.entries[lang]
+
+    def plural(self, lang: Language, key: str, count: int) -> str:
+        forms: list[str] = self.entries[lang][f"plural.{key}"]
+        if lang == "ru":
+            tail, tens = count % 10, count % 100
+            if tail == 1 and tens != 11:
+                return forms[0]
+            if 2 <= tail <= 4 and not 12 <= tens <= 14:
+                return forms[1]
+            return forms[2]
+        return forms[0] if count == 1 else forms[1]
+
+
+@cache
+def catalogue() -> Catalogue:
+    entries: dict[Language, dict[str, Any]] = {}
+    for lang in LANGUAGES:
+        text = resources.files("bot.locale").joinpath(f"{lang}.toml").read_text(encoding="utf-8")
+        entries[lang] = _flatten(tomllib.loads(text))
+    return Catalogue(entries)

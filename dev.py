@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Quick start without any setup: `python3 dev.py bot` or `python3 dev.py test`.
+
+Creates ./.venv on first use, installs the project with its test tools (pinned ranges from
+pyproject.toml), then runs the bot or the whole check suite (ruff, mypy, pytest). Standard library only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".installed"
+
+
+def ensure_environment() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file may be started by an older python3
+        sys.exit(f"Python 3.11 or newer is needed, this is {sys.version.split()[0]}")
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if PYTHON.exists() and STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not PYTHON.exists():
+        print("creating .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("installing the bot and its test tools into .venv ...", flush=True)
+    pip = [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
+    STAMP.write_text(wanted)
+
+
+def run(*command: str) -> int:
+    print("$", " ".join(command), flush=True)
+    return subprocess.run(command, cwd=ROOT).returncode
+
+
+def main() -> int:
+    task = sys.argv[1] if len(sys.argv) > 1 else "help"
+    extra = sys.argv[2:]
+    if task not in ("bot", "test", "bench"):
+        print(__doc__)
+        return 2
+    ensure_environment()
+    if task == "bot":
+        os.execv(str(BIN / "twinbot"), [str(BIN / "twinbot"), *extra])
+    if task == "bench":
+        return run(str(PYTHON), "-m", "tests.bench", *extra)
+    checks = [
+        (str(BIN / "ruff"), "check", "bot", "storage", "tests", "dev.py"),
+        (str(BIN / "ruff"), "format", "--check", "bot", "storage", "tests", "dev.py"),
+        (str(BIN / "mypy"),),
+        (str(PYTHON), "-m", "pytest", *extra),
+    ]
+    failed = [" ".join(Path(c[0]).name for c in [check]) for check in checks if run(*check) != 0]
+    if failed:
+        print(f"FAILED: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

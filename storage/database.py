@@ -1,0 +1,130 @@
+"""One SQLite file, opened with the settings every connection needs, migrated under PRAGMA user_version.
+
+All writes go through :meth:`Database.transaction`, which starts with ``BEGIN IMMEDIATE`` so that a
+writer takes the lock up front instead of failing half-way with SQLITE_BUSY.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+BUSY_TIMEOUT_MS = 5000
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The numbered migration scripts shipped in storage/migrations, in order."""
+    found: list[tuple[int, str, str]] = []
+    for entry in resources.files("storage.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    numbers = [number for number, _, _ in found]
+    if numbers != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..n without gaps, found {numbers}")
+    return found
+
+
+class Database:
+    """A single aiosqlite connection plus a lock that serialises this process's write transactions."""
+
+    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+        self.connection = connection
+        self.path = path
+        self._write_lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
+        async with self._write_lock:
+            await self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.connection
+            except BaseException:
+                await self.connection.rollback()
+                raise
+            else:
+                await self.connection.commit()
+
+    async def fetchall(self, sql: str, parameters: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        async with self.connection.execute(sql, tuple(parameters)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, parameters: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self.connection.execute(sql, tuple(parameters)) as cursor:
+            row: aiosqlite.Row | None = await cursor.fetchone()
+            return row
+
+    async def schema_version(self) -> int:
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> int:
+        """Apply the migrations newer than user_version; each runs in its own transaction."""
+        current = await self.schema_version()
+        scripts = migrations()
+        if current > len(scripts):
+            raise RuntimeError(
+                f"{self.path} has schema version {current}, newer than this program knows ({len(scripts)})"
+            )
+        for number, _name, script in scripts[current:]:
+            # executescript would COMMIT first; run the statements one by one inside our transaction.
+            async with self.transaction() as conn:
+                for statement in _split_statements(script):
+                    await conn.execute(statement)
+                await conn.execute(f"PRAGMA user_version = {number}")
+        return await self.schema_version()
+
+    async def backup(self, target: Path) -> None:
+        """A consistent copy of the live database (SQLite online backup), safe while the bot runs."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        async with aiosqlite.connect(target) as destination:
+            await self.connection.backup(destination)
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+
+def _split_statements(script: str) -> list[str]:
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return [statement for statement in statements if statement.rstrip(";").strip()]
+
+
+async def open_database(path: Path, *, migrate: bool = True) -> Database:
+    """Open (creating if needed) the database file with WAL, foreign keys and a busy timeout."""
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    connection = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        connection.row_factory = aiosqlite.Row
+        await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await connection.execute("PRAGMA journal_mode = WAL")
+        await connection.execute("PRAGMA synchronous = FULL")
+        await connection.execute("PRAGMA foreign_keys = ON")
+        database = Database(connection, path)
+        if migrate:
+            await database.migrate()
+    except BaseException:
+        await connection.close()
+        raise
+    return database
