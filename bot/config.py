@@ -126,12 +126,12 @@ def _describe(error: dict[str, object]) -> str:
     raw_location = error.get("loc", ())
     parts = raw_location if isinstance(raw_location, tuple) else ()
     location = [str(part) for part in parts if not isinstance(part, int)]
-    if location and location[0] in Settings.model_fields and len(location) > 1:
-        where = f"[{location[0]}] {'.'.join(location[1:])}"
-    elif location:
-        where = f"[{location[0]}]" if location[0] in Settings.model_fields else location[0]
-    else:
+    if not location:
         where = "(file)"
+    elif len(location) > 1:
+        where = f"[{location[0]}] {'.'.join(location[1:])}"
+    else:
+        where = f"[{location[0]}]"
     kind = str(error.get("type", ""))
     if kind == "extra_forbidden":
         return f"{where}: unknown key"

@@ -14,7 +14,7 @@ from datetime import date
 
 from bot.core.directory import TownDirectory
 from bot.core.model import Agreement, Language, PartialDate, Town, distance_km
-from bot.core.questions import Answer, Intent, QuestionEngine, agreements_matching
+from bot.core.questions import Answer, Intent, agreements_matching
 from bot.locale import Catalogue, Markup, catalogue, escape
 
 MESSAGE_LIMIT = 4096
@@ -295,8 +295,7 @@ class Replies:
             )
             return Reply(fit([text]), self.town_buttons(lang, partners))
         if intent in (Intent.OLDEST, Intent.NEWEST):
-            engine = QuestionEngine(self.directory)
-            chosen = engine.oldest() if intent is Intent.OLDEST else engine.newest()
+            chosen = self.directory.oldest() if intent is Intent.OLDEST else self.directory.newest()
             lines = []
             for town in chosen:
                 since = town.since
@@ -349,15 +348,7 @@ class Replies:
     def country_list(self, lang: Language, code: str) -> Reply:
         towns = self.directory.in_country(code)
         if not towns:
-            country_in = self.country_in(lang, code)
-            return Reply(
-                self.t(
-                    lang,
-                    "answer.country_none",
-                    country_in=country_in,
-                    country_in_cap=country_in[:1].upper() + country_in[1:],
-                )
-            )
+            return Reply(self.t(lang, "answer.country_none", country_in=self.country_in(lang, code)))
         header = self.t(
             lang,
             "answer.country_header",
@@ -533,16 +524,16 @@ def next_anniversary(signed: PartialDate, today: date) -> date:
 
 def fit(lines: Sequence[str], limit: int = MESSAGE_LIMIT) -> str:
     """Join lines, dropping whole lines from the end (with a '…') so the parsed text stays in the limit."""
-    text = "\n".join(lines).strip()
-    if visible_length(text) <= limit:
-        return text
     kept: list[str] = []
+    used = 0
     for line in lines:
-        candidate = "\n".join([*kept, line, "…"])
-        if visible_length(candidate) > limit:
+        size = visible_length(line) + (1 if kept else 0)  # the newline before it
+        if used + size > limit - 2:  # room for "\n…"
+            kept.append("…")
             break
         kept.append(line)
-    return "\n".join([*kept, "…"]).strip()
+        used += size
+    return "\n".join(kept).strip()
 
 
 _TAG = re.compile(r"<[^>]+>")

@@ -62,6 +62,11 @@ class TownDirectory:
         self._by_length: dict[int, list[str]] = defaultdict(list)
         for spelling in self._fuzzy:
             self._by_length[len(spelling)].append(spelling)
+        # candidate lists per (length window, first letter), built on first use and kept
+        self._windows: dict[tuple[int, int, str], list[str]] = {}
+        dated = [town for town in self.partners if town.since is not None]
+        self._first_since = dated[0].since if dated else None
+        self._last_since = dated[-1].since if dated else None
 
     @staticmethod
     def names_of(town: Town) -> list[str]:
@@ -69,6 +74,13 @@ class TownDirectory:
         # name_local holds other names in their own scripts, comma-separated: "Jaama, Ямбург"
         names.extend(part.strip() for part in town.name_local.split(","))
         return [name for name in names if name]
+
+    def oldest(self) -> list[Town]:
+        """The partner(s) with the earliest agreement (partners are sorted by it)."""
+        return [town for town in self.partners if town.since is not None and town.since == self._first_since]
+
+    def newest(self) -> list[Town]:
+        return [town for town in self.partners if town.since is not None and town.since == self._last_since]
 
     def get(self, key: str) -> Town | None:
         return self.by_key.get(key)
@@ -114,29 +126,42 @@ class TownDirectory:
     def suggest(self, text_words: Sequence[Word], limit: int = 3) -> list[Town]:
         """The towns whose names look most like any word of the text (for 'did you mean')."""
         scored: dict[str, float] = {}
-        for word in text_words:
+        for word in text_words[:12]:
             if len(word.ascii) < 3 or word.is_number:
                 continue
+            # fuzz.ratio >= 60 needs the shorter string to be at least 3/7 of the longer one
+            size = len(word.ascii)
+            candidates = self._window((size * 3 + 6) // 7, (size * 7) // 3, "")
             for spelling, score, _ in process.extract(
-                word.ascii, list(self._fuzzy), scorer=fuzz.WRatio, score_cutoff=SUGGESTION_CUTOFF, limit=limit
+                word.ascii, candidates, scorer=fuzz.ratio, score_cutoff=SUGGESTION_CUTOFF, limit=limit
             ):
                 for key in self._fuzzy[spelling]:
                     scored[key] = max(scored.get(key, 0.0), score)
         ranked = sorted(scored, key=lambda key: -scored[key])
         return [self.by_key[key] for key in ranked if not self.by_key[key].is_home][:limit]
 
+    def _window(self, low: int, high: int, first: str) -> list[str]:
+        key = (low, high, first)
+        found = self._windows.get(key)
+        if found is None:
+            found = [
+                spelling
+                for length in range(low, high + 1)
+                for spelling in self._by_length.get(length, ())
+                if not first or spelling[0] == first
+            ]
+            self._windows[key] = found
+        return found
+
     def _closest(self, spelling: str, cutoff: float) -> tuple[str, float] | None:
         if spelling in self._fuzzy:
             return spelling, 100.0
         size = len(spelling)
-        # fuzz.ratio >= 80 needs the shorter string to be at least 2/3 of the longer one
-        low, high = (size * 2 + 2) // 3, (size * 3) // 2
-        candidates = [s for length in range(low, high + 1) for s in self._by_length.get(length, ())]
+        # fuzz.ratio >= 80 needs the shorter string to be at least 2/3 of the longer one;
+        # short words: a typo rarely hits the first letter, and it keeps "near" from becoming "Narva"
+        candidates = self._window((size * 2 + 2) // 3, (size * 3) // 2, spelling[0] if size <= 5 else "")
         if not candidates:
             return None
-        if size <= 5:
-            # short words: a typo rarely hits the first letter, and it keeps "near" from becoming "Narva"
-            candidates = [s for s in candidates if s[0] == spelling[0]]
         best = process.extractOne(spelling, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
         if best is None:
             return None

@@ -480,20 +480,6 @@ class QuestionEngine:
         suggestions = tuple(self.directory.suggest(text_words))
         return Answer(Intent.NO_MATCH, language, suggestions=suggestions)
 
-    def oldest(self) -> list[Town]:
-        dated = [town for town in self.directory.partners if town.since]
-        if not dated:
-            return []
-        first = min(town.since.sort_key for town in dated if town.since)
-        return [town for town in dated if town.since and town.since.sort_key == first]
-
-    def newest(self) -> list[Town]:
-        dated = [town for town in self.directory.partners if town.since]
-        if not dated:
-            return []
-        last = max(town.since.sort_key for town in dated if town.since)
-        return [town for town in dated if town.since and town.since.sort_key == last]
-
 
 def agreements_matching(directory: TownDirectory, when: PartialDate) -> tuple[list[Town], list[Town]]:
     """Towns whose agreement matches `when` exactly, and those signed that year with an unknown day."""

@@ -1,0 +1,163 @@
+"""Benchmark of question answering (not a test): `python -m tests.bench` or `python3 dev.py bench`.
+
+Measures, side by side in one run, the latency (p50/p99) and throughput of answering residents'
+questions, engine plus HTML rendering, with the shipped towns and with 5,000 synthetic towns
+(a national directory), and prints the ratios. Targets: p99 <= 2 ms shipped, <= 20 ms at 5,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import time
+import tracemalloc
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot.core.directory import TownDirectory
+from bot.core.model import Agreement, PartialDate, Town
+from bot.core.questions import QuestionEngine
+from bot.core.townfile import shipped_towns
+from bot.replies import Replies
+
+QUESTIONS = (
+    "С какого года дружим с Нарвой?",
+    "since when are we partners with Narvik",
+    "Sassnits",
+    "Narwa",
+    "о Нарвике",
+    "из Райсио приезжали?",
+    "Какие города-партнёры в Эстонии?",
+    "how many years with Raisio",
+    "где находится Засниц",
+    "how far is Jõhvi",
+    "что подписали в 2000 году",
+    "what was signed on 4 December 2006",
+    "самый давний побратим",
+    "newest partner town",
+    "чем сотрудничаем с Райсио",
+    "паромное сообщение",
+    "who coordinates the cooperation with Narvik",
+    "children's camps",
+    "Кохтла-Ярве",
+    "нарва-йыэсуу",
+    "сколько городов-побратимов у района",
+    "какая погода завтра",
+    "asdf qwerty zxcv",
+    "когда приезжала последняя делегация из Нарвы",
+    "Светлогорском",
+    "population of Narva",
+)
+TODAY = date(2026, 11, 26)
+SYLLABLES_EN = ("ka", "ro", "vi", "len", "mar", "to", "sk", "ber", "no", "gor", "lu", "in", "sa", "de", "vo", "tal")
+TO_RU = {
+    "ka": "ка", "ro": "ро", "vi": "ви", "len": "лен", "mar": "мар", "to": "то", "sk": "ск", "ber": "бер",
+    "no": "но", "gor": "гор", "lu": "лу", "in": "ин", "sa": "са", "de": "де", "vo": "во", "tal": "тал",
+}  # fmt: skip
+COUNTRIES = ("RU", "EE", "FI", "NO", "DE", "BY", "CN", "LV", "LT", "PL")
+
+
+def synthetic_towns(count: int, seed: int = 7) -> list[Town]:
+    """The shipped towns plus `count` made-up ones with Latin and Cyrillic names and an agreement."""
+    rng = random.Random(seed)
+    towns = list(shipped_towns())
+    seen = {town.name_en.lower() for town in towns}
+    while len(towns) < count + len(shipped_towns()):
+        parts = [rng.choice(SYLLABLES_EN) for _ in range(rng.randint(2, 4))]
+        name_en = "".join(parts).capitalize()
+        if name_en.lower() in seen:
+            continue
+        seen.add(name_en.lower())
+        name_ru = "".join(TO_RU[p] for p in parts).capitalize()
+        year = rng.randint(1960, 2025)
+        towns.append(
+            Town(
+                key=f"t{len(towns)}",
+                name_en=name_en,
+                name_ru=name_ru,
+                country=rng.choice(COUNTRIES),
+                latitude=rng.uniform(40, 70),
+                longitude=rng.uniform(10, 60),
+                population=rng.randint(1000, 500000),
+                population_year=2020,
+                cooperation=("culture",),
+                agreements=(Agreement("cooperation", "cooperation", PartialDate(year), "Cooperation", "Сотрудничество"),),
+            )
+        )
+    return towns
+
+
+@dataclass
+class Result:
+    label: str
+    towns: int
+    build_ms: float
+    index_kib: float
+    p50_ms: float
+    p99_ms: float
+    per_second: float
+
+
+def measure(label: str, towns: Sequence[Town], rounds: int) -> Result:
+    gc.collect()
+    tracemalloc.start()
+    started = time.perf_counter()
+    directory = TownDirectory(towns)
+    build_ms = (time.perf_counter() - started) * 1000
+    index_kib = tracemalloc.get_traced_memory()[0] / 1024
+    tracemalloc.stop()
+    engine = QuestionEngine(directory)
+    replies = Replies(directory, TODAY)
+    for question in QUESTIONS:  # warm caches, as a running bot would have them
+        replies.answer(engine.answer(question, "ru"))
+    samples: list[float] = []
+    total_started = time.perf_counter()
+    for _ in range(rounds):
+        for question in QUESTIONS:
+            started = time.perf_counter()
+            replies.answer(engine.answer(question, "ru"))
+            samples.append(time.perf_counter() - started)
+    total = time.perf_counter() - total_started
+    samples.sort()
+    return Result(
+        label=label,
+        towns=len(towns),
+        build_ms=build_ms,
+        index_kib=index_kib,
+        p50_ms=statistics.median(samples) * 1000,
+        p99_ms=samples[int(len(samples) * 0.99) - 1] * 1000,
+        per_second=len(samples) / total,
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=40, help="passes over the question set")
+    parser.add_argument("--towns", type=int, default=5000, help="synthetic towns for the large directory")
+    args = parser.parse_args()
+    small = measure("shipped data", shipped_towns(), args.rounds)
+    large = measure(f"{args.towns} synthetic towns", synthetic_towns(args.towns), max(args.rounds // 4, 3))
+    print(f"question answering, {len(QUESTIONS)} questions, engine + HTML rendering, one process, one run")
+    header = f"{'directory':<24}{'towns':>7}{'index build':>13}{'index mem':>12}{'p50':>10}{'p99':>10}{'answers/s':>12}"
+    print(header)
+    for r in (small, large):
+        print(
+            f"{r.label:<24}{r.towns:>7}{r.build_ms:>10.1f} ms{r.index_kib:>8.0f} KiB"
+            f"{r.p50_ms:>7.3f} ms{r.p99_ms:>7.3f} ms{r.per_second:>12.0f}"
+        )
+    print(
+        f"ratio large/shipped: p50 x{large.p50_ms / small.p50_ms:.1f}, p99 x{large.p99_ms / small.p99_ms:.1f}, "
+        f"throughput x{large.per_second / small.per_second:.2f}"
+    )
+    print(
+        f"targets: p99 shipped {small.p99_ms:.3f} ms / 2 ms = {small.p99_ms / 2:.2f}; "
+        f"p99 large {large.p99_ms:.3f} ms / 20 ms = {large.p99_ms / 20:.2f}"
+    )
+    return 0 if small.p99_ms <= 2 and large.p99_ms <= 20 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,124 @@
+from tests.handlers.conftest import Harness
+
+
+async def test_start_greets_in_russian_with_keyboard(harness: Harness) -> None:
+    calls = await harness.say("/start")
+    assert len(calls) == 1
+    params = calls[0].params
+    assert "Кингисеппского района" in params["text"]
+    labels = [button["text"] for row in params["reply_markup"]["keyboard"] for button in row]
+    assert "Города в Эстонии" in labels
+
+
+async def test_keyboard_questions_are_answered(harness: Harness) -> None:
+    (estonia,) = await harness.texts("Города в Эстонии")
+    for name in ("Нарва", "Йыхви", "Кохтла-Ярве", "Нарва-Йыэсуу"):
+        assert name in estonia
+    assert "Засниц" not in estonia
+    (oldest,) = await harness.texts("Самое давнее партнёрство")
+    assert "Нарвик" in oldest and "1972" in oldest
+
+
+async def test_start_in_group_has_no_reply_keyboard(harness: Harness) -> None:
+    (call,) = await harness.say("/start", chat_id=-100500, user_id=11)
+    assert "reply_markup" not in call.params
+    assert call.params["chat_id"] == -100500
+
+
+async def test_menu_is_registered_in_both_languages(harness: Harness) -> None:
+    registered = harness.calls("setMyCommands")
+    languages = sorted(str(call.params.get("language_code", "")) for call in registered)
+    assert languages == ["", "en", "ru"]
+    for call in registered:
+        assert [command["command"] for command in call.params["commands"]] == ["start", "help", "towns", "town", "lang"]
+
+
+async def test_towns_lists_nine_partners_with_buttons(harness: Harness) -> None:
+    (call,) = await harness.say("/towns")
+    assert "(9 городов)" in call.params["text"]
+    data = [button["callback_data"] for row in call.params["reply_markup"]["inline_keyboard"] for button in row]
+    assert "card:narvik" in data and len(data) == 9
+    assert "card:kingisepp" not in data
+
+
+async def test_card_button_sends_the_card(harness: Harness) -> None:
+    calls = await harness.press("card:raisio")
+    answered = [call for call in calls if call.method == "answerCallbackQuery"]
+    sent = [call for call in calls if call.method == "sendMessage"]
+    assert len(answered) == 1 and "text" not in answered[0].params
+    assert "Райсио" in sent[0].params["text"] and "1975" in sent[0].params["text"]
+
+
+async def test_forged_card_button_is_refused_politely(harness: Harness) -> None:
+    calls = await harness.press("card:../../etc/passwd")
+    assert [call.method for call in calls] == ["answerCallbackQuery"]
+    assert "устарела" in calls[0].params["text"]
+
+
+async def test_town_command(harness: Harness) -> None:
+    (card,) = await harness.texts("/town Нарвой")
+    assert "Нарва" in card and "24 км" in card
+    (usage,) = await harness.texts("/town")
+    assert "/town Нарва" in usage
+    (missing,) = await harness.texts("/town Атлантида")
+    assert "Атлантида" in missing and "/towns" in missing
+
+
+async def test_free_text_language_follows_the_script(harness: Harness) -> None:
+    (ru,) = await harness.texts("С какого года дружим с Нарвой?")
+    assert "2000" in ru and "Соглашение" in ru
+    (en,) = await harness.texts("how far is Raisio")
+    assert "380 km" in en
+
+
+async def test_html_specials_are_escaped(harness: Harness) -> None:
+    (reply,) = await harness.texts("/town <b>&Narva*_[")
+    assert "<b>&" not in reply.replace("<b>Narva</b>", "")
+    (reply,) = await harness.texts("<script>alert(1)</script> & co")
+    assert "<script>" not in reply
+
+
+async def test_long_text_gets_a_limit_message(harness: Harness) -> None:
+    (reply,) = await harness.texts("Нарва " * 682)
+    assert "слишком длинное" in reply
+
+
+async def test_sticker_in_private_gets_a_hint_and_in_group_silence(harness: Harness) -> None:
+    sticker = {
+        "file_id": "CAAC",
+        "file_unique_id": "u1",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+    }
+    calls = await harness.feed({"message": harness.message(None, 10, sticker=sticker)})
+    assert len(calls) == 1 and "только текст" in calls[0].params["text"]
+    calls = await harness.feed({"message": harness.message(None, -100500, user_id=11, sticker=sticker)})
+    assert calls == []
+
+
+async def test_group_messages_need_addressing(harness: Harness) -> None:
+    assert await harness.say("где Нарвик", chat_id=-100500, user_id=11) == []
+    (call,) = await harness.say("@twin_towns_console_bot где Нарвик", chat_id=-100500, user_id=11)
+    assert "Нарвик" in call.params["text"]
+    assert call.params.get("reply_parameters", {}).get("message_id")  # quotes the question in a group
+
+
+async def test_unknown_command(harness: Harness) -> None:
+    (reply,) = await harness.texts("/foo bar")
+    assert "/help" in reply
+    assert await harness.say("/foo", chat_id=-100500, user_id=11) == []
+
+
+async def test_same_update_twice_is_answered_once(harness: Harness) -> None:
+    payload = {"update_id": 777, "message": harness.message("Нарва")}
+    first = await harness.feed(dict(payload))
+    second = await harness.feed(dict(payload))
+    assert len(first) == 1 and second == []
+
+
+async def test_edited_message_is_answered(harness: Harness) -> None:
+    calls = await harness.feed({"edited_message": {**harness.message("Нарвик"), "edit_date": 1}})
+    assert len(calls) == 1 and "Нарвик" in calls[0].params["text"]

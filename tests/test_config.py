@@ -1,0 +1,85 @@
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_example_config_is_valid_and_documents_every_section() -> None:
+    settings = load_settings(EXAMPLE, environ={})
+    assert settings.reminders.timezone == "Europe/Moscow"
+    assert settings.reminders.lead_days == [7, 1, 0]
+    assert settings.bot.default_language == "ru"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for section, model in type(settings).model_fields.items():
+        assert f"[{section}]" in text
+        for key in model.annotation.model_fields:  # type: ignore[union-attr]
+            assert f"\n{key} = " in text, f"config.example.toml does not document [{section}] {key}"
+
+
+def test_missing_default_file_means_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(None, environ={})
+    assert settings.token == ""
+    assert settings.storage.database == Path("twinbot.sqlite3")
+
+
+def test_explicit_missing_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file"):
+        load_settings(tmp_path / "absent.toml", environ={})
+
+
+def test_token_from_environment_wins(tmp_path: Path) -> None:
+    path = write(tmp_path, '[telegram]\ntoken = "1:file"\n')
+    assert load_settings(path, environ={}).token == "1:file"
+    assert load_settings(path, environ={"TWINBOT_TOKEN": "2:env"}).token == "2:env"
+
+
+def test_token_is_secret_in_repr(tmp_path: Path) -> None:
+    path = write(tmp_path, '[telegram]\ntoken = "123:VERY-SECRET"\n')
+    settings = load_settings(path, environ={})
+    assert "VERY-SECRET" not in repr(settings)
+    assert "VERY-SECRET" not in str(settings)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[reminders]\ntimezone = 'Mars/Olympus'\n", "[reminders] timezone: unknown time zone 'Mars/Olympus'"),
+        ("[reminders]\nsend_time = '25:99'\n", "[reminders] send_time"),
+        ("[reminders]\nsend_time = 'ten'\n", "[reminders] send_time: 'ten' is not a time of day"),
+        ("[reminders]\nlead_days = [7, 7]\n", "[reminders] lead_days: must not repeat"),
+        ("[reminders]\nlead_days = [-1]\n", "[reminders] lead_days"),
+        ("[access]\nadmins = ['alice']\n", "[access] admins"),
+        ("[access]\nadmin = [1]\n", "[access] admin: unknown key"),
+        ("[telegram]\ntokn = 'x'\n", "[telegram] tokn: unknown key"),
+        ("[telegram]\nbase_url = 'ftp://x'\n", "[telegram] base_url: must start with http"),
+        ("[bot]\ndefault_language = 'de'\n", "[bot] default_language"),
+        ("[storage]\ndatabase = 5\n", "[storage] database"),
+        ("[storage]\ndatabase = ''\n", "[storage] database: must not be empty"),
+        ("[extra]\nx = 1\n", "[extra]: unknown key"),
+        ("[bot\n", "not valid TOML"),
+    ],
+)
+def test_bad_values_give_one_line_naming_the_key(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    assert message in str(caught.value)
+    assert "Traceback" not in str(caught.value)
+    assert len(str(caught.value).splitlines()) == 1
+
+
+def test_send_time_and_base_file_url(tmp_path: Path) -> None:
+    path = write(tmp_path, "[reminders]\nsend_time = '09:30'\n[telegram]\nbase_url = 'http://127.0.0.1:8081/bot'\n")
+    settings = load_settings(path, environ={})
+    assert (settings.reminders.send_time.hour, settings.reminders.send_time.minute) == (9, 30)
+    assert settings.telegram.base_file_url == "http://127.0.0.1:8081/file/bot"
