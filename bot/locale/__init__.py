@@ -67,8 +67,19 @@ class Catalogue:
 
 @cache
 def catalogue() -> Catalogue:
+    """`ru.toml` plus one `FEATURE.ru.toml` per feature (likewise for en); a key may be defined once."""
     entries: dict[Language, dict[str, Any]] = {}
+    folder = resources.files("bot.locale")
     for lang in LANGUAGES:
-        text = resources.files("bot.locale").joinpath(f"{lang}.toml").read_text(encoding="utf-8")
-        entries[lang] = _flatten(tomllib.loads(text))
+        merged: dict[str, Any] = {}
+        names = sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(f"{lang}.toml"))
+        for name in names:
+            if name != f"{lang}.toml" and not name.endswith(f".{lang}.toml"):
+                continue
+            part = _flatten(tomllib.loads(folder.joinpath(name).read_text(encoding="utf-8")))
+            repeated = set(part) & set(merged)
+            if repeated:
+                raise ValueError(f"bot/locale/{name} defines keys again: {sorted(repeated)}")
+            merged.update(part)
+        entries[lang] = merged
     return Catalogue(entries)
