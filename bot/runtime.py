@@ -14,7 +14,9 @@ from bot.core.questions import QuestionEngine
 from bot.core.townfile import shipped_towns
 from bot.replies import Replies
 from storage import Database, open_database
+from storage.audit import AuditLog
 from storage.preferences import ChatPreferences
+from storage.staff import StaffRepository
 from storage.towns import TownRepository
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,8 @@ class Runtime:
     database: Database
     towns: TownRepository
     preferences: ChatPreferences
+    staff: StaffRepository
+    audit: AuditLog
     directory: TownDirectory
     engine: QuestionEngine
     # injectable for tests; returns the aware "now" in the configured time zone
@@ -68,6 +72,8 @@ async def open_runtime(settings: Settings, clock: Callable[[], datetime] | None 
         database=database,
         towns=towns,
         preferences=ChatPreferences(database),
+        staff=StaffRepository(database),
+        audit=AuditLog(database),
         directory=directory,
         engine=QuestionEngine(directory),
     )
