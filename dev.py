@@ -59,7 +59,7 @@ def main() -> int:
         (str(BIN / "mypy"),),
         (str(PYTHON), "-m", "pytest", *extra),
     ]
-    failed = [" ".join(Path(c[0]).name for c in [check]) for check in checks if run(*check) != 0]
+    failed = [" ".join([Path(check[0]).name, *check[1:2]]) for check in checks if run(*check) != 0]
     if failed:
         print(f"FAILED: {', '.join(failed)}", file=sys.stderr)
         return 1

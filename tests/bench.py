@@ -52,7 +52,24 @@ QUESTIONS = (
     "population of Narva",
 )
 TODAY = date(2026, 11, 26)
-SYLLABLES_EN = ("ka", "ro", "vi", "len", "mar", "to", "sk", "ber", "no", "gor", "lu", "in", "sa", "de", "vo", "tal")
+SYLLABLES_EN = (
+    "ka",
+    "ro",
+    "vi",
+    "len",
+    "mar",
+    "to",
+    "sk",
+    "ber",
+    "no",
+    "gor",
+    "lu",
+    "in",
+    "sa",
+    "de",
+    "vo",
+    "tal",
+)
 TO_RU = {
     "ka": "ка", "ro": "ро", "vi": "ви", "len": "лен", "mar": "мар", "to": "то", "sk": "ск", "ber": "бер",
     "no": "но", "gor": "гор", "lu": "лу", "in": "ин", "sa": "са", "de": "де", "vo": "во", "tal": "тал",
@@ -84,7 +101,11 @@ def synthetic_towns(count: int, seed: int = 7) -> list[Town]:
                 population=rng.randint(1000, 500000),
                 population_year=2020,
                 cooperation=("culture",),
-                agreements=(Agreement("cooperation", "cooperation", PartialDate(year), "Cooperation", "Сотрудничество"),),
+                agreements=(
+                    Agreement(
+                        "cooperation", "cooperation", PartialDate(year), "Cooperation", "Сотрудничество"
+                    ),
+                ),
             )
         )
     return towns

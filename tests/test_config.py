@@ -53,7 +53,10 @@ def test_token_is_secret_in_repr(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[reminders]\ntimezone = 'Mars/Olympus'\n", "[reminders] timezone: unknown time zone 'Mars/Olympus'"),
+        (
+            "[reminders]\ntimezone = 'Mars/Olympus'\n",
+            "[reminders] timezone: unknown time zone 'Mars/Olympus'",
+        ),
         ("[reminders]\nsend_time = '25:99'\n", "[reminders] send_time"),
         ("[reminders]\nsend_time = 'ten'\n", "[reminders] send_time: 'ten' is not a time of day"),
         ("[reminders]\nlead_days = [7, 7]\n", "[reminders] lead_days: must not repeat"),
@@ -79,7 +82,9 @@ def test_bad_values_give_one_line_naming_the_key(tmp_path: Path, text: str, mess
 
 
 def test_send_time_and_base_file_url(tmp_path: Path) -> None:
-    path = write(tmp_path, "[reminders]\nsend_time = '09:30'\n[telegram]\nbase_url = 'http://127.0.0.1:8081/bot'\n")
+    path = write(
+        tmp_path, "[reminders]\nsend_time = '09:30'\n[telegram]\nbase_url = 'http://127.0.0.1:8081/bot'\n"
+    )
     settings = load_settings(path, environ={})
     assert (settings.reminders.send_time.hour, settings.reminders.send_time.minute) == (9, 30)
     assert settings.telegram.base_file_url == "http://127.0.0.1:8081/file/bot"

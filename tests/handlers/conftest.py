@@ -72,7 +72,9 @@ class Harness:
         await self.app.process_update(Update.de_json(payload, self.app.bot))
         return self.request.calls[start:]
 
-    def message(self, text: str | None = None, chat_id: int = 10, user_id: int | None = None, **extra: Any) -> dict[str, Any]:
+    def message(
+        self, text: str | None = None, chat_id: int = 10, user_id: int | None = None, **extra: Any
+    ) -> dict[str, Any]:
         chat_type = "private" if chat_id > 0 else "supergroup"
         chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
         if chat_type == "private":
@@ -96,7 +98,11 @@ class Harness:
         return await self.feed({"message": self.message(text, chat_id, **extra)})
 
     async def texts(self, text: str, chat_id: int = 10, **extra: Any) -> list[str]:
-        return [str(call.params["text"]) for call in await self.say(text, chat_id, **extra) if "text" in call.params]
+        return [
+            str(call.params["text"])
+            for call in await self.say(text, chat_id, **extra)
+            if "text" in call.params
+        ]
 
     async def press(self, data: str, chat_id: int = 10, user_id: int | None = None) -> list[Call]:
         query = {

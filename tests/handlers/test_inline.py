@@ -4,7 +4,14 @@ from tests.handlers.conftest import Harness
 
 
 def inline(query: str) -> dict[str, object]:
-    return {"inline_query": {"id": "q1", "from": {"id": 5, "is_bot": False, "first_name": "A"}, "query": query, "offset": ""}}
+    return {
+        "inline_query": {
+            "id": "q1",
+            "from": {"id": 5, "is_bot": False, "first_name": "A"},
+            "query": query,
+            "offset": "",
+        }
+    }
 
 
 async def test_inline_town_card(harness: Harness) -> None:

@@ -30,13 +30,21 @@ async def test_menu_is_registered_in_both_languages(harness: Harness) -> None:
     languages = sorted(str(call.params.get("language_code", "")) for call in registered)
     assert languages == ["", "en", "ru"]
     for call in registered:
-        assert [command["command"] for command in call.params["commands"]] == ["start", "help", "towns", "town", "lang"]
+        assert [command["command"] for command in call.params["commands"]] == [
+            "start",
+            "help",
+            "towns",
+            "town",
+            "lang",
+        ]
 
 
 async def test_towns_lists_nine_partners_with_buttons(harness: Harness) -> None:
     (call,) = await harness.say("/towns")
     assert "(9 городов)" in call.params["text"]
-    data = [button["callback_data"] for row in call.params["reply_markup"]["inline_keyboard"] for button in row]
+    data = [
+        button["callback_data"] for row in call.params["reply_markup"]["inline_keyboard"] for button in row
+    ]
     assert "card:narvik" in data and len(data) == 9
     assert "card:kingisepp" not in data
 
