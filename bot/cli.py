@@ -1,4 +1,5 @@
-"""twinbot: run | console | ask | towns | import-towns | backup. Every command takes --config."""
+"""twinbot: run | console | ask | towns | import-towns | upcoming | remind | export | backup. Every command
+takes --config."""
 
 from __future__ import annotations
 
@@ -6,18 +7,21 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.core.model import Language
 from bot.core.townfile import TownFileError, load_town_file
 
 log = logging.getLogger("bot")
 
 
-def configure_logging(verbose: bool = False) -> None:
+def configure_logging(verbose: bool = False, quiet: bool = False) -> None:
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
@@ -25,6 +29,33 @@ def configure_logging(verbose: bool = False) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+class SecretMaskingFormatter(logging.Formatter):
+    """Masks the secrets in whole log lines, tracebacks included (PTB logs its token URL at DEBUG)."""
+
+    def __init__(self, base: logging.Formatter | None, secrets: Sequence[str]) -> None:
+        super().__init__()
+        self.base = base or logging.Formatter()
+        self.secrets = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = self.base.format(record)
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+def mask_token_in_logs(token: str) -> None:
+    """Install the masking formatter on every root handler once the token is known."""
+    if not token:
+        return
+    # the part after "123456:" is the secret; a URL-encoded colon would hide the whole token
+    secrets = [token, token.partition(":")[2]]
+    for handler in logging.getLogger().handlers:
+        current = handler.formatter
+        base = current.base if isinstance(current, SecretMaskingFormatter) else current
+        handler.setFormatter(SecretMaskingFormatter(base, secrets))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,6 +83,43 @@ def _parser() -> argparse.ArgumentParser:
         "import-towns", parents=[common], help="update towns from an edited TOML file"
     )
     importer.add_argument("file", type=Path)
+    exporter = commands.add_parser(
+        "export",
+        parents=[common],
+        help="write data to a file: " + ", ".join(sorted(EXPORTERS)),
+        description="csv, xlsx: the visit register (deleted visits left out); prints how many visits were "
+        "written, exits with 1 and writes nothing when no visit matches. ics: the calendar of anniversaries, "
+        "Town Days and planned visits (RFC 5545, yearly recurrences), as /calendar sends it.",
+    )
+    exporter.add_argument("format", choices=sorted(EXPORTERS))
+    exporter.add_argument("path", type=Path)
+    exporter.add_argument("--year", type=int, default=None, help="only visits that start in this year")
+    exporter.add_argument("--town", default=None, help="only visits of this town (any spelling)")
+    exporter.add_argument(
+        "--lang", choices=["ru", "en"], default=None, help="language of headers and labels (default: [bot])"
+    )
+    upcoming = commands.add_parser(
+        "upcoming", parents=[common], help="print the coming anniversaries, Town Days and planned visits"
+    )
+    upcoming.add_argument(
+        "--from", dest="start", type=_iso_date, default=None, help="YYYY-MM-DD (default: today)"
+    )
+    upcoming.add_argument("--days", type=int, default=30, help="how many days ahead, 1..3660 (default 30)")
+    upcoming.add_argument(
+        "--lang", choices=["ru", "en"], default=None, help="default: [bot] default_language"
+    )
+    remind = commands.add_parser(
+        "remind",
+        parents=[common],
+        help="run one reminder pass now (exactly-once, like the scheduled one)",
+        description="Runs the reminder pass of DATE (default: today) and sends what is still due through the "
+        "Bot API. Reminders already sent, by the bot or an earlier run, are never sent again. A date in the "
+        "past sends marked as delayed; a future date can only be previewed with --dry-run.",
+    )
+    remind.add_argument("--date", type=_iso_date, default=None, help="YYYY-MM-DD (default: today)")
+    remind.add_argument(
+        "--dry-run", action="store_true", help="print what would be sent; send and record nothing"
+    )
     backup = commands.add_parser("backup", parents=[common], help="consistent copy of the database")
     backup.add_argument("path", type=Path)
     return parser
@@ -59,12 +127,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    configure_logging(args.verbose)
+    # the terminal chat and one-shot commands print their own output; the service logs what it does
+    configure_logging(args.verbose, quiet=args.command not in (None, "run"))
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
+    mask_token_in_logs(settings.token)
     command = args.command
     try:
         if command is None:
@@ -86,8 +156,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_towns(settings))
         if command == "import-towns":
             return asyncio.run(_import_towns(settings, args.file))
+        if command == "export":
+            return asyncio.run(EXPORTERS[args.format](settings, args))
         if command == "backup":
             return asyncio.run(_backup(settings, args.path))
+        if command == "upcoming":
+            return asyncio.run(_upcoming(settings, args.start, args.days, args.lang))
+        if command == "remind":
+            return asyncio.run(_remind(settings, args.date, args.dry_run))
     except (TownFileError, ConfigError) as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -175,3 +251,166 @@ async def _backup(settings: Settings, path: Path) -> int:
         await database.close()
     print(f"backup written to {path}")
     return 0
+
+
+async def _export_register(settings: Settings, args: argparse.Namespace, extension: str) -> int:
+    """`twinbot export csv|xlsx PATH [--year Y] [--town NAME]`: the same files /export sends."""
+    from bot.core.text import words
+    from bot.reports import MAX_YEARS_AHEAD, MIN_YEAR, WRITERS, load_register
+    from bot.runtime import open_runtime
+
+    lang: Language = args.lang or settings.bot.default_language
+    runtime = await open_runtime(settings)
+    try:
+        high = runtime.today().year + MAX_YEARS_AHEAD
+        if args.year is not None and not MIN_YEAR <= args.year <= high:
+            print(f"--year must be between {MIN_YEAR} and {high}", file=sys.stderr)
+            return 2
+        town_key = None
+        if args.town:
+            found = [match.town for match in runtime.directory.find(words(args.town))]
+            if len(found) != 1:
+                options = found or runtime.directory.suggest(words(args.town))
+                names = ", ".join(town.name(lang) for town in options)
+                problem = "matches several towns" if found else "is not a known town"
+                print(
+                    f"--town {args.town!r} {problem}" + (f"; try: {names}" if names else ""), file=sys.stderr
+                )
+                return 2
+            town_key = found[0].key
+        rows = await load_register(runtime, lang, year=args.year, town_key=town_key)
+    finally:
+        await runtime.close()
+    if not rows:
+        print("no visits match: nothing written", file=sys.stderr)
+        return 1
+    data = WRITERS[extension](rows, lang)
+    path: Path = args.path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".part")
+    temporary.write_bytes(data)
+    temporary.replace(path)  # never a half-written file under the real name
+    print(f"{len(rows)} visits written to {path}")
+    return 0
+
+
+async def _export_csv(settings: Settings, args: argparse.Namespace) -> int:
+    return await _export_register(settings, args, "csv")
+
+
+async def _export_xlsx(settings: Settings, args: argparse.Namespace) -> int:
+    return await _export_register(settings, args, "xlsx")
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in YYYY-MM-DD form") from None
+
+
+async def _upcoming(settings: Settings, start: date | None, days: int, lang: str | None) -> int:
+    """`twinbot upcoming --from DATE --days N`: what /upcoming shows, planned visits included."""
+    from bot.calendar_replies import CalendarReplies
+    from bot.reminders import load_calendar
+    from bot.replies import plain_text
+    from bot.runtime import open_runtime
+
+    if not 1 <= days <= 3660:
+        print("--days must be between 1 and 3660", file=sys.stderr)
+        return 2
+    language: Language = "en" if lang == "en" else "ru" if lang == "ru" else settings.bot.default_language
+    runtime = await open_runtime(settings)
+    try:
+        first = start or runtime.today()
+        last = first + timedelta(days=days)
+        calendar = await load_calendar(runtime, first, last)
+        reply = CalendarReplies(runtime.replies()).upcoming(
+            language, calendar, first, last, include_visits=True
+        )
+        print(plain_text(reply.text))
+    finally:
+        await runtime.close()
+    return 0
+
+
+async def _remind(settings: Settings, day: date | None, dry_run: bool) -> int:
+    """`twinbot remind [--date DATE] [--dry-run]`: one pass, exactly-once like the bot's own."""
+    from telegram.ext import ExtBot
+
+    from bot.ratelimit import BroadcastRateLimiter
+    from bot.reminders import ReminderService, TelegramSender, describe_pass
+    from bot.replies import plain_text
+    from bot.runtime import open_runtime
+
+    runtime = await open_runtime(settings)
+    try:
+        today = runtime.today()
+        day = day or today
+        if day > today and not dry_run:
+            print(f"{day} is in the future: its pass can only be previewed (--dry-run)", file=sys.stderr)
+            return 2
+        if not dry_run and not settings.token:
+            print(_text(settings, "console.no_token"), file=sys.stderr)
+            print("Nothing was sent or recorded; --dry-run shows what would be sent.", file=sys.stderr)
+            return 2
+        if dry_run:
+            report = await ReminderService(runtime, sender=None).run_pass(day, dry_run=True)
+        else:
+            bot: ExtBot[int] = ExtBot(
+                settings.token,
+                base_url=settings.telegram.base_url,
+                base_file_url=settings.telegram.base_file_url,
+                rate_limiter=BroadcastRateLimiter(max_retries=3),
+            )
+            async with bot:
+                service = ReminderService(runtime, TelegramSender(bot))
+                report = await service.run_pass(day, delayed=day < today)
+        for line in describe_pass(report):
+            print(line)
+        for delivery in report.deliveries:
+            print()
+            print(f"-> chat {delivery.chat_id} ({delivery.language}):")
+            print(plain_text(delivery.text))
+    finally:
+        await runtime.close()
+    return 0
+
+
+async def _export_ics(settings: Settings, args: argparse.Namespace) -> int:
+    """`twinbot export ics PATH`: the calendar /calendar sends, with the planned visits."""
+    from bot.calendar_replies import CalendarReplies
+    from bot.ics import build_ics
+    from bot.reminders import load_calendar
+    from bot.runtime import open_runtime
+
+    language: Language = args.lang or settings.bot.default_language
+    runtime = await open_runtime(settings)
+    try:
+        today = runtime.today()
+        calendar = await load_calendar(runtime, today, today + timedelta(days=366))
+        data = build_ics(
+            calendar,
+            CalendarReplies(runtime.replies()),
+            language,
+            today,
+            include_visits=True,
+            zone=settings.reminders.timezone,
+        )
+    finally:
+        await runtime.close()
+    path: Path = args.path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".part")
+    temporary.write_bytes(data)
+    temporary.replace(path)
+    print(f"calendar written to {path}")
+    return 0
+
+
+# `twinbot export FORMAT PATH`: one entry per format, each a coroutine (settings, parsed arguments) -> exit code
+EXPORTERS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
+    "csv": _export_csv,
+    "xlsx": _export_xlsx,
+    "ics": _export_ics,
+}

@@ -234,8 +234,11 @@ class Replies:
             lang,
             key,
             date=self.format_date(lang, visit.day),
-            direction=visit.direction,
-            kind=visit.kind,
+            # direction and kind may be catalogue keys (the runtime passes keys, not one language)
+            direction=self.t(lang, visit.direction)
+            if self.texts.has(lang, visit.direction)
+            else visit.direction,
+            kind=self.t(lang, visit.kind) if self.texts.has(lang, visit.kind) else visit.kind,
             purpose=purpose,
             **extra,
         )
@@ -425,9 +428,10 @@ class Replies:
                         title=title,
                         date=self.format_date(lang, signed),
                     )
-                return self.t(
-                    lang, "answer.since_year", flag=flag, name=name, title=title, year=signed.year
-                ) + (f" {self.agreement_years(lang, agreement)}.")
+                return (
+                    self.t(lang, "answer.since_year", flag=flag, name=name, title=title, year=signed.year)
+                    + f" {sentence(self.agreement_years(lang, agreement))}."
+                )
             if signed.precision == "day":
                 years = signed.years_until(self.today)
                 anniversary = next_anniversary(signed, self.today)
@@ -507,6 +511,11 @@ class Replies:
                 continue
             lines.append(self.visit_line(lang, "answer.last_visit", past[0], name_with=name_with))
         return Reply(fit(lines), self.town_buttons(lang, towns))
+
+
+def sentence(fragment: str) -> str:
+    """A fragment that starts a new sentence, with its first letter capitalised ("в 2026 году" -> "В ...")."""
+    return fragment[:1].upper() + fragment[1:]
 
 
 def next_anniversary(signed: PartialDate, today: date) -> date:

@@ -1,24 +1,49 @@
 """The towns the bot knows, indexed for finding them in free text.
 
-Lookup order, cheapest first: exact multi-word match on transliterated stems or spellings
-(longest first, so "Narva-Jõesuu" wins over "Narva"), then a typo-tolerant rapidfuzz match for
-the words still unexplained, over candidates of a compatible length only.
+Lookup order, cheapest first:
+
+1. exact multi-word names on transliterations or same-script stems, longest first, so
+   "Narva-Jõesuu" wins over "Narva";
+2. a multi-word name with a typo, found through its exactly spelled first or last word ("Narva-Joesu");
+3. exact single words, Russian adjectives included ("нарвский" -> Narva);
+4. a typo-tolerant rapidfuzz match for the words still unexplained: a word's spelling against the
+   names' spellings, its stem against the stems of the same script, same first letter, and few edits.
+
+A word of a multi-word name ("district", "Хуай") is never a name on its own, and spellings shorter
+than five letters match exactly only: both keep everyday words from turning into towns.
+
+Per question, every step is a dict lookup or a C-level rapidfuzz scan of one cached window of the
+vocabulary (by length and first letter), for a bounded number of words, so the cost grows with the
+number of towns only through those scans.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
-from bot.core.model import Town
+from bot.core.model import Town, distance_km
 from bot.core.text import Word, words
+
+# names' transliterations, their Russian or English stems, or all of them
+Vocabulary = Literal["spelling", "stem_ru", "stem_en", "any"]
 
 MAX_NAME_WORDS = 4
 FUZZY_CUTOFF = 80.0
-SUGGESTION_CUTOFF = 60.0
+FUZZY_MIN_LENGTH = 5  # shorter spellings ("narv", "reso") match exactly only
+FUZZY_MAX_WORDS = 24  # unexplained words per question that get a typo-tolerant scan
+MULTI_WORD_CUTOFF = 85.0
+MULTI_WORD_PART_CUTOFF = 70.0
+SUGGESTION_CUTOFF = 70.0
+SUGGESTION_MIN_LENGTH = 4
+SUGGESTION_MAX_WORDS = 12  # "did you mean" looks at the start of a question only: bounded work
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +52,24 @@ class TownMatch:
     start: int  # index of the first word of the mention
     length: int  # number of words
     score: float  # 100 for an exact match
+
+
+def _stem_key(parts: Sequence[Word]) -> tuple[str, ...]:
+    return tuple(f"{'ru' if word.cyrillic else 'en'}:{word.stem}" for word in parts)
+
+
+def _max_edits(length: int) -> int:
+    """Typos allowed in a name of this length: one in a short name, more in a long one."""
+    return 1 if length <= 8 else 2 if length <= 12 else 3
+
+
+def _length_window(size: int, cutoff: float) -> tuple[int, int]:
+    """Lengths a string may have to reach fuzz.ratio >= cutoff against one of `size` characters.
+
+    ratio = 2M / (a + b) with M <= min(a, b), so min / max must be at least c / (2 - c).
+    """
+    share = (cutoff / 100) / (2 - cutoff / 100)
+    return math.ceil(size * share - 1e-9), math.floor(size / share + 1e-9)
 
 
 class TownDirectory:
@@ -42,28 +85,47 @@ class TownDirectory:
                 key=lambda town: (town.since.sort_key if town.since else (9999, 0, 0), town.name_en),
             )
         )
+        # exact lookup by transliterations, and by stems within one script: the English stem of
+        # "raise" and the Russian stem of "Раисио" are both "rais", and only one of them is a town
         self._exact: dict[tuple[str, ...], set[str]] = defaultdict(set)
-        # fuzzy vocabulary: spelling -> town keys, bucketed by length for cheap candidate selection
+        self._exact_stems: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        # multi-word names (their words' spellings) by the forms of their first and last words
+        self._multi: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+        # fuzzy vocabulary: spelling -> town keys, bucketed by length for cheap candidate selection;
+        # a word's spelling is compared with names' spellings, its stem with names' stems
         self._fuzzy: dict[str, set[str]] = defaultdict(set)
+        self._spellings: set[str] = set()
+        self._stems: dict[Vocabulary, set[str]] = {"stem_ru": set(), "stem_en": set()}
         for town in self.towns:
             for name in self.names_of(town):
                 parts = words(name)
                 if not parts or len(parts) > MAX_NAME_WORDS:
                     continue
-                self._exact[tuple(word.stem for word in parts)].add(town.key)
+                self._exact_stems[_stem_key(parts)].add(town.key)
                 self._exact[tuple(word.ascii for word in parts)].add(town.key)
                 joined = "".join(word.ascii for word in parts)
-                if len(joined) >= 4:
+                if len(joined) >= FUZZY_MIN_LENGTH:
                     self._fuzzy[joined].add(town.key)
-                for word in parts:
-                    if len(word.ascii) >= 4:
-                        self._fuzzy[word.ascii].add(town.key)
-                        self._fuzzy[word.stem].add(town.key)
-        self._by_length: dict[int, list[str]] = defaultdict(list)
-        for spelling in self._fuzzy:
-            self._by_length[len(spelling)].append(spelling)
-        # candidate lists per (length window, first letter), built on first use and kept
-        self._windows: dict[tuple[int, int, str], list[str]] = {}
+                    self._spellings.add(joined)
+                if len(parts) > 1:
+                    # a word of a longer name ("district", "Хуай") is no name on its own: multi-word
+                    # names are matched whole, exactly or through _find_multi_word_typo
+                    spellings = tuple(word.ascii for word in parts)
+                    for edge in (parts[0], parts[-1]):
+                        for form in (edge.ascii, edge.stem):
+                            self._multi[form].add(spellings)
+                    continue
+                if len(parts[0].stem) >= FUZZY_MIN_LENGTH:
+                    self._fuzzy[parts[0].stem].add(town.key)
+                    self._stems["stem_ru" if parts[0].cyrillic else "stem_en"].add(parts[0].stem)
+        self._by_length: dict[tuple[Vocabulary, int], list[str]] = defaultdict(list)
+        every = self._spellings.union(*self._stems.values())
+        for kind, vocabulary in (("spelling", self._spellings), *self._stems.items(), ("any", every)):
+            for spelling in sorted(vocabulary):
+                self._by_length[kind, len(spelling)].append(spelling)
+        self._longest = max((length for _, length in self._by_length), default=0)
+        # candidate lists per (vocabulary, word length, cutoff, first letter), built on first use and kept
+        self._windows: dict[tuple[Vocabulary, int, float, str], list[str]] = {}
         dated = [town for town in self.partners if town.since is not None]
         self._first_since = dated[0].since if dated else None
         self._last_since = dated[-1].since if dated else None
@@ -88,30 +150,40 @@ class TownDirectory:
     def in_country(self, country: str) -> list[Town]:
         return [town for town in self.partners if town.country == country]
 
+    @cached_property
+    def partners_by_distance(self) -> tuple[Town, ...]:
+        """Partners nearest first (towns without coordinates last, in partnership order)."""
+        home = self.home
+        if home is None:
+            return self.partners
+
+        def key(town: Town) -> float:
+            distance = distance_km(home, town)
+            return math.inf if distance is None else distance
+
+        return tuple(sorted(self.partners, key=key))
+
     def find(self, text_words: Sequence[Word], skip: set[int] | None = None) -> list[TownMatch]:
         """Towns mentioned in the words, in order of appearance; `skip` marks words known not to be names."""
         taken = set(skip or ())
         matches: list[TownMatch] = []
         count = len(text_words)
-        for length in range(min(MAX_NAME_WORDS, count), 0, -1):
-            for start in range(count - length + 1):
-                span = range(start, start + length)
-                if any(index in taken for index in span):
-                    continue
-                chunk = text_words[start : start + length]
-                keys = self._exact.get(tuple(w.stem for w in chunk)) or self._exact.get(
-                    tuple(w.ascii for w in chunk)
-                )
-                if keys:
-                    for key in sorted(keys):
-                        matches.append(TownMatch(self.by_key[key], start, length, 100.0))
-                    taken.update(span)
+        longest = min(MAX_NAME_WORDS, count)
+        for length in range(longest, 1, -1):
+            self._find_exact(text_words, length, taken, matches)
+        for length in range(longest, 1, -1):
+            self._find_multi_word_typo(text_words, length, taken, matches)
+        self._find_exact(text_words, 1, taken, matches)
+        attempts = 0
         for index, word in enumerate(text_words):
             if index in taken or word.is_number or len(word.ascii) < 4:
                 continue
-            found = self._closest(word.ascii, FUZZY_CUTOFF)
-            if found is None and word.stem != word.ascii and len(word.stem) >= 4:
-                found = self._closest(word.stem, FUZZY_CUTOFF)
+            attempts += 1
+            if attempts > FUZZY_MAX_WORDS:
+                break  # exact names are still found anywhere; typo tolerance stays bounded per question
+            found = self._closest(word.ascii, "spelling")
+            if found is None and word.stem != word.ascii:  # an inflected form: stems meet stems
+                found = self._closest(word.stem, "stem_ru" if word.cyrillic else "stem_en")
             if found is not None:
                 spelling, score = found
                 for key in sorted(self._fuzzy[spelling]):
@@ -123,46 +195,112 @@ class TownDirectory:
             unique.setdefault(match.town.key, match)
         return list(unique.values())
 
-    def suggest(self, text_words: Sequence[Word], limit: int = 3) -> list[Town]:
+    def _find_exact(
+        self, text_words: Sequence[Word], length: int, taken: set[int], matches: list[TownMatch]
+    ) -> None:
+        for start in range(len(text_words) - length + 1):
+            span = range(start, start + length)
+            if any(index in taken for index in span):
+                continue
+            chunk = text_words[start : start + length]
+            keys = self._exact_stems.get(_stem_key(chunk)) or self._exact.get(tuple(w.ascii for w in chunk))
+            if not keys and length == 1 and chunk[0].adjective_base:
+                base = chunk[0].adjective_base
+                keys = self._exact_stems.get((f"ru:{base}",)) or self._exact.get((base,))
+            if keys:
+                for key in sorted(keys):
+                    matches.append(TownMatch(self.by_key[key], start, length, 100.0))
+                taken.update(span)
+
+    def _find_multi_word_typo(
+        self, text_words: Sequence[Word], length: int, taken: set[int], matches: list[TownMatch]
+    ) -> None:
+        """'Narva-Joesu': a multi-word name with a typo, found through its exactly spelled first or last word.
+
+        The whole span must be close to the name, and so must each of its words: "с Нарва" is no "Усть-Нарва".
+        """
+        for start in range(len(text_words) - length + 1):
+            span = range(start, start + length)
+            if any(index in taken for index in span):
+                continue
+            chunk = text_words[start : start + length]
+            candidates = {
+                spellings
+                for edge in (chunk[0], chunk[-1])
+                for form in (edge.ascii, edge.stem)
+                for spellings in self._multi.get(form, ())
+                if len(spellings) == length
+            }
+            joined = "".join(word.ascii for word in chunk)
+            best: tuple[float, str] | None = None
+            for spellings in sorted(candidates):
+                if any(
+                    fuzz.ratio(word.ascii, part) < MULTI_WORD_PART_CUTOFF
+                    for word, part in zip(chunk, spellings, strict=True)
+                ):
+                    continue
+                name = "".join(spellings)
+                score = fuzz.ratio(joined, name, score_cutoff=MULTI_WORD_CUTOFF)
+                if score and (best is None or score > best[0]):
+                    best = (score, name)
+            if best is None:
+                continue
+            for key in sorted(self._fuzzy.get(best[1], ())):
+                matches.append(TownMatch(self.by_key[key], start, length, best[0]))
+            taken.update(span)
+
+    def suggest(self, text_words: Sequence[Word], limit: int = 3, skip: set[int] | None = None) -> list[Town]:
         """The towns whose names look most like any word of the text (for 'did you mean')."""
         scored: dict[str, float] = {}
-        for word in text_words[:12]:
-            if len(word.ascii) < 3 or word.is_number:
+        for index, word in enumerate(text_words[:SUGGESTION_MAX_WORDS]):
+            if (skip and index in skip) or word.is_number:
                 continue
-            # fuzz.ratio >= 60 needs the shorter string to be at least 3/7 of the longer one
-            size = len(word.ascii)
-            candidates = self._window((size * 3 + 6) // 7, (size * 7) // 3, "")
-            for spelling, score, _ in process.extract(
-                word.ascii, candidates, scorer=fuzz.ratio, score_cutoff=SUGGESTION_CUTOFF, limit=limit
-            ):
-                for key in self._fuzzy[spelling]:
-                    scored[key] = max(scored.get(key, 0.0), score)
-        ranked = sorted(scored, key=lambda key: -scored[key])
+            for spelling in {word.ascii, word.stem}:
+                if len(spelling) < SUGGESTION_MIN_LENGTH:
+                    continue
+                candidates = self._window("any", len(spelling), SUGGESTION_CUTOFF)
+                for found, score, _ in process.extract(
+                    spelling, candidates, scorer=fuzz.ratio, score_cutoff=SUGGESTION_CUTOFF, limit=limit
+                ):
+                    for key in self._fuzzy[found]:
+                        scored[key] = max(scored.get(key, 0.0), score)
+        ranked = sorted(scored, key=lambda key: (-scored[key], key))
         return [self.by_key[key] for key in ranked if not self.by_key[key].is_home][:limit]
 
-    def _window(self, low: int, high: int, first: str) -> list[str]:
-        key = (low, high, first)
-        found = self._windows.get(key)
-        if found is None:
-            found = [
+    def _window(self, kind: Vocabulary, size: int, cutoff: float, first: str = "") -> list[str]:
+        """Spellings long enough and short enough to reach `cutoff` (optionally with the same first letter)."""
+        cache_key = (kind, size, cutoff, first)
+        cached = self._windows.get(cache_key)
+        if cached is None:
+            low, high = _length_window(size, cutoff)
+            if low > self._longest:
+                return []  # longer than any name could be: nothing to cache
+            cached = [
                 spelling
                 for length in range(low, high + 1)
-                for spelling in self._by_length.get(length, ())
+                for spelling in self._by_length.get((kind, length), ())
                 if not first or spelling[0] == first
             ]
-            self._windows[key] = found
-        return found
+            self._windows[cache_key] = cached
+        return cached
 
-    def _closest(self, spelling: str, cutoff: float) -> tuple[str, float] | None:
-        if spelling in self._fuzzy:
+    def _closest(self, spelling: str, kind: Vocabulary) -> tuple[str, float] | None:
+        """The town spelling a word is a typo of: similar enough, and only a few edits away.
+
+        A typo rarely hits the first letter, so candidates share it ("Гамбург" is no "Ямбург"), and
+        the similarity ratio alone is too lenient for short names ("набрать" is no "Нарва"), so the
+        edits (with transpositions) are capped by the name's length too.
+        """
+        if len(spelling) < FUZZY_MIN_LENGTH - 1:
+            return None
+        if spelling in (self._spellings if kind == "spelling" else self._stems.get(kind, ())):
             return spelling, 100.0
-        size = len(spelling)
-        # fuzz.ratio >= 80 needs the shorter string to be at least 2/3 of the longer one;
-        # short words: a typo rarely hits the first letter, and it keeps "near" from becoming "Narva"
-        candidates = self._window((size * 2 + 2) // 3, (size * 3) // 2, spelling[0] if size <= 5 else "")
+        candidates = self._window(kind, len(spelling), FUZZY_CUTOFF, spelling[0])
         if not candidates:
             return None
-        best = process.extractOne(spelling, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
-        if best is None:
-            return None
-        return best[0], float(best[1])
+        for found, score, _ in process.extract(
+            spelling, candidates, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3
+        ):
+            if OSA.distance(spelling, found) <= _max_edits(len(found)):
+                return found, float(score)
+        return None

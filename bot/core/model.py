@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -51,7 +52,10 @@ class PartialDate:
         years = today.year - self.year
         if self.month is None:
             return years
-        if (today.month, today.day) < (self.month, self.day or 1):
+        anniversary = (self.month, self.day or 1)
+        if anniversary == (2, 29) and not calendar.isleap(today.year):
+            anniversary = (2, 28)  # in a common year, as replies.next_anniversary marks it
+        if (today.month, today.day) < anniversary:
             years -= 1
         return years
 

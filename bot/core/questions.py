@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 
-from bot.core.directory import TownDirectory
+from bot.core.directory import TownDirectory, TownMatch
 from bot.core.model import Language, PartialDate, Town
-from bot.core.text import Word, script_language, simplify, words
+from bot.core.text import Word, make_word, script_language, simplify, words
 
 
 class Intent(Enum):
@@ -67,6 +67,9 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
         "подписал",
         "signed",
         "заключ",
+        "соглашен",
+        "договор",
+        "agreement",
     ),
     "years": (
         "сколько лет",
@@ -87,24 +90,42 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
         "где",
         "находит",
         "расположен",
+        "карта",
+        "карте",
+        "карту",
+        "where",
+        "located",
+        "location",
+        "map",
+    ),
+    # distance from Kingisepp: also a "where" question, and it wins over "how long"
+    "distance": (
         "далеко",
+        "далек",
+        "дальн",
+        "дальш",
         "расстоя",
         "километр",
         "км",
         "ехать",
         "доехать",
+        "добрат",
+        "добир",
         "близко",
-        "where",
-        "located",
-        "location",
+        "ближ",
         "far",
+        "farther",
+        "farthest",
+        "further",
+        "furthest",
         "distance",
         "kilomet",
         "km",
         "drive",
         "how close",
-        "map",
-        "карт",
+        "closest",
+        "nearest",
+        "get to",
     ),
     "cooperation": (
         "сотрудн",
@@ -139,7 +160,23 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
         "people live",
         "how big",
         "how large",
+        "biggest",
+        "largest",
+        "крупн",
         "residents",
+    ),
+    # is the partnership still going on: the card carries what is known of its status
+    "status": (
+        "заморож",
+        "приостанов",
+        "прекращ",
+        "действу",
+        "статус",
+        "frozen",
+        "freez",
+        "suspend",
+        "still active",
+        "status",
     ),
     "town_day": (
         "день город",
@@ -153,20 +190,23 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
     ),
     "visit": (
         "делегац",
+        "делегат",
         "визит",
         "приезжал",
         "приезд",
         "приезж",
         "ездил",
-        "delegation",
+        "delegat",
         "visit",
         "came",
         "trip",
     ),
+    "delegation": ("делегац", "делегат", "delegat", "визит"),
     "recent": ("последн", "недавн", "когда", "last", "latest", "recent", "when"),
     "list": (
         "список",
         "все город",
+        "покажи все",
         "всех",
         "перечисл",
         "какие город",
@@ -185,6 +225,37 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
         "sister",
     ),
     "count": ("сколько", "how many", "number of", "count"),
+    # what marks a question as one about the partner towns at all, when no town is named
+    "subject": (
+        "побратим",
+        "партнер",
+        "twin",
+        "partner",
+        "sister",
+        "дружб",
+        "дружим",
+        "дружит",
+        "friendship",
+        "сотрудн",
+        "cooperat",
+        "co-operat",
+        "collaborat",
+        "соглашен",
+        "договор",
+        "agreement",
+        "список",
+        "list",
+        "все город",
+        "какие город",
+        "какими город",
+        "сколько город",
+        "which towns",
+        "what towns",
+        "which cities",
+        "what cities",
+        "how many towns",
+        "how many cities",
+    ),
     "oldest": (
         "старейш",
         "самый стар",
@@ -220,6 +291,8 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
         "hey",
         "good morning",
         "good afternoon",
+        "good evening",
+        "greetings",
     ),
     "thanks": ("спасибо", "благодар", "thank", "thx"),
     "help": ("помощ", "помоги", "что ты умеешь", "что умеешь", "команд", "help", "what can you", "commands"),
@@ -243,6 +316,12 @@ _WHOLE_WORD = frozenset(
         "far",
         "ks",
         "ties",
+        "карта",
+        "карте",
+        "карту",
+        "uk",
+        "usa",
+        "сша",
     }
 )
 
@@ -273,8 +352,47 @@ _TOPICS: dict[str, tuple[str, ...]] = {
         "association",
     ),
     "declaration": ("декларац", "declaration", "мекленбург", "mecklenburg"),
-    "schools": ("школ", "school", "в семьях", "famil", "учени", "pupil", "student", "exchange"),
+    "schools": (
+        "школ",
+        "school",
+        "в семьях",
+        "famil",
+        "учени",
+        "pupil",
+        "student",
+        "exchange",
+        "school exchange",
+        "обмен школьник",
+        "школьные обмен",
+        "школьный обмен",
+    ),
 }
+
+# Topic words too common to carry a question alone ("порт", "школа", "коммунальные"): they need a
+# partner town or a word about the partnerships next to them.
+_WEAK_TOPIC_KEYS = frozenset(
+    {
+        "порт",
+        "port",
+        "морск",
+        "by sea",
+        "усть луг",
+        "ust luga",
+        "координ",
+        "coordinat",
+        "коммун",
+        "commune",
+        "association",
+        "школ",
+        "school",
+        "в семьях",
+        "famil",
+        "учени",
+        "pupil",
+        "student",
+        "exchange",
+    }
+)
 
 _COUNTRIES: dict[str, tuple[str, ...]] = {
     "EE": ("эстон", "eston", "eesti"),
@@ -284,6 +402,18 @@ _COUNTRIES: dict[str, tuple[str, ...]] = {
     "BY": ("беларус", "белорус", "belarus", "byelorus"),
     "CN": ("кита", "china", "chinese"),
     "RU": ("росси", "russia"),
+    # countries people ask about that have no partner town on the list: answered "none", not guessed
+    "FR": ("франц", "france", "french"),
+    "LV": ("латви", "латыш", "latvia", "latvian"),
+    "LT": ("литв", "литов", "lithuania"),
+    "GE": ("грузия", "грузии", "грузин", "georgia"),
+    "SE": ("швеци", "шведск", "sweden", "swedish"),
+    "PL": ("польш", "польск", "poland"),
+    "DK": ("дания", "дании", "датск", "denmark", "danish"),
+    "IT": ("итали", "italy", "italian"),
+    "ES": ("испани", "spain", "spanish"),
+    "GB": ("британ", "англия", "англии", "britain", "british", "england", "uk"),
+    "US": ("сша", "америк", "usa", "america"),
 }
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
@@ -308,11 +438,12 @@ for _number, _names in enumerate(
     for _name in _names:
         _MONTHS[_name] = _number
 _MONTH_WORD = r"([а-яa-z]+)"
+_ORDINAL = r"(?:st|nd|rd|th|-?го|-?е)?"  # 1st June, June 1st, 1-го июня
 _DATE_PATTERNS = (
     re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{4})\b"),  # 01.06.2003
     re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"),  # 2003-06-01
-    re.compile(rf"\b(\d{{1,2}})\s+{_MONTH_WORD}\.?,?\s+(\d{{4}})\b"),  # 1 июня 2003, 1 June 2003
-    re.compile(rf"\b{_MONTH_WORD}\.?\s+(\d{{1,2}}),?\s+(\d{{4}})\b"),  # June 1, 2003
+    re.compile(rf"\b(\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?{_MONTH_WORD}\.?,?\s+(\d{{4}})\b"),  # 1 июня 2003
+    re.compile(rf"\b{_MONTH_WORD}\.?\s+(\d{{1,2}}){_ORDINAL},?\s+(\d{{4}})\b"),  # June 1, 2003
 )
 
 
@@ -372,15 +503,23 @@ def _has(text: str, text_words: list[Word], keys: tuple[str, ...]) -> bool:
     return False
 
 
+# The single-word vocabulary of every group, built once: question words, never town names.
+_VOCABULARY = [
+    key
+    for group in (*_KEYWORDS.values(), *_TOPICS.values(), *_COUNTRIES.values())
+    for key in group
+    if key.isalpha()
+]
+_VOCABULARY_WHOLE = frozenset(key for key in _VOCABULARY if key in _WHOLE_WORD)
+_VOCABULARY_PREFIXES = tuple(sorted({key for key in _VOCABULARY if key not in _WHOLE_WORD}))
+
+
 def _keyword_positions(text_words: list[Word]) -> set[int]:
     """Words that are question vocabulary, so the fuzzy town matcher leaves them alone."""
-    prefixes = [k for group in (*_KEYWORDS.values(), *_TOPICS.values(), *_COUNTRIES.values()) for k in group]
-    single = [p for p in prefixes if p.isalpha()]
     return {
         index
         for index, word in enumerate(text_words)
-        if any(word.raw == p if p in _WHOLE_WORD else word.raw.startswith(p) for p in single)
-        or word.raw in _COMMON
+        if word.raw in _COMMON or word.raw in _VOCABULARY_WHOLE or word.raw.startswith(_VOCABULARY_PREFIXES)
     }
 
 
@@ -389,11 +528,85 @@ _COMMON = frozenset(
     """
     какие какой какая какое каких город города городов городе городам городах побратим побратимы
     побратимов партнер партнеры партнеров партнерство есть было были будет этот этой этом нашего наши
-    наших нашим район района районе кингисеппа между можно нужно расскажите скажите подскажите
+    наших нашим район района районе между можно нужно расскажите скажите подскажите
     пожалуйста about which what where there their these those with from have does towns cities city town
-    twin twinned sister partner partners partnership please tell know kingisepp's years year
+    twin twinned sister partner partners partnership please tell know years year
     """.split()
 )
+
+# Russian typed in Latin letters ("narva kogda"): these words mark it, and the answer comes in Russian.
+_TRANSLIT_MARKERS: dict[str, str] = {
+    "kogda": "когда",
+    "gde": "где",
+    "skolko": "сколько",
+    "privet": "привет",
+    "zdravstvuyte": "здравствуйте",
+    "spasibo": "спасибо",
+    "naselenie": "население",
+    "pobratim": "побратим",
+    "pobratimy": "побратимы",
+    "pobratimov": "побратимов",
+    "goroda": "города",
+    "gorodov": "городов",
+    "druzhim": "дружим",
+    "rasskazhi": "расскажи",
+    "daleko": "далеко",
+    "sotrudnichestvo": "сотрудничество",
+    "kakie": "какие",
+}
+# ...and these read as Russian only next to a marker ("let" and "do" are English words too).
+_TRANSLIT_WORDS: dict[str, str] = {
+    **_TRANSLIT_MARKERS,
+    "let": "лет",
+    "den": "день",
+    "dni": "дни",
+    "goda": "года",
+    "gorod": "город",
+    "kakogo": "какого",
+    "kakom": "каком",
+    "godu": "году",
+    "s": "с",
+    "v": "в",
+    "do": "до",
+}
+
+
+def _translit_russian(text_words: list[Word]) -> list[Word] | None:
+    """The words read as Russian when a Latin-letter text is Russian typed in Latin, else None."""
+    if not any(word.raw in _TRANSLIT_MARKERS for word in text_words):
+        return None
+    return [
+        make_word(_TRANSLIT_WORDS[word.raw]) if word.raw in _TRANSLIT_WORDS else word for word in text_words
+    ]
+
+
+def _question_language(text_words: list[Word], matches: list[TownMatch]) -> Language | None:
+    """The script of the words around the town names: "Где Narva?" is a Russian question.
+
+    Town names are often typed in the other script (copied from a map or a sign), so they do not vote.
+    """
+    named = {index for match in matches for index in range(match.start, match.start + match.length)}
+    votes: dict[Language, int] = {"ru": 0, "en": 0}
+    for index, word in enumerate(text_words):
+        if index not in named:
+            script = script_language(word.raw)
+            if script is not None:
+                votes[script] += 1
+    if not votes["ru"] and not votes["en"]:
+        return None
+    return "ru" if votes["ru"] >= votes["en"] else "en"
+
+
+# Questions about one attribute; with no town named they are asked of every partner (or a country's).
+_ATTRIBUTES: tuple[tuple[str, Intent], ...] = (
+    ("town_day", Intent.TOWN_DAY),
+    ("distance", Intent.WHERE),
+    ("years", Intent.YEARS),
+    ("where", Intent.WHERE),
+    ("cooperation", Intent.COOPERATION),
+    ("population", Intent.POPULATION),
+)
+_HOME_ATTRIBUTES = frozenset({Intent.TOWN_DAY, Intent.WHERE, Intent.POPULATION})
 
 
 class QuestionEngine:
@@ -407,78 +620,121 @@ class QuestionEngine:
         text_words = words(text)
         if not text_words:
             return Answer(Intent.EMPTY, language)
-        lowered = " ".join(word.raw for word in text_words)
-        has = {name: _has(lowered, text_words, keys) for name, keys in _KEYWORDS.items()}
-        topic = next((name for name, keys in _TOPICS.items() if _has(lowered, text_words, keys)), None)
-        countries = [code for code, keys in _COUNTRIES.items() if _has(lowered, text_words, keys)]
-        skip = _keyword_positions(text_words)
-        mentioned = [match.town for match in self.directory.find(text_words, skip)]
+        vocabulary = text_words  # the words read for question vocabulary (town names use text_words)
+        if language == "en":
+            russian = _translit_russian(text_words)
+            if russian is not None:
+                language, vocabulary = "ru", russian
+        lowered = " ".join(word.raw for word in vocabulary)
+        has = {name: _has(lowered, vocabulary, keys) for name, keys in _KEYWORDS.items()}
+        has["where"] = has["where"] or has["distance"]
+        topic = next((name for name, keys in _TOPICS.items() if _has(lowered, vocabulary, keys)), None)
+        strong_topic = topic is not None and _has(
+            lowered, vocabulary, tuple(key for key in _TOPICS[topic] if key not in _WEAK_TOPIC_KEYS)
+        )
+        countries = [code for code, keys in _COUNTRIES.items() if _has(lowered, vocabulary, keys)]
+        skip = _keyword_positions(vocabulary)
+        matches = self.directory.find(text_words, skip)
+        if vocabulary is text_words:
+            language = _question_language(text_words, matches) or language
+        mentioned = [match.town for match in matches]
         partners = tuple(town for town in mentioned if not town.is_home)
+        home = tuple(town for town in mentioned if town.is_home)
         on_date = find_date(text)
         year_match = _YEAR.search(lowered)
         year = PartialDate(int(year_match.group(1))) if year_match else None
+        # Russia is the home country: "Kingisepp, Russia" asks nothing about Russian partners
+        country = next((c for c in countries if c != "RU" or self.directory.in_country("RU")), None)
+        country_towns = tuple(self.directory.in_country(country)) if country else ()
+        attribute = next((intent for name, intent in _ATTRIBUTES if has[name]), None)
+        # "how many" alone asks for a count of partners; "how many people/years" asks an attribute
+        about_partners = (
+            has["list"]
+            or has["subject"]
+            or has["oldest"]
+            or has["newest"]
+            or (has["count"] and attribute is None)
+        )
 
         about_delegations = bool(partners) and any(t.fact("delegations") for t in partners)
-        if has["visit"] and (has["recent"] or not topic) and not (about_delegations and not has["recent"]):
-            return Answer(Intent.LAST_VISIT, language, towns=partners)
+        # "I want to visit Tallinn" is no question about delegations: without a town it takes a clearer word
+        visits = has["visit"] and bool(partners or country_towns or has["recent"] or has["delegation"])
+        if visits and (has["recent"] or not topic) and not (about_delegations and not has["recent"]):
+            return Answer(Intent.LAST_VISIT, language, towns=partners or country_towns)
         if topic is None and has["visit"] and any(t.fact("delegations") for t in partners):
             topic = "delegations"
 
-        if topic is not None:
-            holders = [t for t in (partners or self.directory.partners) if t.fact(topic)]
+        if topic is not None and (partners or country_towns or strong_topic or has["subject"]):
+            holders = [t for t in (partners or country_towns or self.directory.partners) if t.fact(topic)]
             if not holders and not partners:
                 holders = [t for t in self.directory.towns if t.fact(topic)]
             if holders:
                 return Answer(Intent.FACT, language, towns=tuple(holders), topic=topic)
 
         if partners:
+            if has["status"]:
+                return Answer(Intent.CARD, language, towns=partners)
             if has["town_day"]:
                 return Answer(Intent.TOWN_DAY, language, towns=partners)
+            if has["distance"]:  # "how long does it take to get to Narva" asks for a distance
+                return Answer(Intent.WHERE, language, towns=partners)
             if has["years"]:
                 return Answer(Intent.YEARS, language, towns=partners)
             if has["since"]:
                 return Answer(Intent.SINCE, language, towns=partners)
-            if has["where"]:
-                return Answer(Intent.WHERE, language, towns=partners)
-            if has["cooperation"]:
-                return Answer(Intent.COOPERATION, language, towns=partners)
-            if has["population"]:
-                return Answer(Intent.POPULATION, language, towns=partners)
+            if attribute is not None:
+                return Answer(attribute, language, towns=partners)
             return Answer(Intent.CARD, language, towns=partners)
 
-        home_only = bool(mentioned)
         if on_date is not None:
             return Answer(Intent.SIGNED_IN, language, when=on_date)
-        if year is not None and not home_only:
+        if year is not None and not home:
             return Answer(Intent.SIGNED_IN, language, when=year)
-        partner_countries = [code for code in countries if code != "RU" or self.directory.in_country("RU")]
-        if partner_countries:
-            return Answer(Intent.COUNTRY, language, country=partner_countries[0])
-        if has["town_day"]:
-            return Answer(Intent.TOWN_DAY, language, towns=tuple(mentioned) or self.directory.partners)
-        if home_only:
-            if has["population"] or has["where"]:
-                return Answer(Intent.CARD, language, towns=tuple(mentioned))
-            if not (has["list"] or has["count"] or has["oldest"] or has["newest"]):
-                return Answer(Intent.CARD, language, towns=tuple(mentioned))
-        if has["oldest"] and not has["newest"]:
-            return Answer(Intent.OLDEST, language)
-        if has["newest"]:
-            return Answer(Intent.NEWEST, language)
-        if has["count"] and not has["years"]:
-            return Answer(Intent.COUNT, language)
-        if has["list"] or has["years"] or has["since"]:
+        if country is not None:
+            if country_towns and attribute is not None:
+                return Answer(attribute, language, towns=self._ordered(attribute, country_towns))
+            return Answer(Intent.COUNTRY, language, country=country)
+        # "how far from Kingisepp": the home town is the starting point there, not the subject
+        if home and not about_partners and not has["distance"]:
+            if attribute in _HOME_ATTRIBUTES:
+                return Answer(attribute, language, towns=home)
+            return Answer(Intent.CARD, language, towns=home)
+        if has["subject"] or (home and about_partners):  # about the partner towns as a whole
+            if has["oldest"] and not has["newest"]:
+                return Answer(Intent.OLDEST, language)
+            if has["newest"]:
+                return Answer(Intent.NEWEST, language)
+            if attribute is not None and self.directory.partners:
+                return Answer(attribute, language, towns=self._ordered(attribute, self.directory.partners))
+            if has["count"]:
+                return Answer(Intent.COUNT, language)
             return Answer(Intent.LIST, language)
-        if has["cooperation"]:
-            return Answer(Intent.COOPERATION, language, towns=self.directory.partners)
+        if has["town_day"]:  # "when is the Town Day?": ours first, then the partners'
+            own = self.directory.home
+            towns = self.directory.partners
+            if own is not None and own.town_day(language):
+                towns = (own, *towns)
+            if towns:
+                return Answer(Intent.TOWN_DAY, language, towns=towns)
         if has["help"]:
             return Answer(Intent.HELP, language)
         if has["thanks"]:
             return Answer(Intent.THANKS, language)
         if has["greeting"]:
             return Answer(Intent.GREETING, language)
-        suggestions = tuple(self.directory.suggest(text_words))
+        if has["list"]:  # "show all"
+            return Answer(Intent.LIST, language)
+        suggestions = tuple(self.directory.suggest(text_words, skip=skip))
         return Answer(Intent.NO_MATCH, language, suggestions=suggestions)
+
+    def _ordered(self, intent: Intent, towns: tuple[Town, ...]) -> tuple[Town, ...]:
+        """Towns in the order that answers the question best: nearest first, or largest first."""
+        if intent is Intent.WHERE:
+            rank = {town.key: index for index, town in enumerate(self.directory.partners_by_distance)}
+            return tuple(sorted(towns, key=lambda town: rank.get(town.key, len(rank))))
+        if intent is Intent.POPULATION:
+            return tuple(sorted(towns, key=lambda town: -(town.population or 0)))
+        return towns
 
 
 def agreements_matching(directory: TownDirectory, when: PartialDate) -> tuple[list[Town], list[Town]]:

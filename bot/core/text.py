@@ -1,7 +1,8 @@
 """Text as people type it: either script, any case, Russian case endings, typos.
 
 Every word is reduced to two comparable forms: its ASCII transliteration (anyascii) and the
-transliteration of its Snowball stem, so "Нарвой", "Нарве" and "Narva" meet at "narv".
+transliteration of its Snowball stem, so "Нарвой", "Нарве" and "Narva" meet at "narv". A Russian
+adjective made from a town name also keeps the name's stem: "нарвский" -> "narv", "засницкий" -> "zasnits".
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class Word:
     ascii: str  # transliterated
     stem: str  # transliterated stem
     cyrillic: bool
+    adjective_base: str = ""  # "нарвский" -> "narv": the stem without a Russian adjective suffix
 
     @property
     def is_number(self) -> bool:
@@ -68,7 +70,19 @@ def make_word(raw: str) -> Word:
         stem = _ENGLISH.stemWord(to_ascii(base))
     else:
         stem = base
-    return Word(raw=raw, ascii=to_ascii(base), stem=to_ascii(stem) or to_ascii(base), cyrillic=cyrillic)
+    adjective_base = ""
+    if cyrillic and len(stem) >= 5:
+        if stem.endswith("ск"):  # нарвский, йыхвиский -> нарв, йыхви
+            adjective_base = to_ascii(stem[:-2])
+        elif stem.endswith("цк"):  # засницкий -> засниц
+            adjective_base = to_ascii(stem[:-1])
+    return Word(
+        raw=raw,
+        ascii=to_ascii(base),
+        stem=to_ascii(stem) or to_ascii(base),
+        cyrillic=cyrillic,
+        adjective_base=adjective_base,
+    )
 
 
 def words(text: str) -> list[Word]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
@@ -88,8 +89,8 @@ def addressed_text(update: Update, bot_username: str, bot_id: int) -> str | None
     replied = message.reply_to_message
     if replied is not None and replied.from_user is not None and replied.from_user.id == bot_id:
         return text
-    mention = f"@{bot_username}".lower()
-    if mention in text.lower():
-        start = text.lower().index(mention)
-        return (text[:start] + text[start + len(mention) :]).strip(" ,:")
+    # the whole username: "@ourbot_fans" is somebody else
+    mention = re.search(rf"@{re.escape(bot_username)}(?!\w)", text, re.IGNORECASE)
+    if mention is not None:
+        return (text[: mention.start()] + text[mention.end() :]).strip(" ,:")
     return None

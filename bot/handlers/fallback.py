@@ -1,9 +1,10 @@
-"""Whatever no feature handled: unknown commands and non-text messages get a polite word in private chats."""
+"""Whatever no feature handled: unknown commands and non-text messages get a polite word in private chats,
+unknown buttons an answer."""
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.handlers.chat import Context, is_private, language_of, runtime, send
 from bot.replies import Reply
@@ -30,6 +31,15 @@ async def not_text(update: Update, context: Context) -> None:
     await send(message, Reply(runtime(context).replies().t(lang, "input.not_text")))
 
 
+async def unknown_button(update: Update, context: Context) -> None:
+    """A button no feature knows (an old keyboard, forged data): answer it, or the client spins."""
+    query = update.callback_query
+    if query is None:
+        return
+    lang = await language_of(update, context)
+    await query.answer(runtime(context).replies().t(lang, "input.stale_button"))
+
+
 def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]
     # registered last in group 0, so they only see what no feature handler took
     return [
@@ -37,8 +47,15 @@ def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]
         (
             0,
             MessageHandler(
-                ~filters.TEXT & ~filters.StatusUpdate.ALL & ~filters.VIA_BOT & filters.ChatType.PRIVATE,
+                # new messages only: an edited one (a live location moving, a changed caption)
+                # must not get the same "text only" answer again and again
+                filters.UpdateType.MESSAGE
+                & ~filters.TEXT
+                & ~filters.StatusUpdate.ALL
+                & ~filters.VIA_BOT
+                & filters.ChatType.PRIVATE,
                 not_text,
             ),
         ),
+        (0, CallbackQueryHandler(unknown_button)),
     ]

@@ -21,7 +21,8 @@ async def inline_query(update: Update, context: Context) -> None:
         return
     rt = runtime(context)
     text = query.query.strip()[:256]
-    lang = script_language(text) or await rt.preferences.language(query.from_user.id) or rt.default_language()
+    by_script = script_language(text)
+    lang = by_script or await rt.preferences.language(query.from_user.id) or rt.default_language()
     replies = rt.replies()
     results: list[InlineQueryResultArticle] = []
     if text:
@@ -64,7 +65,8 @@ async def inline_query(update: Update, context: Context) -> None:
                 ),
             )
         )
-    await query.answer(results, cache_time=CACHE_SECONDS, is_personal=False)
+    # without letters to go by, the results follow the user's own /lang choice: not for a shared cache
+    await query.answer(results, cache_time=CACHE_SECONDS, is_personal=by_script is None)
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]

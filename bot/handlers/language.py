@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.core.model import LANGUAGES, Language
@@ -10,6 +11,7 @@ from bot.handlers.chat import Context, language_of, runtime, send
 from bot.replies import Reply
 
 CALLBACK_LANG = "lang:"
+CONFIRMED = "lang_confirmed"  # chat_data: (message id, language) of the last confirmed prompt
 
 
 async def choose_language(update: Update, context: Context) -> None:
@@ -43,8 +45,19 @@ async def language_chosen(update: Update, context: Context) -> None:
     chosen: Language = "ru" if code == "ru" else "en"
     await rt.preferences.set_language(update.effective_chat.id, chosen)
     await query.answer()
-    if query.message is not None:
+    if query.message is None:
+        return
+    # A double tap sends two queries for one prompt: the second must not repeat the same edit.
+    confirmed = (query.message.message_id, chosen)
+    chat_data = context.chat_data if context.chat_data is not None else {}
+    if chat_data.get(CONFIRMED) == confirmed:
+        return
+    try:
         await query.edit_message_text(rt.replies().t(chosen, "lang.set"), parse_mode="HTML")
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            raise
+    chat_data[CONFIRMED] = confirmed
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]

@@ -109,7 +109,8 @@ async def card_button(update: Update, context: Context) -> None:
     if query is None or query.data is None:
         return
     rt = runtime(context)
-    lang = await language_of(update, context)
+    # the card speaks the language of the answer the button belongs to
+    lang = await language_of(update, context, getattr(query.message, "text", None))
     town = rt.directory.get(query.data.removeprefix(CALLBACK_CARD))
     if town is None or query.message is None:
         await query.answer(rt.replies().t(lang, "input.stale_button"), show_alert=False)

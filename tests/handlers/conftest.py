@@ -23,7 +23,7 @@ from telegram.request import RequestData
 from bot.app import build_application
 from bot.config import parse_settings
 from bot.console import BOT_USER, ConsoleRequest
-from tests.e2e.fake_bot_api import ApiSpec, SpecValidator
+from tests.e2e.fake_bot_api import ApiSpec, SpecValidator, UploadedFile
 
 FIXED_NOW = datetime(2026, 11, 26, 12, 0, tzinfo=ZoneInfo("Europe/Moscow"))
 ADMIN_ID = 900
@@ -50,7 +50,15 @@ class RecordingRequest(ConsoleRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
-        _, errors = self.validator.validate_request(api_method, params)
+        # uploads (sendDocument, sendPhoto): validated as the multipart parts Telegram receives
+        files = {
+            name: UploadedFile(name, str(part[0]), str(part[2]), bytes(part[1]))
+            for name, part in (
+                request_data.multipart_data if request_data and request_data.contains_files else {}
+            ).items()
+        }
+        params.update({name: part for name, part in files.items() if name not in params})
+        _, errors = self.validator.validate_request(api_method, params, files)
         self.violations.extend(f"{api_method}: {error}" for error in errors)
         self.calls.append(Call(api_method, params))
         return await super().do_request(url, method, request_data, *args, **kwargs)
@@ -115,7 +123,7 @@ class Harness:
                 "date": int(time.time()),
                 "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
                 "from": BOT_USER,
-                "text": "buttons",
+                "text": "🔘",  # no letters: the language comes from the chat, not from this stub
             },
         }
         return await self.feed({"callback_query": query})

@@ -1,3 +1,4 @@
+from bot.app import MENU_COMMANDS
 from tests.handlers.conftest import Harness
 
 
@@ -30,13 +31,10 @@ async def test_menu_is_registered_in_both_languages(harness: Harness) -> None:
     languages = sorted(str(call.params.get("language_code", "")) for call in registered)
     assert languages == ["", "en", "ru"]
     for call in registered:
-        assert [command["command"] for command in call.params["commands"]] == [
-            "start",
-            "help",
-            "towns",
-            "town",
-            "lang",
-        ]
+        commands = [command["command"] for command in call.params["commands"]]
+        # the residents' commands first; later features add theirs (bot.app.MENU_COMMANDS), /lang last
+        assert commands[:4] == ["start", "help", "towns", "town"] and commands[-1] == "lang"
+        assert commands == list(MENU_COMMANDS)
 
 
 async def test_towns_lists_nine_partners_with_buttons(harness: Harness) -> None:

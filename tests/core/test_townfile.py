@@ -1,0 +1,105 @@
+"""bot/core/townfile.py: the shipped facts parse, and a broken file says what is wrong and where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.model import PartialDate
+from bot.core.townfile import TownFileError, load_town_file, parse_towns, shipped_towns
+
+MINIMAL = """
+format = 1
+
+[[town]]
+key = "kingisepp"
+home = true
+name_en = "Kingisepp"
+name_ru = "Кингисепп"
+country = "RU"
+
+[[town]]
+key = "narva"
+name_en = "Narva"
+name_ru = "Нарва"
+country = "EE"
+latitude = 59.3758
+
+[[town.agreement]]
+key = "cooperation"
+kind = "cooperation"
+signed = "2000"
+title_en = "Cooperation agreement"
+title_ru = "Соглашение о сотрудничестве"
+"""
+
+
+def test_shipped_file_parses() -> None:
+    towns = shipped_towns()
+    keys = [town.key for town in towns]
+    assert len(keys) == len(set(keys)) == 10
+    assert [town.key for town in towns if town.is_home] == ["kingisepp"]
+    by_key = {town.key: town for town in towns}
+    assert by_key["sassnitz"].since == PartialDate(2003, 6, 1)
+    assert by_key["narvik"].since == PartialDate(1972)  # known to the year only
+    assert by_key["narvik"].population is None  # unknown stays unknown
+    for town in towns:
+        assert town.name_en and town.name_ru
+        assert town.is_home or town.agreements, town.key
+
+
+def test_minimal_file_parses() -> None:
+    towns = parse_towns(MINIMAL)
+    assert [town.key for town in towns] == ["kingisepp", "narva"]
+    assert towns[1].since == PartialDate(2000)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("latitude = 59.3758", "latitude = 123.0", "latitude"),
+        ('country = "EE"', 'country = "Estonia"', "country"),
+        ('signed = "2000"', 'signed = "2000-02-30"', "signed"),
+        ('kind = "cooperation"', 'kind = "alliance"', "kind"),
+        ('name_ru = "Нарва"', 'name_ru = ""', "name_ru"),
+        ("latitude = 59.3758", "latitude = 59.3758\nmayor = 'unknown'", "mayor"),
+    ],
+)
+def test_broken_file_names_the_town_and_field(old: str, new: str, field: str) -> None:
+    assert old in MINIMAL
+    with pytest.raises(TownFileError) as error:
+        parse_towns(MINIMAL.replace(old, new), source="towns.toml")
+    message = str(error.value)
+    assert "towns.toml" in message
+    assert "'narva'" in message
+    assert field in message
+
+
+def test_duplicate_town_keys_are_rejected() -> None:
+    narva = MINIMAL[MINIMAL.index('[[town]]\nkey = "narva"') :]
+    doubled = MINIMAL + "\n" + narva
+    assert doubled.count('key = "narva"') == 2
+    with pytest.raises(TownFileError, match=r"repeat.*narva"):
+        parse_towns(doubled)
+
+
+def test_two_home_towns_are_rejected() -> None:
+    with pytest.raises(TownFileError, match="home"):
+        parse_towns(MINIMAL.replace('country = "EE"', 'country = "EE"\nhome = true'))
+
+
+def test_not_toml_at_all() -> None:
+    with pytest.raises(TownFileError, match="not valid TOML"):
+        parse_towns("[[town]\nkey = ")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(TownFileError, match="cannot be read"):
+        load_town_file(tmp_path / "missing.toml")
+
+
+def test_loaded_from_disk(tmp_path: Path) -> None:
+    path = tmp_path / "towns.toml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    assert [town.key for town in load_town_file(path)] == ["kingisepp", "narva"]
