@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from telegram import BotCommand
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
 from bot.config import Settings
@@ -15,12 +15,15 @@ from bot.core.model import LANGUAGES
 from bot.errors import on_error
 from bot.handlers import all_handlers
 from bot.locale import catalogue
+from bot.persistence import SqlitePersistence
+from bot.ratelimit import BroadcastRateLimiter
+from bot.reminders import ReminderService, TelegramSender, schedule
 from bot.runtime import Runtime, open_runtime
 
 log = logging.getLogger(__name__)
 
 # The menu shown by Telegram's "/" button, in each language (descriptions come from the catalogue).
-MENU_COMMANDS = ("start", "help", "towns", "town", "lang")
+MENU_COMMANDS = ("start", "help", "towns", "town", "upcoming", "calendar", "subscribe", "unsubscribe", "lang")
 OFFLINE_TOKEN = "1:offline"
 
 
@@ -40,9 +43,12 @@ def build_application(
         .token(settings.token or OFFLINE_TOKEN)
         .base_url(settings.telegram.base_url)
         .base_file_url(settings.telegram.base_file_url)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # PTB's AIORateLimiter with the #5338 fix and sliding windows: see bot/ratelimit.py
+        .rate_limiter(BroadcastRateLimiter(max_retries=3))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        # conversation state (the /visit form) in the same SQLite file, so a form survives a restart
+        .persistence(SqlitePersistence(settings.storage.database))
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -64,6 +70,11 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     await application.bot.set_my_commands(menu(default))
     for lang in LANGUAGES:
         await application.bot.set_my_commands(menu(lang), language_code=lang)
+    # reminders: the schedule is rebuilt from the database at every start (no pickled jobs)
+    application.bot_data["reminders"] = ReminderService(
+        runtime, TelegramSender(application.bot), stopping=lambda: not application.running
+    )
+    schedule(application)
     log.info("bot @%s is ready, %d towns loaded", application.bot.username, len(runtime.directory.towns))
 
 

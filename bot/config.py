@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -71,6 +71,12 @@ class RemindersSettings(_Section):
     send_time: time = time(10, 0)
     lead_days: list[Annotated[int, Field(ge=0, le=365)]] = [7, 1, 0]
     staff_chat: int = 0
+    # round anniversaries (5, 10, ... 100 years) are also announced this many days ahead
+    round_lead_days: Annotated[int, Field(ge=0, le=365)] = 30
+    # MM-DD: the day on which an anniversary known only to its year is announced ("this year marks ...")
+    year_only_day: str = "01-15"
+    # a pass missed while the bot was down is still sent (marked delayed) up to this long after send_time
+    catch_up_hours: Annotated[int, Field(ge=0, le=24 * 14)] = 24
 
     @field_validator("timezone")
     @classmethod
@@ -101,9 +107,24 @@ class RemindersSettings(_Section):
             raise ValueError("must not repeat a day")
         return sorted(value, reverse=True)
 
+    @field_validator("year_only_day")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        try:
+            month, day = (int(part) for part in value.split("-"))
+            date(2001, month, day)  # a common year: 02-29 would be missing three years in four
+        except ValueError:
+            raise ValueError(f'{value!r} is not a day of every year in MM-DD form, e.g. "01-15"') from None
+        return f"{month:02d}-{day:02d}"
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def year_only_month_day(self) -> tuple[int, int]:
+        month, day = self.year_only_day.split("-")
+        return int(month), int(day)
 
 
 class BotSettings(_Section):

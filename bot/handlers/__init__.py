@@ -4,13 +4,36 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler
 
-from bot.handlers import dedup, fallback, inline, language, residents
+from bot.handlers import (
+    calendar,
+    dedup,
+    fallback,
+    inline,
+    language,
+    reports,
+    residents,
+    staff,
+    subscriptions,
+    visits,
+)
 
 HandlerList = list[tuple[int, BaseHandler]]  # type: ignore[type-arg]
 
 
 def all_handlers() -> HandlerList:
     collected: HandlerList = []
-    for module in (dedup, language, residents, inline, fallback):
+    # visits before residents: text typed into an open /visit form must reach the form, not the questions
+    for module in (
+        dedup,
+        language,
+        visits,
+        residents,
+        inline,
+        staff,
+        reports,
+        calendar,
+        subscriptions,
+        fallback,
+    ):
         collected.extend(module.handlers())
     return collected

@@ -1,0 +1,315 @@
+"""/staff: who may record visits and export the register.
+
+Admins come from `[access] admins`, staff from `[access] staff` plus the people admins add in chat:
+`/staff add ID [name]`, `/staff add` as a reply to a person's message (or to a message forwarded
+from them), `/staff list`, `/staff remove ID`. Staff may list; only admins add and remove.
+Everyone else gets a polite refusal in their language; `bot.access` logs the attempt.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageOriginHiddenUser,
+    MessageOriginUser,
+    Update,
+    User,
+)
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.access import admin_user, is_admin, staff_user
+from bot.core.model import Language
+from bot.handlers.chat import Context, language_of, runtime, send
+from bot.locale import Markup
+from bot.replies import Reply
+from bot.runtime import Runtime
+
+CALLBACK_ADD = "staff:add:"
+MAX_USER_ID = 2**52  # Telegram user ids fit in 52 bits
+MAX_NAME = 100
+LIST_LIMIT = 3800  # characters of HTML, safely under Telegram's 4096
+FORWARD_NAMES = "staff_forward_names"  # chat_data: user id -> name seen in a forward
+
+ADD = {"add", "+", "добавить", "добавь"}
+REMOVE = {"remove", "rm", "del", "delete", "-", "удалить", "удали", "убрать"}
+LIST = {"list", "ls", "список"}
+
+
+# ---- shared by every staff command --------------------------------------------------------------
+
+
+async def refuse(update: Update, context: Context, lang: Language | None = None) -> None:
+    """The polite "staff only" answer (a special one for anonymous admins and channels)."""
+    message = update.effective_message
+    if message is None:
+        return
+    lang = lang or await language_of(update, context)
+    key = "reports.access.anonymous" if message.sender_chat is not None else "reports.access.refused"
+    await send(message, Reply(runtime(context).replies().t(lang, key)))
+
+
+async def refuse_press(update: Update, context: Context) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    lang = await language_of(update, context)
+    await query.answer(plain(runtime(context).replies().t(lang, "reports.access.refused")), show_alert=True)
+
+
+def plain(markup: str) -> str:
+    """A catalogue text for places without HTML (callback answers, button labels)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+# ---- who is the target --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    user_id: int
+    name: str
+
+
+def parse_user_id(text: str) -> int | None:
+    if not re.fullmatch(r"[0-9]{1,16}", text):
+        return None
+    value = int(text)
+    return value if 0 < value < MAX_USER_ID else None
+
+
+def person(user: User | None) -> Target | str:
+    if user is None:
+        return "reports.staff.no_target"
+    if user.is_bot:
+        return "reports.staff.is_bot"
+    return Target(user.id, user.full_name[:MAX_NAME])
+
+
+def reply_target(replied: Message) -> Target | str:
+    """The person behind a replied-to message: a forward's original author, else its sender.
+
+    Returns a catalogue key when there is nobody to add (a hidden forward, a channel, a bot)."""
+    origin = replied.forward_origin
+    if origin is not None:
+        if isinstance(origin, MessageOriginUser):
+            return person(origin.sender_user)
+        if isinstance(origin, MessageOriginHiddenUser):
+            return "reports.staff.hidden_forward"
+        return "reports.staff.chat_forward"  # a chat or a channel
+    if replied.sender_chat is not None:
+        return "reports.staff.chat_forward"
+    return person(replied.from_user)
+
+
+# ---- /staff -------------------------------------------------------------------------------------
+
+
+async def staff_command(update: Update, context: Context) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    rt = runtime(context)
+    lang = await language_of(update, context)
+    args = list(context.args or [])
+    action = args[0].lower() if args else "list"
+    user_id = await staff_user(rt, update, f"/staff {action}"[:40])
+    if user_id is None:
+        await refuse(update, context, lang)
+        return
+    if action in LIST:
+        await send(message, Reply(await staff_list(rt, lang, show_usage=is_admin(rt, user_id))))
+        return
+    replies = rt.replies()
+    if action not in ADD | REMOVE:
+        text = replies.t(lang, "reports.staff.unknown_action", action=action[:30])
+        await send(message, Reply(text + "\n\n" + replies.t(lang, "reports.staff.usage")))
+        return
+    admin_id = await admin_user(rt, update, f"/staff {action}")
+    if admin_id is None:
+        await send(message, Reply(replies.t(lang, "reports.access.admin_only")))
+        return
+    if action in ADD:
+        await add(update, context, lang, admin_id, args[1:])
+    else:
+        await remove(update, context, lang, admin_id, args[1:])
+
+
+async def add(update: Update, context: Context, lang: Language, admin_id: int, args: list[str]) -> None:
+    message = update.effective_message
+    assert message is not None
+    replies = runtime(context).replies()
+    target: Target | str
+    if args:
+        user_id = parse_user_id(args[0])
+        if user_id is None:
+            await send(message, Reply(replies.t(lang, "reports.staff.bad_id", text=args[0][:30])))
+            return
+        target = Target(user_id, " ".join(args[1:])[:MAX_NAME])
+    elif message.reply_to_message is not None and message.reply_to_message.forum_topic_created is None:
+        # (in a forum topic every message "replies" to the topic's first message: that is no reply)
+        target = reply_target(message.reply_to_message)
+    else:
+        target = "reports.staff.no_target"
+    if isinstance(target, str):
+        await send(message, Reply(replies.t(lang, target)))
+        return
+    await send(message, Reply(await add_target(runtime(context), lang, target, admin_id)))
+
+
+async def add_target(rt: Runtime, lang: Language, target: Target, admin_id: int) -> Markup:
+    replies = rt.replies()
+    if is_admin(rt, target.user_id):
+        return replies.t(lang, "reports.staff.already_admin", id=target.user_id)
+    if target.user_id in rt.settings.access.staff:
+        return replies.t(lang, "reports.staff.already_config", id=target.user_id)
+    name = target.name.strip()
+    if await rt.staff.add(target.user_id, name, admin_id):
+        return replies.t(lang, "reports.staff.added", id=target.user_id, name=name or target.user_id)
+    known = {member.user_id: member.name for member in await rt.staff.all()}
+    return replies.t(lang, "reports.staff.already", id=target.user_id, name=known.get(target.user_id) or "")
+
+
+async def remove(update: Update, context: Context, lang: Language, admin_id: int, args: list[str]) -> None:
+    message = update.effective_message
+    assert message is not None
+    rt = runtime(context)
+    replies = rt.replies()
+    if not args:
+        await send(message, Reply(replies.t(lang, "reports.staff.no_remove_target")))
+        return
+    user_id = parse_user_id(args[0])
+    if user_id is None:
+        await send(message, Reply(replies.t(lang, "reports.staff.bad_id", text=args[0][:30])))
+        return
+    if is_admin(rt, user_id) or user_id in rt.settings.access.staff:
+        key = "reports.staff.config_remove"
+    elif await rt.staff.remove(user_id, admin_id):
+        key = "reports.staff.removed"
+    else:
+        key = "reports.staff.not_found"
+    await send(message, Reply(replies.t(lang, key, id=user_id)))
+
+
+async def staff_list(rt: Runtime, lang: Language, show_usage: bool = False) -> str:
+    replies = rt.replies()
+    lines: list[str] = [replies.t(lang, "reports.staff.list_title")]
+    lines += [
+        replies.t(lang, "reports.staff.admin_line", id=user_id) for user_id in rt.settings.access.admins
+    ]
+    lines += [
+        replies.t(lang, "reports.staff.config_line", id=user_id)
+        for user_id in rt.settings.access.staff
+        if user_id not in rt.settings.access.admins
+    ]
+    members = await rt.staff.all()
+    names = {member.user_id: member.name for member in members}
+    if not members:
+        lines.append(replies.t(lang, "reports.staff.list_empty"))
+    footer = "\n\n" + replies.t(lang, "reports.staff.usage") if show_usage else ""
+    size = sum(len(line) + 1 for line in lines) + len(footer)
+    for shown, member in enumerate(members):
+        by = (
+            f"{names[member.added_by]} ({member.added_by})" if names.get(member.added_by) else member.added_by
+        )
+        line = replies.t(
+            lang,
+            "reports.staff.member_line",
+            id=member.user_id,
+            name=member.name,
+            by=by,
+            date=replies.format_date(lang, added_on(rt, member.added_at)),
+        )
+        more = replies.t(lang, "reports.staff.more", count=len(members) - shown)
+        if size + len(line) + len(more) + 2 > LIST_LIMIT:
+            lines.append(more)
+            break
+        lines.append(line)
+        size += len(line) + 1
+    return "\n".join(lines) + footer
+
+
+def added_on(rt: Runtime, stamp: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(stamp.replace(" ", "T"))
+    except ValueError:
+        return rt.now()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(rt.settings.reminders.zone)
+
+
+# ---- a message forwarded to the bot by an admin -------------------------------------------------
+
+
+async def forwarded(update: Update, context: Context) -> None:
+    """An admin forwards someone's message to the bot: offer to add that person (instead of treating
+    the text as a resident's question). Everyone else's forwards go on to the other handlers."""
+    message = update.effective_message
+    if message is None or message.forward_origin is None or update.effective_user is None:
+        return
+    rt = runtime(context)
+    if message.sender_chat is not None or not is_admin(rt, update.effective_user.id):
+        return
+    target = reply_target(message)
+    if target == "reports.staff.chat_forward":
+        return  # a channel post: not about staff, let the other handlers answer it
+    lang = await language_of(update, context)
+    replies = rt.replies()
+    if isinstance(target, str):
+        await send(message, Reply(replies.t(lang, target)))
+        raise ApplicationHandlerStop
+    if context.chat_data is not None:
+        seen: dict[int, str] = context.chat_data.setdefault(FORWARD_NAMES, {})
+        seen[target.user_id] = target.name
+        while len(seen) > 50:
+            seen.pop(next(iter(seen)))
+    label = plain(replies.t(lang, "reports.staff.add_button", name=target.name or target.user_id))[:60]
+    keyboard = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=f"{CALLBACK_ADD}{target.user_id}")]]
+    )
+    text = replies.t(lang, "reports.staff.forward_seen", name=target.name, id=target.user_id)
+    await send(message, Reply(text), reply_markup=keyboard)
+    raise ApplicationHandlerStop
+
+
+async def add_pressed(update: Update, context: Context) -> None:
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    rt = runtime(context)
+    lang = await language_of(update, context)
+    admin_id = await admin_user(rt, update, "staff add button")
+    if admin_id is None:
+        await refuse_press(update, context)
+        return
+    user_id = parse_user_id(query.data.removeprefix(CALLBACK_ADD))
+    if user_id is None or query.message is None:
+        await query.answer(plain(rt.replies().t(lang, "input.stale_button")))
+        return
+    seen = (context.chat_data or {}).get(FORWARD_NAMES, {})
+    text = await add_target(rt, lang, Target(user_id, seen.get(user_id, "")), admin_id)
+    await query.answer()
+    await context.bot.send_message(chat_id=query.message.chat.id, text=text, parse_mode="HTML")
+
+
+def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]
+    return [
+        # before the residents' question handler (group 0), which would answer the forwarded text
+        (-1, MessageHandler(filters.FORWARDED & filters.ChatType.PRIVATE & ~filters.COMMAND, forwarded)),
+        (0, CommandHandler("staff", staff_command)),
+        (0, CallbackQueryHandler(add_pressed, pattern=f"^{CALLBACK_ADD}")),
+    ]

@@ -1,0 +1,280 @@
+"""/subscribe (a menu: anniversaries, Town Days or both, optionally some towns), /unsubscribe,
+/mysubscriptions. In groups only the chat's admins may change the subscription; every button press is
+checked again (the presser, not the one who opened the menu), and unknown or forged buttons are answered
+politely without changing anything."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.calendar_replies import CalendarReplies
+from bot.core.model import Language
+from bot.handlers.chat import Context, language_of, runtime, send
+from bot.replies import Reply
+from bot.runtime import Runtime
+from storage.subscriptions import KINDS, Kinds, Subscription
+
+log = logging.getLogger("bot.subscriptions")
+
+CALLBACK = "sub:"
+KIND_CODES: dict[str, Kinds] = {"a": "anniversaries", "t": "town_days", "all": "all"}
+CODE_OF_KIND = {kind: code for code, kind in KIND_CODES.items()}
+ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
+
+
+async def may_change(update: Update, context: Context) -> bool:
+    """Private chats: the user. Groups and channels: their admins only (asked from Telegram each time)."""
+    chat = update.effective_chat
+    if chat is None:
+        return False
+    if chat.type == ChatType.PRIVATE:
+        return True
+    message = update.effective_message
+    if update.callback_query is None and message is not None and message.sender_chat is not None:
+        # posted as the chat itself: an anonymous admin of the group, or the channel
+        return message.sender_chat.id == chat.id
+    user = update.callback_query.from_user if update.callback_query else update.effective_user
+    if user is None or user.is_bot:
+        return False
+    try:
+        member = await context.bot.get_chat_member(chat.id, user.id)
+    except TelegramError as error:
+        log.warning("could not check whether %s is an admin of %s: %s", user.id, chat.id, error)
+        return False
+    return member.status in ADMIN_STATUSES
+
+
+def actor_id(update: Update) -> int:
+    if update.callback_query is not None:
+        return update.callback_query.from_user.id
+    message = update.effective_message
+    if message is not None and message.sender_chat is not None:
+        return message.sender_chat.id
+    return update.effective_user.id if update.effective_user else 0
+
+
+def describe(rt: Runtime, lang: Language, subscription: Subscription) -> tuple[str, str]:
+    """(what, towns) in words."""
+    replies = rt.replies()
+    what = replies.t(lang, f"subscribe.what_{subscription.kinds}")
+    if not subscription.towns:
+        return what, replies.t(lang, "subscribe.towns_all")
+    names = [
+        town.name(lang) for key in subscription.towns if (town := rt.directory.get(key)) is not None
+    ] or list(subscription.towns)
+    return what, replies.t(lang, "subscribe.towns_some", names=", ".join(sorted(names)))
+
+
+def schedule_words(rt: Runtime, lang: Language) -> dict[str, str]:
+    reminders = rt.settings.reminders
+    leads = CalendarReplies(rt.replies()).leads(lang, reminders.lead_days, reminders.round_lead_days)
+    return {"time": reminders.send_time.strftime("%H:%M"), "zone": reminders.timezone, "leads": leads}
+
+
+def main_menu(
+    rt: Runtime, lang: Language, subscription: Subscription | None
+) -> tuple[str, InlineKeyboardMarkup]:
+    replies = rt.replies()
+    text: str = replies.t(lang, "subscribe.menu", **schedule_words(rt, lang))
+    active = subscription is not None and subscription.active
+    if active:
+        assert subscription is not None
+        what, towns = describe(rt, lang, subscription)
+        text += "\n\n" + replies.t(lang, "subscribe.current", what=what, towns=towns)
+
+    def kind_button(kind: Kinds) -> InlineKeyboardButton:
+        label = replies.texts.raw(lang, f"subscribe.button_{'all' if kind == 'all' else kind}")
+        if active and subscription is not None and subscription.kinds == kind:
+            label = f"• {label} •"
+        return InlineKeyboardButton(label, callback_data=f"{CALLBACK}k:{CODE_OF_KIND[kind]}")
+
+    rows = [[kind_button(kind) for kind in KINDS]]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                replies.texts.raw(lang, "subscribe.button_towns"), callback_data=f"{CALLBACK}towns"
+            )
+        ]
+    )
+    if active:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    replies.texts.raw(lang, "subscribe.button_off"), callback_data=f"{CALLBACK}off"
+                )
+            ]
+        )
+    return text, InlineKeyboardMarkup(rows)
+
+
+def towns_menu(rt: Runtime, lang: Language, subscription: Subscription) -> tuple[str, InlineKeyboardMarkup]:
+    replies = rt.replies()
+    _, towns = describe(rt, lang, subscription)
+    text = replies.t(lang, "subscribe.towns_menu", towns=towns)
+    buttons = []
+    for town in sorted(rt.directory.towns, key=lambda item: (not item.is_home, item.name(lang))):
+        mark = "✅ " if town.key in subscription.towns else ""
+        buttons.append(
+            InlineKeyboardButton(
+                f"{mark}{replies.flag(town.country)} {town.name(lang)}",
+                callback_data=f"{CALLBACK}t:{town.key}",
+            )
+        )
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                replies.texts.raw(lang, "subscribe.button_done"), callback_data=f"{CALLBACK}done"
+            )
+        ]
+    )
+    return text, InlineKeyboardMarkup(rows)
+
+
+async def subscribe(update: Update, context: Context) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    rt = runtime(context)
+    lang = await language_of(update, context)
+    if not await may_change(update, context):
+        await send(message, Reply(rt.replies().t(lang, "subscribe.not_admin")))
+        return
+    text, keyboard = main_menu(rt, lang, await rt.subscriptions.get(chat.id))
+    await send(message, Reply(text), reply_markup=keyboard)
+
+
+async def unsubscribe(update: Update, context: Context) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    rt = runtime(context)
+    lang = await language_of(update, context)
+    if not await may_change(update, context):
+        await send(message, Reply(rt.replies().t(lang, "subscribe.not_admin")))
+        return
+    changed = await rt.subscriptions.unsubscribe(chat.id, actor_id(update))
+    await send(
+        message,
+        Reply(rt.replies().t(lang, "subscribe.unsubscribed" if changed else "subscribe.not_subscribed")),
+    )
+
+
+async def my_subscriptions(update: Update, context: Context) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    rt = runtime(context)
+    lang = await language_of(update, context)
+    replies = rt.replies()
+    subscription = await rt.subscriptions.get(chat.id)
+    if subscription is None:
+        await send(message, Reply(replies.t(lang, "subscribe.not_subscribed")))
+        return
+    if not subscription.active:
+        reason_key = (
+            "subscribe.reason_unsubscribed"
+            if subscription.inactive_reason == "unsubscribed"
+            else "subscribe.reason_blocked"
+        )
+        await send(
+            message, Reply(replies.t(lang, "subscribe.mine_inactive", reason=replies.t(lang, reason_key)))
+        )
+        return
+    what, towns = describe(rt, lang, subscription)
+    language = await rt.preferences.language(chat.id) or subscription.language
+    await send(
+        message,
+        Reply(
+            replies.t(
+                lang,
+                "subscribe.mine",
+                what=what,
+                towns=towns,
+                language=replies.t(lang, f"subscribe.language_{language}"),
+                **schedule_words(rt, lang),
+            )
+        ),
+    )
+
+
+async def pressed(update: Update, context: Context) -> None:
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or query.data is None or chat is None:
+        return
+    rt = runtime(context)
+    lang = await language_of(update, context)
+    replies = rt.replies()
+    action = query.data.removeprefix(CALLBACK)
+    kind = KIND_CODES.get(action[2:]) if action.startswith("k:") else None
+    town_key = action[2:] if action.startswith("t:") else None
+    known = (
+        kind is not None
+        or action in ("towns", "done", "off")
+        or (town_key is not None and rt.directory.get(town_key) is not None)
+    )
+    if not known:
+        await query.answer(replies.t(lang, "subscribe.stale"))
+        return
+    if not await may_change(update, context):
+        await query.answer(replies.t(lang, "subscribe.not_admin"), show_alert=True)
+        return
+    actor = actor_id(update)
+    subscription = await rt.subscriptions.get(chat.id)
+    if kind is not None:
+        title = chat.title or chat.full_name or ""
+        subscription = await rt.subscriptions.subscribe(chat.id, chat.type, kind, lang, actor, title=title)
+        what, towns = describe(rt, lang, subscription)
+        done: str = replies.t(
+            lang, "subscribe.subscribed", what=what, towns=towns, **schedule_words(rt, lang)
+        )
+        _, keyboard = main_menu(rt, lang, subscription)
+        await query.answer()
+        await _edit(query, done, keyboard)
+        return
+    if action == "off":
+        await rt.subscriptions.unsubscribe(chat.id, actor)
+        await query.answer()
+        await _edit(query, replies.t(lang, "subscribe.unsubscribed"), None)
+        return
+    if subscription is None or not subscription.active:
+        await query.answer(replies.t(lang, "subscribe.not_subscribed_yet"), show_alert=True)
+        return
+    if town_key is not None:
+        changed = await rt.subscriptions.toggle_town(chat.id, town_key, actor)
+        assert changed is not None
+        subscription = changed
+    if action == "done":
+        text, keyboard = main_menu(rt, lang, subscription)
+    else:
+        text, keyboard = towns_menu(rt, lang, subscription)
+    await query.answer()
+    await _edit(query, text, keyboard)
+
+
+async def _edit(query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    if query.message is None:
+        return
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            raise
+
+
+def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]
+    return [
+        (0, CommandHandler("subscribe", subscribe)),
+        (0, CommandHandler("unsubscribe", unsubscribe)),
+        (0, CommandHandler("mysubscriptions", my_subscriptions)),
+        (0, CallbackQueryHandler(pressed, pattern=f"^{CALLBACK}")),
+    ]

@@ -1,0 +1,363 @@
+"""Visits -> Telegram HTML for staff: cards, the confirmation card of the form, list pages, history,
+field errors. Every text comes from visits.ru.toml / visits.en.toml; all data is escaped there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.core.model import Language
+from bot.core.visits import (
+    MAX_NOTES,
+    MAX_PURPOSE,
+    DelegationType,
+    Direction,
+    FieldError,
+    Visit,
+)
+from bot.locale import Markup, escape
+from bot.replies import Replies, fit
+from storage.audit import AuditEntry
+
+LIST_PURPOSE_CHARS = 60
+HISTORY_VALUE_CHARS = 120
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class CardValues:
+    """A visit's fields as the card shows them; None where the form has not asked yet."""
+
+    town_key: str | None = None
+    direction: Direction | None = None
+    start: date | None = None
+    end: date | None = None
+    kind: DelegationType | None = None
+    people: int | None = None
+    purpose: str | None = None
+    notes: str | None = None
+
+    @classmethod
+    def of(cls, visit: Visit) -> CardValues:
+        return cls(
+            visit.town_key,
+            visit.direction,
+            visit.start,
+            visit.end,
+            visit.kind,
+            visit.people,
+            visit.purpose,
+            visit.notes,
+        )
+
+
+class VisitReplies:
+    def __init__(self, replies: Replies) -> None:
+        self.replies = replies
+        self.today = replies.today
+
+    def t(self, lang: Language, key: str, **params: object) -> Markup:
+        return self.replies.t(lang, f"visits.{key}", **params)
+
+    # ---- values ----------------------------------------------------------------------------------
+
+    def town(self, lang: Language, town_key: str | None) -> str:
+        if town_key is None:
+            return self.t(lang, "card_unknown")
+        town = self.replies.directory.get(town_key)
+        return town.name(lang) if town else town_key
+
+    def flag(self, town_key: str | None) -> str:
+        town = self.replies.directory.get(town_key) if town_key else None
+        return self.replies.flag(town.country) if town else "🏳"
+
+    def direction(self, lang: Language, direction: Direction | str) -> str:
+        value = direction.value if isinstance(direction, Direction) else direction
+        return self.t(lang, f"direction.{value}")
+
+    def kind(self, lang: Language, kind: DelegationType | str) -> str:
+        value = kind.value if isinstance(kind, DelegationType) else kind
+        return self.t(lang, f"kind.{value}")
+
+    def day(self, lang: Language, value: date) -> str:
+        return self.replies.format_date(lang, value)
+
+    def dates(self, lang: Language, start: date | None, end: date | None) -> str:
+        if start is None:
+            return self.t(lang, "card_unknown")
+        if end is None or end == start:
+            return self.day(lang, start)
+        days = (end - start).days + 1
+        return self.t(
+            lang,
+            "dates_range",
+            start=self.day(lang, start),
+            end=self.day(lang, end),
+            days=days,
+            days_word=self.replies.texts.plural(lang, "visit_days", days),
+        )
+
+    def field_name(self, lang: Language, field: str) -> str:
+        return self.t(lang, f"field.{field}")
+
+    def value(self, lang: Language, field: str, values: CardValues, show_notes: bool = True) -> str:
+        """One field's current value as plain text (for 'now: ...' in edit prompts)."""
+        unknown = self.t(lang, "card_unknown")
+        if field == "town":
+            return self.town(lang, values.town_key)
+        if field == "direction":
+            return self.direction(lang, values.direction) if values.direction else unknown
+        if field in ("dates", "start"):
+            return self.dates(lang, values.start, values.end)
+        if field == "end":
+            return self.day(lang, values.end) if values.end else unknown
+        if field == "kind":
+            return self.kind(lang, values.kind) if values.kind else unknown
+        if field == "people":
+            return self.replies.number(lang, values.people) if values.people else unknown
+        if field == "purpose":
+            return escape(shorten(values.purpose, 200)) if values.purpose else unknown
+        if field == "notes":
+            if not show_notes:
+                return self.t(lang, "notes_hidden_short")
+            return escape(shorten(values.notes, 200)) if values.notes else unknown
+        raise KeyError(field)
+
+    # ---- cards -----------------------------------------------------------------------------------
+
+    def card_lines(self, lang: Language, values: CardValues, show_notes: bool) -> list[str]:
+        unknown = self.t(lang, "card_unknown")
+        lines: list[str] = [
+            self.t(
+                lang,
+                "card_direction",
+                value=self.direction(lang, values.direction) if values.direction else unknown,
+            ),
+            self.t(lang, "card_dates", value=self.dates(lang, values.start, values.end)),
+            self.t(lang, "card_kind", value=self.kind(lang, values.kind) if values.kind else unknown),
+            self.t(
+                lang,
+                "card_people",
+                value=self.replies.number(lang, values.people) if values.people else unknown,
+            ),
+            self.t(lang, "card_purpose", value=values.purpose or unknown),
+        ]
+        if values.notes:
+            lines.append(
+                self.t(lang, "card_notes", value=values.notes)
+                if show_notes
+                else self.t(lang, "card_notes_hidden")
+            )
+        if values.start is not None and values.start > self.today:
+            lines.append(self.t(lang, "card_planned"))
+        return lines
+
+    def card(self, lang: Language, visit: Visit, show_notes: bool, note: str = "") -> str:
+        lines: list[str] = [note] if note else []
+        lines.append(
+            self.t(
+                lang,
+                "card_title",
+                id=visit.id,
+                flag=self.flag(visit.town_key),
+                town=self.town(lang, visit.town_key),
+            )
+        )
+        lines.extend(self.card_lines(lang, CardValues.of(visit), show_notes))
+        if visit.deleted:
+            lines.append(self.t(lang, "card_deleted"))
+        return fit(lines)
+
+    def draft_card(self, lang: Language, values: CardValues, show_notes: bool) -> str:
+        lines = [
+            self.t(
+                lang, "draft_title", flag=self.flag(values.town_key), town=self.town(lang, values.town_key)
+            ),
+            *self.card_lines(lang, values, show_notes),
+            "",
+            self.t(lang, "draft_footer"),
+        ]
+        return fit(lines)
+
+    # ---- errors ----------------------------------------------------------------------------------
+
+    def error(self, lang: Language, error: FieldError) -> str:
+        params: dict[str, Any] = dict(error.params)
+        code = error.code
+        names = params.pop("names", None)
+        if names is not None:
+            params["names"] = ", ".join(self.town(lang, key) for key in names)
+            if code == "town_unknown" and names:
+                code = "town_unknown_suggest"
+        if code == "kind_unknown":
+            params["kinds"] = ", ".join(self.kind(lang, kind) for kind in DelegationType)
+        return self.t(lang, f"error.{code}", **params)
+
+    def errors(self, lang: Language, errors: Sequence[FieldError], header: str = "errors_header") -> str:
+        lines = [self.t(lang, header)]
+        for error in errors:
+            lines.append(
+                self.t(
+                    lang,
+                    "error_line",
+                    field=self.field_name(lang, error.field if error.field != "date" else "dates"),
+                    message=self.error(lang, error),
+                )
+            )
+        return fit(lines)
+
+    def limit_hint(self, lang: Language, field: str) -> str:
+        limit = MAX_PURPOSE if field == "purpose" else MAX_NOTES
+        return self.t(lang, "limit_hint", limit=self.replies.number(lang, limit))
+
+    # ---- list ------------------------------------------------------------------------------------
+
+    def list_filter(self, lang: Language, town_key: str | None, year: int | None) -> Markup:
+        parts = ""
+        if town_key is not None:
+            parts += self.t(lang, "list_filter_town", town=self.town(lang, town_key))
+        if year is not None:
+            parts += self.t(lang, "list_filter_year", year=year)
+        return Markup(parts)
+
+    def list_page(
+        self,
+        lang: Language,
+        visits: Sequence[Visit],
+        total: int,
+        page: int,
+        pages: int,
+        town_key: str | None,
+        year: int | None,
+    ) -> str:
+        chosen = self.list_filter(lang, town_key, year)
+        if total == 0:
+            return self.t(lang, "list_empty", filter=chosen)
+        lines = [self.t(lang, "list_header", filter=chosen, count=total, page=page + 1, pages=pages)]
+        for visit in visits:
+            purpose = (
+                Markup(f" — {escape(shorten(visit.purpose, LIST_PURPOSE_CHARS))}") if visit.purpose else ""
+            )
+            lines.append(
+                self.t(
+                    lang,
+                    "list_line",
+                    id=visit.id,
+                    date=self.day(lang, visit.start),
+                    direction=self.t(lang, f"direction_short.{visit.direction.value}"),
+                    kind=self.kind(lang, visit.kind),
+                    flag=self.flag(visit.town_key),
+                    town=self.town(lang, visit.town_key),
+                    purpose=purpose,
+                    planned=self.t(lang, "list_planned") if visit.start > self.today else "",
+                )
+            )
+        return fit(lines)
+
+    # ---- history ---------------------------------------------------------------------------------
+
+    def history(
+        self,
+        lang: Language,
+        visit_id: int,
+        entries: Sequence[AuditEntry],
+        names: Mapping[int, str],
+        zone: ZoneInfo,
+        show_notes: bool,
+    ) -> str:
+        if not entries:
+            return self.t(lang, "history_empty", id=visit_id)
+        lines = [self.t(lang, "history_header", id=visit_id)]
+        for entry in entries:
+            name = names.get(entry.actor_id)
+            who = (
+                self.t(lang, "who_name", name=name, id=entry.actor_id)
+                if name
+                else self.t(lang, "who_id", id=entry.actor_id)
+            )
+            lines.append(
+                self.t(
+                    lang,
+                    "history_entry",
+                    when=self.moment(entry.at, zone),
+                    action=self.t(lang, f"action.{entry.action}")
+                    if self.replies.texts.has(lang, f"visits.action.{entry.action}")
+                    else entry.action,
+                    who=who,
+                )
+            )
+            before, after = entry.before or {}, entry.after or {}
+            if entry.action == "update":
+                for field in after:
+                    lines.append(
+                        self.t(
+                            lang,
+                            "history_change",
+                            field=self.field_name(lang, self._audit_field(field)),
+                            before=self.audit_value(lang, field, before.get(field), show_notes),
+                            after=self.audit_value(lang, field, after.get(field), show_notes),
+                        )
+                    )
+            elif entry.action == "create":
+                for field, value in after.items():
+                    if value in (None, "") or field not in _AUDIT_FIELDS:
+                        continue
+                    lines.append(
+                        self.t(
+                            lang,
+                            "history_value",
+                            field=self.field_name(lang, self._audit_field(field)),
+                            value=self.audit_value(lang, field, value, show_notes),
+                        )
+                    )
+        return fit(lines)
+
+    @staticmethod
+    def _audit_field(field: str) -> str:
+        return _AUDIT_FIELDS.get(field, field)
+
+    def audit_value(self, lang: Language, field: str, value: Any, show_notes: bool) -> str:
+        if value is None or value == "":
+            return self.t(lang, "value_empty")
+        try:
+            if field == "town_key":
+                return self.town(lang, str(value))
+            if field == "direction":
+                return self.direction(lang, Direction(value))
+            if field == "kind":
+                return self.kind(lang, DelegationType(value))
+            if field in ("start", "end"):
+                return self.day(lang, date.fromisoformat(str(value)))
+        except ValueError:
+            pass
+        if field == "notes" and not show_notes:
+            return self.t(lang, "notes_hidden_short")
+        return escape(shorten(str(value), HISTORY_VALUE_CHARS))
+
+    @staticmethod
+    def moment(stamp: str, zone: ZoneInfo) -> str:
+        try:
+            moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        except ValueError:
+            return stamp
+        return moment.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+
+
+_AUDIT_FIELDS = {
+    "town_key": "town",
+    "direction": "direction",
+    "start": "start",
+    "end": "end",
+    "kind": "kind",
+    "people": "people",
+    "purpose": "purpose",
+    "notes": "notes",
+}

@@ -1,0 +1,195 @@
+"""Town Day rules and dates, and staff edits of agreement dates; every change is audited in its transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+
+import aiosqlite
+
+from bot.core.calendar import DateSpan, TownDay, TownDayRule, TownDaySeed
+from bot.core.model import PartialDate
+from storage.audit import write_audit
+from storage.database import Database
+
+
+class UnknownTownError(LookupError):
+    pass
+
+
+class UnknownAgreementError(LookupError):
+    pass
+
+
+def _span_json(span: DateSpan | None) -> dict[str, str] | None:
+    if span is None:
+        return None
+    return {"start": span.start.isoformat(), "end": span.end.isoformat()}
+
+
+class CalendarRepository:
+    def __init__(self, database: Database) -> None:
+        self.db = database
+
+    async def town_days(self) -> dict[str, TownDay]:
+        rules = {
+            row["town_key"]: (TownDayRule.decode(row["rule"]) if row["rule"] else None)
+            for row in await self.db.fetchall("SELECT town_key, rule FROM town_day_rules")
+        }
+        dates: dict[str, dict[int, DateSpan]] = {}
+        for row in await self.db.fetchall("SELECT town_key, year, start_date, end_date FROM town_day_dates"):
+            dates.setdefault(row["town_key"], {})[row["year"]] = DateSpan(
+                date.fromisoformat(row["start_date"]), date.fromisoformat(row["end_date"])
+            )
+        return {
+            key: TownDay(key, rules.get(key), dates.get(key, {})) for key in sorted(set(rules) | set(dates))
+        }
+
+    async def typed_rule(self, town_key: str) -> str:
+        row = await self.db.fetchone("SELECT typed FROM town_day_rules WHERE town_key = ?", (town_key,))
+        return str(row[0]) if row else ""
+
+    async def seed_if_empty(self, seeds: Mapping[str, TownDaySeed]) -> bool:
+        """Load the shipped rules and dates once, for the towns that exist; staff edits are never replaced."""
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT (SELECT count(*) FROM town_day_rules) + (SELECT count(*) FROM town_day_dates)"
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is not None and row[0]:
+                return False
+            async with conn.execute("SELECT key FROM towns") as cursor:
+                known = {r[0] for r in await cursor.fetchall()}
+            for town_key, seed in seeds.items():
+                if town_key not in known:
+                    continue
+                await conn.execute(
+                    "INSERT INTO town_day_rules (town_key, rule, typed) VALUES (?, ?, ?)",
+                    (town_key, seed.rule.encode() if seed.rule else None, seed.typed),
+                )
+                await conn.executemany(
+                    "INSERT INTO town_day_dates (town_key, year, start_date, end_date) VALUES (?, ?, ?, ?)",
+                    [
+                        (town_key, year, span.start.isoformat(), span.end.isoformat())
+                        for year, span in sorted(seed.dates.items())
+                    ],
+                )
+        return True
+
+    async def set_rule(self, town_key: str, rule: TownDayRule | None, typed: str, actor_id: int) -> None:
+        """Set (or, with None, remove) a town's rule; the dates set for single years stay."""
+        async with self.db.transaction() as conn:
+            await _require_town(conn, town_key)
+            async with conn.execute(
+                "SELECT rule, typed FROM town_day_rules WHERE town_key = ?", (town_key,)
+            ) as cursor:
+                before = await cursor.fetchone()
+            await conn.execute(
+                "INSERT INTO town_day_rules (town_key, rule, typed, updated_by) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (town_key) DO UPDATE SET rule = excluded.rule, typed = excluded.typed, "
+                "updated_by = excluded.updated_by, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                (town_key, rule.encode() if rule else None, typed[:200], actor_id),
+            )
+            await write_audit(
+                conn,
+                "town_day",
+                town_key,
+                "set_rule" if rule else "clear_rule",
+                actor_id,
+                before={"rule": before["rule"], "typed": before["typed"]} if before else None,
+                after={"rule": rule.encode() if rule else None, "typed": typed[:200]},
+            )
+
+    async def set_date(self, town_key: str, span: DateSpan, actor_id: int) -> DateSpan | None:
+        """The Town Day of span.start.year is this span (overrides the rule); returns the previous one."""
+        year = span.start.year
+        async with self.db.transaction() as conn:
+            await _require_town(conn, town_key)
+            previous = await _stored_span(conn, town_key, year)
+            await conn.execute(
+                "INSERT INTO town_day_dates (town_key, year, start_date, end_date, updated_by) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (town_key, year) DO UPDATE SET "
+                "start_date = excluded.start_date, end_date = excluded.end_date, "
+                "updated_by = excluded.updated_by, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                (town_key, year, span.start.isoformat(), span.end.isoformat(), actor_id),
+            )
+            await write_audit(
+                conn,
+                "town_day",
+                f"{town_key}:{year}",
+                "set_date",
+                actor_id,
+                before=_span_json(previous),
+                after=_span_json(span),
+            )
+        return previous
+
+    async def clear_date(self, town_key: str, year: int, actor_id: int) -> DateSpan | None:
+        """Remove the date set for `year` (the rule applies again); returns what was removed, if anything."""
+        async with self.db.transaction() as conn:
+            await _require_town(conn, town_key)
+            previous = await _stored_span(conn, town_key, year)
+            if previous is None:
+                return None
+            await conn.execute("DELETE FROM town_day_dates WHERE town_key = ? AND year = ?", (town_key, year))
+            await write_audit(
+                conn,
+                "town_day",
+                f"{town_key}:{year}",
+                "clear_date",
+                actor_id,
+                before=_span_json(previous),
+                after=None,
+            )
+        return previous
+
+    async def set_agreement_date(
+        self, town_key: str, agreement_key: str, signed: PartialDate, actor_id: int
+    ) -> PartialDate:
+        """Change when an agreement was signed, with its precision; returns the previous date.
+
+        The agreement remembers that staff changed 'signed', so `twinbot import-towns` keeps the edit.
+        """
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT a.id, a.signed_year, a.signed_month, a.signed_day, a.staff_fields "
+                "FROM agreements a JOIN towns t ON t.id = a.town_id WHERE t.key = ? AND a.key = ?",
+                (town_key, agreement_key),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                raise UnknownAgreementError(f"{town_key}.{agreement_key}")
+            before = PartialDate(row["signed_year"], row["signed_month"], row["signed_day"])
+            fields = sorted({*json.loads(row["staff_fields"]), "signed"})
+            await conn.execute(
+                "UPDATE agreements SET signed_year = ?, signed_month = ?, signed_day = ?, staff_fields = ? "
+                "WHERE id = ?",
+                (signed.year, signed.month, signed.day, json.dumps(fields), row["id"]),
+            )
+            await write_audit(
+                conn,
+                "agreement",
+                f"{town_key}.{agreement_key}",
+                "set_date",
+                actor_id,
+                before={"signed": before.iso()},
+                after={"signed": signed.iso()},
+            )
+        return before
+
+
+async def _require_town(conn: aiosqlite.Connection, town_key: str) -> None:
+    async with conn.execute("SELECT 1 FROM towns WHERE key = ?", (town_key,)) as cursor:
+        if await cursor.fetchone() is None:
+            raise UnknownTownError(town_key)
+
+
+async def _stored_span(conn: aiosqlite.Connection, town_key: str, year: int) -> DateSpan | None:
+    async with conn.execute(
+        "SELECT start_date, end_date FROM town_day_dates WHERE town_key = ? AND year = ?", (town_key, year)
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return None
+    return DateSpan(date.fromisoformat(row[0]), date.fromisoformat(row[1]))

@@ -1,0 +1,253 @@
+"""Chats subscribed to reminders: what they chose, for which towns, in which language, and whether active."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal, cast
+
+import aiosqlite
+
+from bot.core.calendar import EventKind, Subscriber
+from bot.core.model import Language
+from storage.audit import write_audit
+from storage.database import Database
+
+Kinds = Literal["anniversaries", "town_days", "all"]
+KINDS: tuple[Kinds, ...] = ("anniversaries", "town_days", "all")
+_EVENT_KINDS: dict[str, frozenset[EventKind]] = {
+    "anniversaries": frozenset({EventKind.ANNIVERSARY}),
+    "town_days": frozenset({EventKind.TOWN_DAY}),
+    "all": frozenset({EventKind.ANNIVERSARY, EventKind.TOWN_DAY}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    chat_id: int
+    chat_type: str
+    kinds: Kinds
+    language: Language
+    active: bool
+    towns: tuple[str, ...] = ()  # empty: every town
+    title: str = ""
+    inactive_reason: str = ""
+
+    @property
+    def event_kinds(self) -> frozenset[EventKind]:
+        return _EVENT_KINDS[self.kinds]
+
+    def subscriber(self, language: Language | None = None) -> Subscriber:
+        return Subscriber(
+            chat_id=self.chat_id,
+            language=language or self.language,
+            kinds=self.event_kinds,
+            towns=frozenset(self.towns),
+        )
+
+    def snapshot(self) -> dict[str, object]:
+        return {
+            "kinds": self.kinds,
+            "towns": list(self.towns),
+            "language": self.language,
+            "active": self.active,
+        }
+
+
+class SubscriptionRepository:
+    def __init__(self, database: Database) -> None:
+        self.db = database
+
+    async def get(self, chat_id: int) -> Subscription | None:
+        row = await self.db.fetchone("SELECT * FROM subscriptions WHERE chat_id = ?", (chat_id,))
+        if row is None:
+            return None
+        towns = [
+            r[0]
+            for r in await self.db.fetchall(
+                "SELECT town_key FROM subscription_towns WHERE chat_id = ? ORDER BY town_key", (chat_id,)
+            )
+        ]
+        return _subscription(row, towns)
+
+    async def active_subscribers(self) -> list[Subscriber]:
+        """Every active subscription with the language the chat uses now (its /lang choice wins)."""
+        towns: dict[int, list[str]] = {}
+        for row in await self.db.fetchall(
+            "SELECT st.chat_id, st.town_key FROM subscription_towns st "
+            "JOIN subscriptions s ON s.chat_id = st.chat_id WHERE s.active = 1"
+        ):
+            towns.setdefault(row[0], []).append(row[1])
+        rows = await self.db.fetchall(
+            "SELECT s.chat_id, s.kinds, coalesce(p.language, s.language) AS language "
+            "FROM subscriptions s LEFT JOIN chat_preferences p ON p.chat_id = s.chat_id "
+            "WHERE s.active = 1 ORDER BY s.chat_id"
+        )
+        return [
+            Subscriber(
+                chat_id=row[0],
+                language=row[2],
+                kinds=_EVENT_KINDS[row[1]],
+                towns=frozenset(towns.get(row[0], ())),
+            )
+            for row in rows
+        ]
+
+    async def count_active(self) -> int:
+        row = await self.db.fetchone("SELECT count(*) FROM subscriptions WHERE active = 1")
+        return int(row[0]) if row else 0
+
+    async def subscribe(
+        self,
+        chat_id: int,
+        chat_type: str,
+        kinds: Kinds,
+        language: Language,
+        actor_id: int,
+        title: str = "",
+    ) -> Subscription:
+        """Subscribe (or change what is received); the chosen towns are kept."""
+        if kinds not in KINDS:
+            raise ValueError(f"unknown kinds {kinds!r}")
+        async with self.db.transaction() as conn:
+            before = await self._locked_get(conn, chat_id)
+            await conn.execute(
+                "INSERT INTO subscriptions (chat_id, chat_type, kinds, language, active, title, changed_by) "
+                "VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET "
+                "chat_type = excluded.chat_type, kinds = excluded.kinds, language = excluded.language, "
+                "active = 1, title = excluded.title, changed_by = excluded.changed_by, inactive_reason = '', "
+                "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                (chat_id, chat_type, kinds, language, title[:200], actor_id),
+            )
+            after = await self._locked_get(conn, chat_id)
+            assert after is not None
+            await self._audit(conn, chat_id, "subscribe", actor_id, before, after)
+        return after
+
+    async def toggle_town(self, chat_id: int, town_key: str, actor_id: int) -> Subscription | None:
+        """Add the town to the chat's choice, or take it out; None when the chat is not subscribed."""
+        async with self.db.transaction() as conn:
+            before = await self._locked_get(conn, chat_id)
+            if before is None:
+                return None
+            if town_key in before.towns:
+                await conn.execute(
+                    "DELETE FROM subscription_towns WHERE chat_id = ? AND town_key = ?", (chat_id, town_key)
+                )
+            else:
+                await conn.execute(
+                    "INSERT INTO subscription_towns (chat_id, town_key) VALUES (?, ?)", (chat_id, town_key)
+                )
+            await self._touch(conn, chat_id, actor_id)
+            after = await self._locked_get(conn, chat_id)
+            assert after is not None
+            await self._audit(conn, chat_id, "towns", actor_id, before, after)
+        return after
+
+    async def set_towns(self, chat_id: int, towns: Iterable[str], actor_id: int) -> Subscription | None:
+        async with self.db.transaction() as conn:
+            before = await self._locked_get(conn, chat_id)
+            if before is None:
+                return None
+            await conn.execute("DELETE FROM subscription_towns WHERE chat_id = ?", (chat_id,))
+            await conn.executemany(
+                "INSERT INTO subscription_towns (chat_id, town_key) VALUES (?, ?)",
+                [(chat_id, key) for key in sorted(set(towns))],
+            )
+            await self._touch(conn, chat_id, actor_id)
+            after = await self._locked_get(conn, chat_id)
+            assert after is not None
+            await self._audit(conn, chat_id, "towns", actor_id, before, after)
+        return after
+
+    async def unsubscribe(self, chat_id: int, actor_id: int) -> bool:
+        """True when the chat was subscribed (it is kept, inactive, with its choice)."""
+        return await self._deactivate(chat_id, "unsubscribed", actor_id)
+
+    async def deactivate(self, chat_id: int, reason: str) -> bool:
+        """Telegram said the chat cannot be reached (403 and the like): stop sending to it."""
+        return await self._deactivate(chat_id, reason, 0)
+
+    async def migrate(self, old_chat_id: int, new_chat_id: int) -> bool:
+        """A group became a supergroup: the subscription follows it (unless the new id already has one)."""
+        async with self.db.transaction() as conn:
+            if await self._locked_get(conn, new_chat_id) is not None:
+                return False
+            cursor = await conn.execute(
+                "UPDATE subscriptions SET chat_id = ?, chat_type = 'supergroup', "
+                "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE chat_id = ?",
+                (new_chat_id, old_chat_id),
+            )
+            moved = cursor.rowcount == 1
+            await cursor.close()
+        return moved
+
+    # -- internals ----------------------------------------------------------------------------------
+
+    async def _deactivate(self, chat_id: int, reason: str, actor_id: int) -> bool:
+        async with self.db.transaction() as conn:
+            before = await self._locked_get(conn, chat_id)
+            if before is None or not before.active:
+                return False
+            await conn.execute(
+                "UPDATE subscriptions SET active = 0, inactive_reason = ?, changed_by = ?, "
+                "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE chat_id = ?",
+                (reason[:200], actor_id, chat_id),
+            )
+            after = await self._locked_get(conn, chat_id)
+            await self._audit(
+                conn, chat_id, reason if actor_id == 0 else "unsubscribe", actor_id, before, after
+            )
+        return True
+
+    @staticmethod
+    async def _touch(conn: aiosqlite.Connection, chat_id: int, actor_id: int) -> None:
+        await conn.execute(
+            "UPDATE subscriptions SET changed_by = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+            "WHERE chat_id = ?",
+            (actor_id, chat_id),
+        )
+
+    @staticmethod
+    async def _locked_get(conn: aiosqlite.Connection, chat_id: int) -> Subscription | None:
+        async with conn.execute("SELECT * FROM subscriptions WHERE chat_id = ?", (chat_id,)) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        async with conn.execute(
+            "SELECT town_key FROM subscription_towns WHERE chat_id = ? ORDER BY town_key", (chat_id,)
+        ) as cursor:
+            towns = [r[0] for r in await cursor.fetchall()]
+        return _subscription(row, towns)
+
+    @staticmethod
+    async def _audit(
+        conn: aiosqlite.Connection,
+        chat_id: int,
+        action: str,
+        actor_id: int,
+        before: Subscription | None,
+        after: Subscription | None,
+    ) -> None:
+        await write_audit(
+            conn,
+            "subscription",
+            chat_id,
+            action,
+            actor_id,
+            before=before.snapshot() if before else None,
+            after=after.snapshot() if after else None,
+        )
+
+
+def _subscription(row: aiosqlite.Row, towns: list[str]) -> Subscription:
+    return Subscription(
+        chat_id=row["chat_id"],
+        chat_type=row["chat_type"],
+        kinds=cast(Kinds, row["kinds"]),
+        language=cast(Language, row["language"]),
+        active=bool(row["active"]),
+        towns=tuple(towns),
+        title=row["title"],
+        inactive_reason=row["inactive_reason"],
+    )

@@ -1,0 +1,389 @@
+"""The register of delegation visits.
+
+Every write is one ``BEGIN IMMEDIATE`` transaction holding the change, its audit entry and, for a new
+visit, its idempotency key; the caller acknowledges only after :meth:`VisitRepository.record` (and the
+others) returned, i.e. after COMMIT with ``synchronous=FULL``.
+
+Residents see the latest past visits of a town in its card. That view is served from memory
+(:meth:`VisitRepository.public_recent`) and reloaded for a town whenever one of its visits changes.
+"""
+
+from __future__ import annotations
+
+import builtins
+import sqlite3
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import aiosqlite
+
+from bot.core.visits import (
+    DelegationType,
+    Direction,
+    Visit,
+    VisitDraft,
+    VisitInputError,
+    apply_changes,
+    draft_fields,
+    validate,
+)
+from storage.audit import AuditEntry, AuditLog, write_audit
+from storage.database import Database
+
+ENTITY = "visit"
+PUBLIC_PER_TOWN = 5  # past visits per town kept in memory for the town card and "last delegation"
+
+_COLUMNS = (
+    "id, town_key, direction, start_date, end_date, kind, people, purpose, notes, revision, "
+    "created_by, created_at, updated_at, deleted_at"
+)
+_FIELD_COLUMNS = {
+    "town_key": "town_key",
+    "direction": "direction",
+    "start": "start_date",
+    "end": "end_date",
+    "kind": "kind",
+    "people": "people",
+    "purpose": "purpose",
+    "notes": "notes",
+}
+
+
+class VisitNotFoundError(LookupError):
+    def __init__(self, visit_id: int) -> None:
+        super().__init__(f"no visit #{visit_id}")
+        self.visit_id = visit_id
+
+
+class StaleVisitError(Exception):
+    """The visit changed since the caller looked at it (its revision moved on); nothing was written."""
+
+    def __init__(self, current: Visit) -> None:
+        super().__init__(f"visit #{current.id} is at revision {current.revision}")
+        self.current = current
+
+
+def _visit(row: aiosqlite.Row | sqlite3.Row) -> Visit:
+    return Visit(
+        id=row["id"],
+        town_key=row["town_key"],
+        direction=Direction(row["direction"]),
+        start=date.fromisoformat(row["start_date"]),
+        end=date.fromisoformat(row["end_date"]) if row["end_date"] else None,
+        kind=DelegationType(row["kind"]),
+        people=row["people"],
+        purpose=row["purpose"],
+        notes=row["notes"],
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        deleted=row["deleted_at"] is not None,
+        revision=row["revision"],
+    )
+
+
+def _year_bounds(year: int) -> tuple[str, str]:
+    return f"{year:04d}-01-01", f"{year + 1:04d}-01-01"
+
+
+def _column_value(name: str, value: Any) -> Any:
+    if isinstance(value, Direction | DelegationType):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+class VisitRepository:
+    def __init__(self, database: Database) -> None:
+        self.db = database
+        self.audit = AuditLog(database)
+        # town key -> visits newest first: every planned one (as of _public_day) and the latest past ones
+        self._public: dict[str, builtins.list[Visit]] = {}
+        self._public_day: date | None = None
+
+    # ---- reading -------------------------------------------------------------------------------
+
+    async def list(
+        self,
+        *,
+        town_key: str | None = None,
+        year: int | None = None,
+        include_deleted: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> builtins.list[Visit]:
+        """Visits newest first (by start date, then id)."""
+        where, parameters = self._filter(town_key, year, include_deleted)
+        sql = f"SELECT {_COLUMNS} FROM visits{where} ORDER BY start_date DESC, id DESC"
+        if limit is not None or offset:
+            sql += " LIMIT ? OFFSET ?"
+            parameters.extend([-1 if limit is None else limit, offset])
+        return [_visit(row) for row in await self.db.fetchall(sql, parameters)]
+
+    async def count(self, *, town_key: str | None = None, year: int | None = None) -> int:
+        """Live (not deleted) visits, from the counts the triggers keep."""
+        conditions: builtins.list[str] = []
+        parameters: builtins.list[Any] = []
+        if town_key is not None:
+            conditions.append("town_key = ?")
+            parameters.append(town_key)
+        if year is not None:
+            conditions.append("year = ?")
+            parameters.append(year)
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        row = await self.db.fetchone(f"SELECT coalesce(sum(visits), 0) FROM visit_counts{where}", parameters)
+        return int(row[0]) if row else 0
+
+    async def get(self, visit_id: int) -> Visit | None:
+        """A visit by number, deleted ones included (check `deleted`)."""
+        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM visits WHERE id = ?", (visit_id,))
+        return _visit(row) if row else None
+
+    async def yearly_counts(self, town_key: str | None = None) -> builtins.list[tuple[int, Direction, int]]:
+        """(year, direction, live visits) for every year with visits, oldest year first."""
+        if town_key is None:
+            rows = await self.db.fetchall(
+                "SELECT year, direction, sum(visits) AS n FROM visit_counts "
+                "GROUP BY year, direction HAVING n > 0 ORDER BY year, direction"
+            )
+        else:
+            rows = await self.db.fetchall(
+                "SELECT year, direction, visits AS n FROM visit_counts "
+                "WHERE town_key = ? AND visits > 0 ORDER BY year, direction",
+                (town_key,),
+            )
+        return [(int(row["year"]), Direction(row["direction"]), int(row["n"])) for row in rows]
+
+    async def town_counts(self, year: int | None = None) -> builtins.list[tuple[str, int]]:
+        """(town key, live visits), most visits first, then by key."""
+        if year is None:
+            rows = await self.db.fetchall(
+                "SELECT town_key, sum(visits) AS n FROM visit_counts GROUP BY town_key HAVING n > 0 "
+                "ORDER BY n DESC, town_key"
+            )
+        else:
+            rows = await self.db.fetchall(
+                "SELECT town_key, sum(visits) AS n FROM visit_counts WHERE year = ? GROUP BY town_key "
+                "HAVING n > 0 ORDER BY n DESC, town_key",
+                (year,),
+            )
+        return [(str(row["town_key"]), int(row["n"])) for row in rows]
+
+    async def generation(self) -> int:
+        """A number that grows with every change to the register."""
+        row = await self.db.fetchone("SELECT generation FROM visit_register WHERE id = 1")
+        return int(row[0]) if row else 0
+
+    async def find_by_key(self, idempotency_key: str) -> Visit | None:
+        """The visit an idempotency key created, if that write happened."""
+        row = await self.db.fetchone(
+            "SELECT entity_id FROM idempotency_keys WHERE key = ? AND entity = ?", (idempotency_key, ENTITY)
+        )
+        return await self.get(int(row[0])) if row else None
+
+    async def history(self, visit_id: int, limit: int = 50) -> builtins.list[AuditEntry]:
+        """The audit log of one visit, newest first."""
+        return await self.audit.history(ENTITY, visit_id, limit)
+
+    # ---- writing -------------------------------------------------------------------------------
+
+    async def record(self, draft: VisitDraft, actor_id: int, idempotency_key: str) -> tuple[Visit, bool]:
+        """Write a new visit, once per key: (the visit, True) the first time, (the same visit, False) after.
+
+        The visit, its key and its audit entry commit together before this returns.
+        """
+        errors = validate(draft)
+        if errors:
+            raise VisitInputError(errors)
+        # the key is looked up only under the write lock: on the shared connection a read outside it
+        # could see another coroutine's key before that transaction commits (or rolls back)
+        fields = draft_fields(draft)
+        try:
+            async with self.db.transaction() as conn:
+                # a key seen here was committed: by an earlier call, or by another process
+                async with conn.execute(
+                    "SELECT entity_id FROM idempotency_keys WHERE key = ?", (idempotency_key,)
+                ) as cursor:
+                    row = await cursor.fetchone()
+                if row is not None:
+                    visit_id, created = int(row[0]), False
+                else:
+                    cursor = await conn.execute(
+                        "INSERT INTO visits (town_key, direction, start_date, end_date, kind, people, "
+                        "purpose, notes, created_by, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            fields["town_key"],
+                            fields["direction"],
+                            fields["start"],
+                            fields["end"],
+                            fields["kind"],
+                            fields["people"],
+                            fields["purpose"],
+                            fields["notes"],
+                            actor_id,
+                            actor_id,
+                        ),
+                    )
+                    assert cursor.lastrowid is not None
+                    visit_id, created = int(cursor.lastrowid), True
+                    await cursor.close()
+                    await conn.execute(
+                        "INSERT INTO idempotency_keys (key, entity, entity_id) VALUES (?, ?, ?)",
+                        (idempotency_key, ENTITY, str(visit_id)),
+                    )
+                    await write_audit(conn, ENTITY, visit_id, "create", actor_id, after=fields)
+        except sqlite3.IntegrityError:
+            # the key was taken by another connection between our look-up and our insert
+            existing = await self.find_by_key(idempotency_key)
+            if existing is None:
+                raise
+            return existing, False
+        visit = await self.get(visit_id)
+        assert visit is not None
+        if created:
+            await self._reload_public(visit.town_key)
+        return visit, created
+
+    async def update(
+        self,
+        visit_id: int,
+        changes: Mapping[str, Any],
+        actor_id: int,
+        *,
+        expected_revision: int | None = None,
+    ) -> Visit:
+        """Change some fields (names as in VisitDraft); the audit entry holds only what changed."""
+        async with self.db.transaction() as conn:
+            current = await self._locked_get(conn, visit_id)
+            if expected_revision is not None and current.revision != expected_revision:
+                raise StaleVisitError(current)
+            if current.deleted:
+                raise StaleVisitError(current)
+            updated = apply_changes(current.draft, changes)
+            errors = validate(updated)
+            if errors:
+                raise VisitInputError(errors)
+            before_all, after_all = draft_fields(current.draft), draft_fields(updated)
+            changed = [name for name in after_all if after_all[name] != before_all[name]]
+            if not changed:
+                return current
+            assignments = ", ".join(f"{_FIELD_COLUMNS[name]} = ?" for name in changed)
+            await conn.execute(
+                f"UPDATE visits SET {assignments}, revision = revision + 1, updated_by = ?, "
+                "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+                (*(_column_value(name, after_all[name]) for name in changed), actor_id, visit_id),
+            )
+            await write_audit(
+                conn,
+                ENTITY,
+                visit_id,
+                "update",
+                actor_id,
+                before={name: before_all[name] for name in changed},
+                after={name: after_all[name] for name in changed},
+            )
+        visit = await self.get(visit_id)
+        assert visit is not None
+        await self._reload_public(current.town_key, visit.town_key)
+        return visit
+
+    async def delete(self, visit_id: int, actor_id: int, *, expected_revision: int | None = None) -> Visit:
+        """Soft delete: the visit stays in the file, hidden everywhere, and can be restored."""
+        return await self._set_deleted(visit_id, actor_id, True, expected_revision)
+
+    async def restore(self, visit_id: int, actor_id: int, *, expected_revision: int | None = None) -> Visit:
+        return await self._set_deleted(visit_id, actor_id, False, expected_revision)
+
+    async def _set_deleted(
+        self, visit_id: int, actor_id: int, deleted: bool, expected_revision: int | None
+    ) -> Visit:
+        async with self.db.transaction() as conn:
+            current = await self._locked_get(conn, visit_id)
+            if expected_revision is not None and current.revision != expected_revision:
+                raise StaleVisitError(current)
+            if current.deleted == deleted:
+                raise StaleVisitError(current)
+            await conn.execute(
+                "UPDATE visits SET deleted_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END, "
+                "deleted_by = CASE WHEN ? THEN ? END, revision = revision + 1, updated_by = ?, "
+                "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+                (deleted, deleted, actor_id, actor_id, visit_id),
+            )
+            await write_audit(
+                conn,
+                ENTITY,
+                visit_id,
+                "delete" if deleted else "restore",
+                actor_id,
+                before={"deleted": current.deleted},
+                after={"deleted": deleted},
+            )
+        visit = await self.get(visit_id)
+        assert visit is not None
+        await self._reload_public(visit.town_key)
+        return visit
+
+    async def _locked_get(self, conn: aiosqlite.Connection, visit_id: int) -> Visit:
+        async with conn.execute(f"SELECT {_COLUMNS} FROM visits WHERE id = ?", (visit_id,)) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            raise VisitNotFoundError(visit_id)
+        return _visit(row)
+
+    @staticmethod
+    def _filter(
+        town_key: str | None, year: int | None, include_deleted: bool
+    ) -> tuple[str, builtins.list[Any]]:
+        conditions: builtins.list[str] = []
+        parameters: builtins.list[Any] = []
+        if not include_deleted:
+            conditions.append("deleted_at IS NULL")
+        if town_key is not None:
+            conditions.append("town_key = ?")
+            parameters.append(town_key)
+        if year is not None:
+            low, high = _year_bounds(year)
+            conditions.append("start_date >= ? AND start_date < ?")
+            parameters.extend([low, high])
+        return (f" WHERE {' AND '.join(conditions)}" if conditions else ""), parameters
+
+    # ---- what residents see --------------------------------------------------------------------
+
+    async def load_public(self, today: date) -> None:
+        """Fill the residents' view for every town with visits (at start; cheap with the indexes)."""
+        self._public_day = today
+        self._public = {}
+        rows = await self.db.fetchall("SELECT DISTINCT town_key FROM visit_counts WHERE visits > 0")
+        for row in rows:
+            await self._reload_public(str(row[0]))
+
+    async def _reload_public(self, *town_keys: str) -> None:
+        if self._public_day is None:
+            return  # nobody asked for the residents' view in this process
+        day = self._public_day.isoformat()
+        for town_key in dict.fromkeys(town_keys):
+            # planned visits as of _public_day are kept too: they turn into past ones as days go by
+            planned = await self.db.fetchall(
+                f"SELECT {_COLUMNS} FROM visits WHERE town_key = ? AND deleted_at IS NULL AND start_date > ? "
+                "ORDER BY start_date DESC, id DESC",
+                (town_key, day),
+            )
+            past = await self.db.fetchall(
+                f"SELECT {_COLUMNS} FROM visits WHERE town_key = ? AND deleted_at IS NULL AND start_date <= ? "
+                "ORDER BY start_date DESC, id DESC LIMIT ?",
+                (town_key, day, PUBLIC_PER_TOWN),
+            )
+            visits = [_visit(row) for row in (*planned, *past)]
+            if visits:
+                self._public[town_key] = visits
+            else:
+                self._public.pop(town_key, None)
+
+    def public_recent(self, town_key: str, today: date, limit: int = PUBLIC_PER_TOWN) -> Sequence[Visit]:
+        """The latest visits of a town that began on or before `today`, newest first (no planned ones)."""
+        return [visit for visit in self._public.get(town_key, ()) if visit.start <= today][:limit]
+
+    def public_towns(self) -> builtins.list[str]:
+        return builtins.list(self._public)

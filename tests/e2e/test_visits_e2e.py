@@ -1,0 +1,299 @@
+"""Staff record visits end to end: the real bot process against the spec-validating fake Bot API.
+
+Most tests share one process (this module's `bot`, checked after each test by conftest's `clean`);
+the lifecycle tests (restart in the middle of a form, kill -9 right after the acknowledgement) start
+their own processes on one database file. Staff come from the config file's [access] staff.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import ADMIN_ID, RunningBot, finish
+from .fake_bot_api import FakeBotApi
+
+pytestmark = pytest.mark.e2e
+
+STAFF = 555_000_222  # a staff member from [access] staff, in a private chat with the bot
+OTHER_STAFF = 555_000_333
+RESIDENT = 3001
+
+
+def staff_bot(server: FakeBotApi, directory: Path) -> RunningBot:
+    """A RunningBot whose config also names STAFF and OTHER_STAFF in [access] staff."""
+    running = RunningBot(server, directory)
+    config = running.config.read_text(encoding="utf-8")
+    admins = f"admins = [{ADMIN_ID}]"
+    assert admins in config
+    running.config.write_text(
+        config.replace(admins, f"{admins}\nstaff = [{STAFF}, {OTHER_STAFF}]"), encoding="utf-8"
+    )
+    return running
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
+    """Overrides conftest's `bot` (so `clean` checks this process): the same, with staff configured."""
+    server = FakeBotApi().start()
+    running = staff_bot(server, tmp_path_factory.mktemp("visits"))
+    try:
+        running.start()
+        yield running
+        finish(running)
+    finally:
+        running.kill()
+        server.stop()
+
+
+def visits_in(database: Path) -> list[sqlite3.Row]:
+    """The live visits, read straight from the file (WAL: readable while the bot runs)."""
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    connection.row_factory = sqlite3.Row
+    try:
+        return connection.execute("SELECT * FROM visits WHERE deleted_at IS NULL ORDER BY id").fetchall()
+    finally:
+        connection.close()
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    return [button["callback_data"] for button in FakeBotApi.inline_buttons(message)]
+
+
+def form_of(message: dict[str, Any]) -> str:
+    return next(data for data in buttons(message) if data.startswith("vf:")).split(":")[1]
+
+
+def press(bot: RunningBot, chat: int, user: int, data: str) -> dict[str, Any]:
+    """Press a button on the bot's latest message; returns that chat's latest message once handled."""
+    bot.callback(chat, user, data)
+    bot.settle()
+    return bot.server.last_message(chat)
+
+
+# ---- recording ------------------------------------------------------------------------------------------
+
+
+def test_one_line_recording(clean: RunningBot) -> None:
+    card = clean.reply(
+        STAFF, "/visit Нарва; 05.06.2024-07.06.2024; приезд; молодёжная; 12; Летний <лагерь> & дружба"
+    )
+    assert "записан" in card["text"] and "Летний <лагерь> & дружба" in card["text"]
+    assert "&lt;лагерь&gt;" in card["_params"]["text"]  # sent escaped, shown verbatim
+    visit_id = int(card["text"].split("#")[1].split()[0].rstrip("."))
+    assert buttons(card)[:2] == [f"vc:{visit_id}:1:e", f"vc:{visit_id}:1:d"]
+    row = next(row for row in visits_in(clean.database) if row["id"] == visit_id)
+    assert (row["town_key"], row["direction"], row["start_date"], row["end_date"]) == (
+        "narva",
+        "in",
+        "2024-06-05",
+        "2024-06-07",
+    )
+    assert row["purpose"] == "Летний <лагерь> & дружба"
+    # residents see it in the town card and in the answer about the last delegation
+    assert "Летний <лагерь> & дружба" in clean.ask(RESIDENT, "/town Нарва")
+    assert "5 июня 2024" in clean.ask(RESIDENT, "когда приезжала последняя делегация из Нарвы?")
+
+
+def test_one_line_with_bad_fields_writes_nothing(clean: RunningBot) -> None:
+    before = len(visits_in(clean.database))
+    text = clean.ask(STAFF, "/visit Атлантида; 31.02.2024; туда; балетная; 100000; ")
+    for field in ("Город", "Даты", "Направление", "Тип делегации", "Участников", "Цель"):
+        assert f"• {field}:" in text, field
+    assert len(visits_in(clean.database)) == before
+
+
+def test_guided_recording(clean: RunningBot) -> None:
+    chat = OTHER_STAFF
+    question = clean.reply(chat, "/visit")
+    form = form_of(question)
+    assert "шаг 1 из 8" in question["text"] and f"vf:{form}:t:raisio" in buttons(question)
+    assert "шаг 2 из 8" in press(clean, chat, chat, f"vf:{form}:t:raisio")["text"]
+    assert "шаг 3 из 8" in press(clean, chat, chat, f"vf:{form}:d:out")["text"]
+    assert "шаг 4 из 8" in clean.ask(chat, "5 июня 2024")
+    assert "шаг 5 из 8" in press(clean, chat, chat, f"vf:{form}:s")["text"]
+    assert "шаг 6 из 8" in press(clean, chat, chat, f"vf:{form}:k:cultural")["text"]
+    assert "шаг 7 из 8" in clean.ask(chat, "25")
+    assert "шаг 8 из 8" in clean.ask(chat, "Концерт <Kalevala> & хор")
+    confirm = clean.reply(chat, "Бюджет 100 евро")
+    assert "Проверьте визит" in confirm["text"] and "Бюджет 100 евро" in confirm["text"]
+    saved = press(clean, chat, chat, f"vf:{form}:save")
+    assert "записан" in saved["text"] and saved["message_id"] == confirm["message_id"]
+    row = visits_in(clean.database)[-1]
+    assert (row["town_key"], row["direction"], row["kind"], row["people"]) == (
+        "raisio",
+        "out",
+        "cultural",
+        25,
+    )
+    assert (row["purpose"], row["notes"]) == ("Концерт <Kalevala> & хор", "Бюджет 100 евро")
+    # a second tap on Save: answered, nothing new
+    answer = clean.callback(chat, chat, f"vf:{form}:save", confirm["message_id"], check_button=False)
+    assert "уже записан" in answer["text"]
+    assert len([r for r in visits_in(clean.database) if r["purpose"] == "Концерт <Kalevala> & хор"]) == 1
+    card = clean.ask(RESIDENT, "/town Райсио")
+    assert "Концерт <Kalevala> & хор" in card and "Бюджет" not in card  # notes are staff-only
+
+
+def test_edit_delete_and_undo(clean: RunningBot) -> None:
+    chat = STAFF
+    card = clean.reply(chat, "/visit Нарвик; 01.02.2025; in; official; 4; Переговоры")
+    visit_id = int(card["text"].split("#")[1].split()[0].rstrip("."))
+    press(clean, chat, chat, f"vc:{visit_id}:1:e")
+    question = press(clean, chat, chat, f"vc:{visit_id}:1:ef:people")
+    assert "Сейчас: 4" in question["text"]
+    assert "Участников: 6" in clean.ask(chat, "6")
+    press(clean, chat, chat, f"vc:{visit_id}:2:d")
+    deleted = press(clean, chat, chat, f"vc:{visit_id}:2:dy")
+    assert "удалён" in deleted["text"] and buttons(deleted)[0] == f"vc:{visit_id}:3:u"
+    assert visit_id not in [row["id"] for row in visits_in(clean.database)]
+    restored = press(clean, chat, chat, f"vc:{visit_id}:3:u")
+    assert "возвращён" in restored["text"]
+    assert visit_id in [row["id"] for row in visits_in(clean.database)]
+    history = clean.ask(chat, f"/history {visit_id}")
+    assert "4 → 6" in history and "удалён" in history and "возвращён" in history
+
+
+def test_residents_are_refused(clean: RunningBot) -> None:
+    before = len(visits_in(clean.database))
+    assert "для сотрудников" in clean.ask(RESIDENT, "/visit")
+    assert "для сотрудников" in clean.ask(RESIDENT, "/visit Нарва; 05.06.2024; приезд; молодёжная; 5; лагерь")
+    assert "for the staff" in clean.ask(RESIDENT, "/visits Narva")
+    assert "для сотрудников" in clean.ask(RESIDENT, "/history 1")
+    # a resident's text is a question, not a form answer
+    assert "Нарва" in clean.ask(RESIDENT, "где Нарва")
+    assert len(visits_in(clean.database)) == before
+
+
+def test_the_same_update_twice_records_one_visit(clean: RunningBot) -> None:
+    chat = STAFF
+    before = len(visits_in(clean.database))
+    pushed: list[dict[str, Any]] = []
+    text = "/visit Йыхви; 10.10.2025; out; sports; 11; Турнир дважды"
+    [first] = clean.push_and_wait(chat, lambda: pushed.append(clean.server.push_message(chat, text)))
+    assert "записан" in first["text"] and "уже" not in first["text"]
+    # delivered again: a new update id, the same message (as after a lost getUpdates confirmation)
+    [again] = clean.push_and_wait(chat, lambda: clean.server.push_update({"message": pushed[0]["message"]}))
+    assert "уже записан" in again["text"]
+    assert len(visits_in(clean.database)) == before + 1
+
+
+def test_list_of_visits(clean: RunningBot) -> None:
+    listing = clean.reply(STAFF, "/visits")
+    assert "Визиты" in listing["text"] and "Страница 1 из 1" in listing["text"]
+    assert any(data.endswith(":o") for data in buttons(listing))
+
+
+# ---- lifecycle ------------------------------------------------------------------------------------------
+
+
+def test_restart_in_the_middle_of_a_form(fresh_server: FakeBotApi, tmp_path: Path) -> None:
+    """SIGTERM halfway through the form, then a new process: the form goes on where it stopped."""
+    chat = STAFF
+    first = staff_bot(fresh_server, tmp_path).start()
+    try:
+        form = form_of(first.reply(chat, "/visit Нарва-Йыэсуу"))
+        press(first, chat, chat, f"vf:{form}:d:in")
+        assert "шаг 4 из 8" in first.ask(chat, "вчера")
+    finally:
+        finish(first)
+    second = staff_bot(fresh_server, tmp_path).start()
+    try:
+        assert "шаг 5 из 8" in press(second, chat, chat, f"vf:{form}:s")["text"]
+        press(second, chat, chat, f"vf:{form}:k:medical")
+        second.ask(chat, "3")
+        second.ask(chat, "Обмен опытом")
+        press(second, chat, chat, f"vf:{form}:s")
+        saved = press(second, chat, chat, f"vf:{form}:save")
+        assert "записан" in saved["text"] and "Нарва-Йыэсуу" in saved["text"]
+        second.assert_clean_log()
+    finally:
+        finish(second)
+    [row] = visits_in(second.database)
+    assert (row["town_key"], row["kind"], row["purpose"]) == ("narva_joesuu", "medical", "Обмен опытом")
+
+
+def test_kill_9_in_the_middle_of_a_form(fresh_server: FakeBotApi, tmp_path: Path) -> None:
+    """Each step is on disk before its question is sent: even kill -9 loses no answer."""
+    chat = STAFF
+    first = staff_bot(fresh_server, tmp_path).start()
+    pushed: list[dict[str, Any]] = []
+    try:
+        form = form_of(first.reply(chat, "/visit Кохтла-Ярве"))
+        press(first, chat, chat, f"vf:{form}:d:out")
+        [question] = first.push_and_wait(
+            chat, lambda: pushed.append(fresh_server.push_message(chat, "01.09.2025"))
+        )
+        assert "шаг 4 из 8" in question["text"]
+    finally:
+        first.kill()
+    second = staff_bot(fresh_server, tmp_path).start()
+    try:
+        # the answer the dead process had taken comes again: it must not become the end date
+        second.assert_silent(lambda: fresh_server.push_update({"message": pushed[0]["message"]}))
+        assert "шаг 5 из 8" in second.ask(chat, "03.09.2025")
+        press(second, chat, chat, f"vf:{form}:k:business")
+        second.ask(chat, "2")
+        second.ask(chat, "Ярмарка")
+        press(second, chat, chat, f"vf:{form}:s")
+        assert "записан" in press(second, chat, chat, f"vf:{form}:save")["text"]
+    finally:
+        finish(second)
+    [row] = visits_in(second.database)
+    assert (row["start_date"], row["end_date"], row["purpose"]) == ("2025-09-01", "2025-09-03", "Ярмарка")
+
+
+def test_kill_9_right_after_the_acknowledgement(fresh_server: FakeBotApi, tmp_path: Path) -> None:
+    """The visit is committed before the reply: a kill -9 right after it loses nothing, and the
+    update delivered again after the restart does not double it."""
+    chat = STAFF
+    first = staff_bot(fresh_server, tmp_path).start()
+    pushed: list[dict[str, Any]] = []
+    line = "/visit Засниц; 01.06.2025; in; official; 7; Паром"
+    try:
+        [ack] = first.push_and_wait(chat, lambda: pushed.append(fresh_server.push_message(chat, line)))
+        assert "записан" in ack["text"]
+    finally:
+        first.kill()  # SIGKILL at once, before anything else can happen
+    assert [row["purpose"] for row in visits_in(first.database)] == ["Паром"]
+    second = staff_bot(fresh_server, tmp_path).start()
+    try:
+        # the same message delivered again after the restart: found, not doubled
+        [again] = second.push_and_wait(
+            chat, lambda: fresh_server.push_update({"message": pushed[0]["message"]})
+        )
+        assert "уже записан" in again["text"]
+        # the same for the guided form's Save
+        form = form_of(second.reply(chat, "/visit Светлогорск"))
+        press(second, chat, chat, f"vf:{form}:d:out")
+        second.ask(chat, "02.06.2025-04.06.2025")
+        press(second, chat, chat, f"vf:{form}:k:cultural")
+        press(second, chat, chat, f"vf:{form}:s")
+        second.ask(chat, "Фестиваль")
+        press(second, chat, chat, f"vf:{form}:s")
+        confirm = fresh_server.last_message(chat)
+        fresh_server.push_callback(chat, chat, f"vf:{form}:save")
+        fresh_server.wait_for(
+            lambda: "записан" in fresh_server.last_message(chat).get("text", "") or None,
+            timeout=10,
+            description="the saved card",
+        )
+    finally:
+        second.kill()
+    assert [row["purpose"] for row in visits_in(second.database)] == ["Паром", "Фестиваль"]
+    third = staff_bot(fresh_server, tmp_path).start()
+    try:
+        third.settle()  # whatever was not confirmed has been delivered again and handled
+        # the Save press delivered again: answered, not doubled
+        answer = third.callback(chat, chat, f"vf:{form}:save", confirm["message_id"], check_button=False)
+        assert "уже записан" in answer["text"]
+        listing = third.ask(chat, "/visits")
+        assert "— 2." in listing
+        third.assert_clean_log()
+    finally:
+        finish(third)
+    assert [row["purpose"] for row in visits_in(third.database)] == ["Паром", "Фестиваль"]

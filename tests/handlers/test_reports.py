@@ -1,0 +1,261 @@
+"""/export and /stats through the real Application: staff get files and a chart, residents a refusal."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+from datetime import date
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.core.visits import DelegationType, Direction, VisitDraft
+from bot.reports import CAPTION_LIMIT, COLUMNS, visible_length
+from bot.runtime import Runtime
+from tests.e2e.fake_bot_api import UploadedFile
+from tests.handlers.conftest import ADMIN_ID, Call, Harness
+
+RESIDENT = 10
+STAFF = 4321
+_keys = itertools.count(1)
+
+
+def rt(harness: Harness) -> Runtime:
+    runtime: Runtime = harness.app.bot_data["runtime"]
+    return runtime
+
+
+async def record(
+    harness: Harness, town: str, start: date, direction: Direction = Direction.INCOMING, **extra: Any
+) -> int:
+    draft = VisitDraft(
+        town_key=town,
+        direction=direction,
+        start=start,
+        end=extra.pop("end", None),
+        kind=extra.pop("kind", DelegationType.CULTURAL),
+        people=extra.pop("people", 5),
+        purpose=extra.pop("purpose", "Town Day"),
+        notes=extra.pop("notes", ""),
+    )
+    visit, created = await rt(harness).visits.record(draft, ADMIN_ID, f"test-{next(_keys)}")
+    assert created
+    return visit.id
+
+
+@pytest.fixture
+async def register(harness: Harness) -> Harness:
+    await rt(harness).staff.add(STAFF, "Olga", ADMIN_ID)
+    await record(harness, "narva", date(2025, 6, 5), end=date(2025, 6, 7), people=12, notes="secret: hotel")
+    await record(harness, "narva", date(2024, 9, 1), Direction.OUTGOING, purpose="=1+2 <b>bold</b>")
+    await record(harness, "raisio", date(2025, 2, 10), Direction.OUTGOING, kind=DelegationType.YOUTH)
+    await record(harness, "narvik", date(2027, 5, 1), purpose="Planned friendship week")
+    deleted = await record(harness, "raisio", date(2025, 3, 3), purpose="mistake")
+    await rt(harness).visits.delete(deleted, ADMIN_ID)
+    return harness
+
+
+def documents(calls: list[Call]) -> dict[str, UploadedFile]:
+    found = {}
+    for call in calls:
+        if call.method == "sendDocument":
+            upload = call.params["document"]
+            assert isinstance(upload, UploadedFile)
+            found[upload.filename] = upload
+    return found
+
+
+def texts(calls: list[Call]) -> list[str]:
+    return [str(call.params.get("text")) for call in calls if call.method == "sendMessage"]
+
+
+# ---- /export ------------------------------------------------------------------------------------
+
+
+async def test_export_sends_xlsx_and_csv_of_the_year(register: Harness) -> None:
+    calls = await register.say("/export 2025", chat_id=STAFF)
+    assert [call.method for call in calls] == ["sendChatAction", "sendDocument", "sendDocument"]
+    files = documents(calls)
+    assert set(files) == {"visits-2025.xlsx", "visits-2025.csv"}
+    assert "Реестр визитов: 2025 год — 2 визита" in calls[1].params["caption"]
+
+    sheet = load_workbook(io.BytesIO(files["visits-2025.xlsx"].data)).active
+    assert sheet is not None
+    assert sheet.max_row == 3 and sheet.auto_filter.ref == "A1:M3" and sheet.freeze_panes == "A2"
+    towns = [sheet.cell(row, COLUMNS.index("town") + 1).value for row in (2, 3)]
+    assert towns == ["Райсио", "Нарва"]  # oldest first; the deleted Raisio visit is left out
+    narva = {column: sheet.cell(3, index).value for index, column in enumerate(COLUMNS, start=1)}
+    assert narva["people"] == 12 and narva["notes"] == "secret: hotel"  # staff see the notes
+    assert narva["start"].date() == date(2025, 6, 5) and narva["end"].date() == date(2025, 6, 7)
+    assert narva["status"] == "Состоялся" and narva["recorded_by"] == str(ADMIN_ID)
+
+    data = files["visits-2025.csv"].data
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert len(rows) == 3 and rows[2][COLUMNS.index("country")] == "Эстония"
+
+
+async def test_export_by_town_and_formula_guard(register: Harness) -> None:
+    calls = await register.say("/export Нарвы", chat_id=ADMIN_ID)
+    files = documents(calls)
+    assert set(files) == {"visits-narva.xlsx", "visits-narva.csv"}
+    rows = list(csv.reader(io.StringIO(files["visits-narva.csv"].data.decode("utf-8-sig"), newline="")))
+    assert rows[1][COLUMNS.index("purpose")] == "'=1+2 <b>bold</b>"  # verbatim, not HTML, not a formula
+    calls = await register.say("/export narvik 2027", chat_id=ADMIN_ID)
+    assert set(documents(calls)) == {"visits-narvik-2027.xlsx", "visits-narvik-2027.csv"}
+    sheet = load_workbook(io.BytesIO(documents(calls)["visits-narvik-2027.xlsx"].data)).active
+    assert sheet is not None and sheet.cell(2, COLUMNS.index("status") + 1).value == "Запланирован"
+
+
+async def test_export_with_nothing_to_export_sends_no_file(register: Harness) -> None:
+    calls = await register.say("/export 1999", chat_id=STAFF)
+    assert [call.method for call in calls] == ["sendMessage"]
+    assert "Выгружать нечего" in calls[0].params["text"] and "1999 год" in calls[0].params["text"]
+    calls = await register.say("/export Sassnitz 2025", chat_id=STAFF)
+    assert [call.method for call in calls] == ["sendMessage"]
+    assert "Засниц, 2025 год" in calls[0].params["text"]
+
+
+async def test_export_unknown_town_suggests_and_the_button_exports(register: Harness) -> None:
+    calls = await register.say("/export Narwa 2025", chat_id=STAFF)  # a typo the matcher forgives
+    assert set(documents(calls)) == {"visits-narva-2025.xlsx", "visits-narva-2025.csv"}
+    (call,) = await register.say("/export Rasiovka 2025", chat_id=STAFF)
+    assert "Не нашёл город «Rasiovka»" in call.params["text"]
+    data = [b["callback_data"] for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert "export:raisio:2025" in data and all(len(item.encode()) <= 64 for item in data)
+    calls = await register.press("export:raisio:2025", chat_id=STAFF)
+    assert calls[0].method == "answerCallbackQuery"
+    assert set(documents(calls)) == {"visits-raisio-2025.xlsx", "visits-raisio-2025.csv"}
+    # a resident pressing the same button gets a refusal and no file
+    refused = await register.press("export:raisio:2025", chat_id=RESIDENT)
+    assert [call.method for call in refused] == ["answerCallbackQuery"]
+    # forged buttons
+    for forged in ("export:atlantis:2025", "export:raisio:1800", "export:raisio:x"):
+        (answer,) = await register.press(forged, chat_id=STAFF)
+        assert answer.method == "answerCallbackQuery" and "устарела" in answer.params["text"]
+
+
+async def test_export_bad_arguments(register: Harness) -> None:
+    (text,) = texts(await register.say("/export 1800", chat_id=STAFF))
+    assert "Год должен быть от 1950 до 2028" in text
+    (text,) = texts(await register.say("/export 2024 2025", chat_id=STAFF))
+    assert "Год должен быть" in text
+    (text,) = texts(await register.say("/stats ²", chat_id=STAFF))
+    assert "/stats" in text
+    (answer,) = await register.press("export:narva:²", chat_id=STAFF)
+    assert "устарела" in answer.params["text"]
+    (text,) = texts(await register.say("/export <script>", chat_id=STAFF))
+    assert "&lt;script&gt;" in text and "/export [" in text  # no town looks like it: the usage
+    (call,) = await register.say("/export Narva Narvik", chat_id=STAFF)
+    assert "Уточните, какой город" in call.params["text"]
+    data = [b["callback_data"] for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert data == ["export:narva:0", "export:narvik:0"]
+    calls = await register.press("export:narvik:0", chat_id=STAFF)
+    assert set(documents(calls)) == {"visits-narvik.xlsx", "visits-narvik.csv"}
+
+
+# ---- /stats -------------------------------------------------------------------------------------
+
+
+async def test_stats_sends_a_chart_with_a_caption(register: Harness) -> None:
+    calls = await register.say("/stats", chat_id=STAFF)
+    assert [call.method for call in calls] == ["sendChatAction", "sendPhoto"]
+    photo = calls[1].params["photo"]
+    assert isinstance(photo, UploadedFile) and photo.data.startswith(b"\x89PNG") and len(photo.data) > 10_000
+    caption = str(calls[1].params["caption"])
+    assert calls[1].params["parse_mode"] == "HTML"
+    assert visible_length(caption) <= CAPTION_LIMIT
+    assert "Всего: <b>4</b> визита" in caption  # the deleted visit is not counted
+    assert "приезды в Кингисепп: 2, поездки из Кингисеппа: 2" in caption
+    assert "Нарва — 2" in caption and "Самый насыщенный год: 2025 (2)" in caption
+
+
+async def test_stats_of_a_year_in_english(register: Harness) -> None:
+    await register.press("lang:en", chat_id=STAFF)
+    calls = await register.say("/stats 2025", chat_id=STAFF)
+    caption = str(calls[-1].params["caption"])
+    assert "Delegation visits</b> · 2025" in caption and "Total: <b>2</b> visits" in caption
+    assert "Busiest month:" in caption
+
+
+async def test_stats_without_visits_is_a_polite_text(harness: Harness) -> None:
+    calls = await harness.say("/stats", chat_id=ADMIN_ID)
+    assert [call.method for call in calls] == ["sendMessage"]
+    assert "пока нет визитов" in calls[0].params["text"]
+    (text,) = texts(await harness.say("/stats 2020", chat_id=ADMIN_ID))
+    assert "За 2020 год визитов в реестре нет" in text
+    (text,) = texts(await harness.say("/stats narva", chat_id=ADMIN_ID))
+    assert "/stats" in text
+    (text,) = texts(await harness.say("/export", chat_id=ADMIN_ID))
+    assert "Выгружать нечего" in text
+
+
+# ---- residents ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["/export", "/export 2025 Narva", "/stats", "/stats 2025"])
+async def test_residents_are_refused(register: Harness, command: str) -> None:
+    calls = await register.say(command, chat_id=RESIDENT)
+    assert [call.method for call in calls] == ["sendMessage"]
+    assert "только для сотрудников" in calls[0].params["text"]
+    group = await register.say(command, chat_id=-100_777, user_id=RESIDENT)
+    assert [call.method for call in group] == ["sendMessage"]
+    assert len(await rt(register).visits.list()) == 4
+
+
+async def test_stats_chart_is_reused_until_the_register_changes(register: Harness) -> None:
+    first = await register.say("/stats", chat_id=STAFF)
+    again = await register.say("/stats", chat_id=ADMIN_ID)
+    assert [call.method for call in again] == ["sendPhoto"]  # nothing to draw: no "uploading…"
+    assert again[0].params["photo"].data == first[-1].params["photo"].data
+    await record(register, "johvi", date(2026, 1, 20))
+    changed = await register.say("/stats", chat_id=STAFF)
+    assert [call.method for call in changed] == ["sendChatAction", "sendPhoto"]
+    assert "Всего: <b>5</b> визитов" in changed[-1].params["caption"]
+
+
+async def test_export_stays_out_of_ordinary_groups(register: Harness) -> None:
+    """The register holds staff notes: a group gets a pointer to the private chat, never the files."""
+    calls = await register.say("/export 2025", chat_id=-100_888, user_id=STAFF)
+    assert [call.method for call in calls] == ["sendMessage"]
+    assert "личный чат" in calls[0].params["text"]
+    (answer,) = await register.press("export:narva:2025", chat_id=-100_888, user_id=STAFF)
+    assert answer.method == "answerCallbackQuery" and "личный чат" in answer.params["text"]
+    # the chart has no notes: it may be shown in a group
+    calls = await register.say("/stats", chat_id=-100_888, user_id=STAFF)
+    assert calls[-1].method == "sendPhoto"
+
+
+def test_the_staff_chat_may_receive_exports() -> None:
+    from types import SimpleNamespace
+
+    from bot.handlers.reports import private_enough
+
+    office = SimpleNamespace(settings=SimpleNamespace(reminders=SimpleNamespace(staff_chat=-100_5)))
+    assert private_enough(office, -100_5, "supergroup")  # type: ignore[arg-type]
+    assert private_enough(office, 42, "private")  # type: ignore[arg-type]
+    assert not private_enough(office, -100_6, "supergroup")  # type: ignore[arg-type]
+    unset = SimpleNamespace(settings=SimpleNamespace(reminders=SimpleNamespace(staff_chat=0)))
+    assert not private_enough(unset, 0, "group")  # type: ignore[arg-type]
+
+
+async def test_big_exports_are_written_in_the_background(
+    register: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import warnings
+
+    from bot.handlers import reports
+
+    monkeypatch.setattr(reports, "BACKGROUND_ROWS", 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the harness's Application is not "running"
+        start = len(register.request.calls)
+        await register.say("/export 2025", chat_id=STAFF)
+        for _ in range(200):
+            if len(documents(register.calls(since=start))) == 2:
+                break
+            await asyncio.sleep(0.01)
+    assert set(documents(register.calls(since=start))) == {"visits-2025.xlsx", "visits-2025.csv"}

@@ -1,0 +1,612 @@
+"""Staff record visits in chat (bot/handlers/visits.py), offline through the real Application.
+
+Staff here is the configured admin (ADMIN_ID); residents are anybody else. Every request the bot
+makes is checked against the Bot API spec by the harness (callback_data <= 64 bytes included).
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import build_application
+from bot.config import parse_settings
+from bot.core.visits import DelegationType, Direction, VisitDraft
+from bot.handlers.visits import FORM_NAME
+from bot.persistence import SqlitePersistence
+from bot.runtime import Runtime
+from tests.handlers.conftest import ADMIN_ID, FIXED_NOW, Call, Harness, RecordingRequest
+
+STAFF_CHAT = ADMIN_ID  # the admin's private chat
+RESIDENT = 10
+GROUP = -100500
+_KEYS = itertools.count(1)
+
+
+@pytest.fixture
+async def bot(harness: Harness) -> AsyncIterator[Harness]:
+    """The harness with its JobQueue running, as under run_polling (the form's timeout needs it).
+
+    Jobs other features scheduled at start (the reminders' catch-up pass) are removed first: these
+    tests are about visits only.
+    """
+    queue = harness.app.job_queue
+    assert queue is not None
+    for job in queue.jobs():
+        job.schedule_removal()
+    await queue.start()
+    try:
+        yield harness
+    finally:
+        await queue.stop(wait=False)
+
+
+def rt(harness: Harness) -> Runtime:
+    value: Runtime = harness.app.bot_data["runtime"]
+    return value
+
+
+def buttons(calls: list[Call]) -> list[str]:
+    found: list[str] = []
+    for call in calls:
+        markup = call.params.get("reply_markup")
+        if isinstance(markup, dict):
+            found.extend(b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row)
+    return found
+
+
+def texts(calls: list[Call]) -> str:
+    return "\n".join(str(call.params["text"]) for call in calls if "text" in call.params)
+
+
+def form_id(calls: list[Call]) -> str:
+    data = next(d for d in buttons(calls) if d.startswith("vf:"))
+    return data.split(":")[1]
+
+
+def card_button(calls: list[Call], action: str) -> str:
+    return next(d for d in reversed(buttons(calls)) if d.startswith("vc:") and d.split(":")[3] == action)
+
+
+async def staff(harness: Harness, text: str, chat_id: int = STAFF_CHAT) -> list[Call]:
+    return await harness.say(text, chat_id=chat_id, user_id=ADMIN_ID)
+
+
+async def press(harness: Harness, data: str, chat_id: int = STAFF_CHAT) -> list[Call]:
+    return await harness.press(data, chat_id=chat_id, user_id=ADMIN_ID)
+
+
+async def fill_form(harness: Harness, chat_id: int = STAFF_CHAT, start: str = "05.06.2024") -> str:
+    """Go through the whole form up to the confirmation card; returns the form id."""
+    form = form_id(await staff(harness, "/visit", chat_id))
+    await press(harness, f"vf:{form}:t:narva", chat_id)
+    await press(harness, f"vf:{form}:d:in", chat_id)
+    await staff(harness, start, chat_id)
+    await staff(harness, "07.06.2024", chat_id)
+    await press(harness, f"vf:{form}:k:youth", chat_id)
+    await staff(harness, "12", chat_id)
+    await staff(harness, "Летний <лагерь> & дружба", chat_id)
+    confirm = await staff(harness, "Встреча у мэра, телефон 123", chat_id)
+    assert "Проверьте визит" in texts(confirm)
+    assert f"vf:{form}:save" in buttons(confirm)
+    return form
+
+
+async def record(harness: Harness, **changes: Any) -> int:
+    values: dict[str, Any] = {
+        "town_key": "narva",
+        "direction": Direction.INCOMING,
+        "start": date(2024, 6, 5),
+        "end": None,
+        "kind": DelegationType.YOUTH,
+        "people": 12,
+        "purpose": "Летний лагерь",
+        "notes": "секрет",
+    }
+    values.update(changes)
+    visit, _ = await rt(harness).visits.record(VisitDraft(**values), ADMIN_ID, f"test:{next(_KEYS)}")
+    return visit.id
+
+
+# ---- permissions ----------------------------------------------------------------------------------------
+
+
+async def test_residents_are_refused_politely_and_nothing_is_written(bot: Harness) -> None:
+    for command in (
+        "/visit",
+        "/visit Нарва; 05.06.2024; приезд; молодёжная; 5; лагерь",
+        "/visits",
+        "/history 1",
+    ):
+        calls = await bot.say(command, chat_id=RESIDENT)
+        assert "для сотрудников отдела международных связей" in texts(calls), command
+    # in the language of what was typed
+    assert "staff of the international-relations office" in texts(
+        await bot.say("/visits Narva", chat_id=RESIDENT)
+    )
+    assert await rt(bot).visits.count() == 0
+    visit_id = await record(bot)
+    # a resident pressing a (forwarded or forged) card button gets an alert, and nothing changes
+    calls = await bot.press(f"vc:{visit_id}:1:dy", chat_id=RESIDENT)
+    assert [c.method for c in calls] == ["answerCallbackQuery"] and calls[0].params["show_alert"] is True
+    assert not (await rt(bot).visits.get(visit_id)).deleted  # type: ignore[union-attr]
+
+
+async def test_anonymous_group_admins_are_not_staff(bot: Harness) -> None:
+    calls = await bot.say(
+        "/visit",
+        chat_id=GROUP,
+        user_id=ADMIN_ID,
+        sender_chat={"id": GROUP, "type": "supergroup", "title": "G"},
+    )
+    assert "для сотрудников" in texts(calls)
+
+
+async def test_staff_added_in_chat_may_record(bot: Harness) -> None:
+    await rt(bot).staff.add(777, "Борис", ADMIN_ID)
+    calls = await bot.say("/visit Raisio; 5 June 2024; out; sports; 20; Football", chat_id=777)
+    assert "Visit #1 recorded" in texts(calls) or "Визит #1 записан" in texts(calls)
+
+
+# ---- the guided form ------------------------------------------------------------------------------------
+
+
+async def test_the_whole_guided_form_through_buttons(bot: Harness) -> None:
+    form = await fill_form(bot)
+    saved = await press(bot, f"vf:{form}:save")
+    text = texts(saved)
+    assert "Визит #1 записан" in text and "#1" in text
+    assert "Летний &lt;лагерь&gt; &amp; дружба" in text  # escaped on the way out
+    assert "5 июня 2024 – 7 июня 2024 (3 дня)" in text
+    assert {"vc:1:1:e", "vc:1:1:d"} <= set(buttons(saved))
+    visit = await rt(bot).visits.get(1)
+    assert visit is not None
+    assert visit.purpose == "Летний <лагерь> & дружба"  # stored verbatim
+    assert (visit.town_key, visit.direction, visit.kind, visit.people) == (
+        "narva",
+        Direction.INCOMING,
+        DelegationType.YOUTH,
+        12,
+    )
+    assert (visit.start, visit.end) == (date(2024, 6, 5), date(2024, 6, 7))
+    assert visit.notes == "Встреча у мэра, телефон 123"
+    assert [entry.action for entry in await rt(bot).visits.history(1)] == ["create"]
+    # the form is over: free text is a question again
+    assert "Нарва" in texts(await staff(bot, "где Нарва"))
+
+
+async def test_double_tap_on_save_creates_one_visit(bot: Harness) -> None:
+    form = await fill_form(bot)
+    await press(bot, f"vf:{form}:save")
+    again = await press(bot, f"vf:{form}:save")
+    assert [c.method for c in again] == ["answerCallbackQuery"]
+    assert "уже записан: #1" in again[0].params["text"]
+    assert await rt(bot).visits.count() == 1
+
+
+async def test_typed_town_with_typo_and_a_range_in_one_answer(bot: Harness) -> None:
+    form = form_id(await staff(bot, "/visit"))
+    unknown = await staff(bot, "Тмутаракань")
+    assert "Не знаю города «Тмутаракань»" in texts(unknown)
+    suggested = await staff(bot, "Нарвания")  # no such town: the closest ones as buttons
+    assert "Нарва" in texts(suggested) and f"vf:{form}:t:narva" in buttons(suggested)
+    direction = await staff(bot, "Narwa")  # a typo the matcher resolves
+    assert "шаг 2 из 8" in texts(direction)
+    await staff(bot, "приезд")
+    kind = await staff(bot, "5-7 июня 2024")  # a range skips the end-date step
+    assert "шаг 5 из 8" in texts(kind)
+    await staff(bot, "культурная")
+    await press(bot, f"vf:{form}:s")  # people unknown
+    await staff(bot, "Фестиваль")
+    confirm = await press(bot, f"vf:{form}:s")  # no notes
+    text = texts(confirm[-1:])
+    assert "Проверьте визит" in text and "культурная" in text
+    assert "Участников: не указано" in text and "🔒 Заметки" not in text
+
+
+async def test_each_bad_value_is_explained_and_asked_again(bot: Harness) -> None:
+    form = form_id(await staff(bot, "/visit Нарва"))  # the town given with the command
+    await press(bot, f"vf:{form}:d:out")
+    assert "такой даты нет: «31.02.2024»" in texts(await staff(bot, "31.02.2024"))
+    assert "раньше 1950 года" in texts(await staff(bot, "01.01.1949"))
+    assert "больше чем на 2 года вперёд" in texts(await staff(bot, "01.01.2030"))
+    assert "не понимаю дату" in texts(await staff(bot, "давным-давно"))
+    await staff(bot, "05.06.2024")
+    assert "дата окончания раньше даты начала" in texts(await staff(bot, "01.06.2024"))
+    await press(bot, f"vf:{form}:s")
+    assert "не понимаю тип" in texts(await staff(bot, "балетная"))
+    await press(bot, f"vf:{form}:k:official")
+    assert "от 1 до 10000" in texts(await staff(bot, "0"))
+    assert "от 1 до 10000" in texts(await staff(bot, "100000"))
+    await staff(bot, "10000")
+    assert "слишком длинно: 501 символов, можно не больше 500" in texts(await staff(bot, "ц" * 501))
+    await staff(bot, "Переговоры")
+    limit = texts(await staff(bot, "з" * 4000))
+    assert "слишком длинно: 4000 символов, можно не больше 2000" in limit
+    confirm = await staff(bot, "коротко")
+    assert "Участников: 10\u00a0000" in texts(confirm) and "Проверьте визит" in texts(confirm)
+    assert await rt(bot).visits.count() == 0
+
+
+async def test_a_sticker_where_a_date_is_expected(bot: Harness) -> None:
+    form = form_id(await staff(bot, "/visit Нарва"))
+    await press(bot, f"vf:{form}:d:in")
+    sticker = {
+        "file_id": "CAACAgIAAxkBAAE",
+        "file_unique_id": "AgADAQADB",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+    }
+    calls = await bot.say(None, chat_id=STAFF_CHAT, user_id=ADMIN_ID, sticker=sticker)  # type: ignore[arg-type]
+    assert "нужен текст" in texts(calls) and "Дата начала" in texts(calls)
+    assert "шаг 4 из 8" in texts(await staff(bot, "сегодня"))  # the form goes on
+
+
+async def test_future_dates_make_a_planned_visit(bot: Harness) -> None:
+    form = form_id(await staff(bot, "/visit Райсио"))
+    await press(bot, f"vf:{form}:d:out")
+    await staff(bot, "1 March 2027")
+    await press(bot, f"vf:{form}:s")
+    await press(bot, f"vf:{form}:k:business")
+    await staff(bot, "3")
+    await staff(bot, "Trade fair")
+    confirm = await press(bot, f"vf:{form}:s")
+    assert "Запланированный визит" in texts(confirm)
+    saved = await press(bot, f"vf:{form}:save")
+    assert "Запланированный визит" in texts(saved)
+    # residents do not see planned visits as past ones
+    assert "Trade fair" not in texts(await bot.say("/town Raisio", chat_id=RESIDENT))
+
+
+async def test_edit_a_field_before_saving(bot: Harness) -> None:
+    form = await fill_form(bot)
+    menu = await press(bot, f"vf:{form}:e")
+    assert f"vf:{form}:f:people" in buttons(menu) and "Что изменить?" in texts(menu)
+    await press(bot, f"vf:{form}:f:dates")
+    await staff(bot, "10.06.2024")
+    confirm = await press(bot, f"vf:{form}:s")  # one day
+    assert "10 июня 2024" in texts(confirm) and "Проверьте визит" in texts(confirm)
+    await press(bot, f"vf:{form}:save")
+    visit = await rt(bot).visits.get(1)
+    assert visit is not None and (visit.start, visit.end) == (date(2024, 6, 10), None)
+
+
+async def test_cancel_at_any_step(bot: Harness) -> None:
+    form = form_id(await staff(bot, "/visit"))
+    await press(bot, f"vf:{form}:t:narva")
+    assert "отменена" in texts(await staff(bot, "/cancel"))
+    assert "Нарва" in texts(await staff(bot, "где Нарва"))  # free text is a question again
+    assert "нечего отменять" in texts(await staff(bot, "/cancel"))
+    stale = await press(bot, f"vf:{form}:d:in")  # the old form's button
+    assert "уже закрыта" in stale[0].params["text"]
+    form = form_id(await staff(bot, "/visit"))
+    calls = await press(bot, f"vf:{form}:x")
+    assert "отменена" in texts(calls)
+    assert await rt(bot).visits.count() == 0
+
+
+async def test_form_buttons_from_another_form_or_step_are_stale(bot: Harness) -> None:
+    old = form_id(await staff(bot, "/visit"))
+    await staff(bot, "/cancel")
+    form = form_id(await staff(bot, "/visit"))
+    calls = await press(bot, f"vf:{old}:t:narva")
+    assert "уже не действует" in calls[0].params["text"]
+    calls = await press(bot, f"vf:{form}:save")  # Save at the town step
+    assert "уже не действует" in calls[0].params["text"]
+    calls = await press(bot, f"vf:{form}:t:kingisepp")  # not a partner
+    assert "уже не действует" in calls[0].params["text"]
+    assert "шаг 1 из 8" in texts(await staff(bot, "/visit"))  # /visit again: the same form goes on
+
+
+async def test_the_form_times_out(bot: Harness) -> None:
+    await staff(bot, "/visit Нарва")
+    queue = bot.app.job_queue
+    assert queue is not None
+    (job,) = [
+        job
+        for job in queue.jobs()
+        if "timeout" in str(job.name) or job.callback.__name__ == "_trigger_timeout"
+    ]
+    start = len(bot.request.calls)
+    await job.run(bot.app)
+    assert "15 минут без ответа" in texts(bot.request.calls[start:])
+    assert "Нарва" in texts(await staff(bot, "где Нарва"))
+
+
+async def test_a_form_left_idle_is_closed_even_after_a_restart(bot: Harness) -> None:
+    """The timeout job does not survive a restart; the draft's own clock closes such a form."""
+    await staff(bot, "/visit Нарва")
+    later = FIXED_NOW + timedelta(minutes=16)
+    rt(bot).clock = lambda: later
+    assert "15 минут без ответа" in texts(await staff(bot, "05.06.2024"))
+    assert "Нарва" in texts(await staff(bot, "где Нарва"))  # the form is gone
+
+
+async def test_a_redelivered_answer_is_not_taken_for_the_next_step(bot: Harness) -> None:
+    form = form_id(await staff(bot, "/visit Нарва"))
+    await press(bot, f"vf:{form}:d:in")
+    answer = bot.message("05.06.2024", STAFF_CHAT, ADMIN_ID)
+    first = await bot.feed({"message": copy.deepcopy(answer)})
+    assert "шаг 4 из 8" in texts(first)
+    again = await bot.feed({"message": copy.deepcopy(answer)})  # after a crash, with a new update id
+    assert again == []
+    assert "шаг 5 из 8" in texts(await staff(bot, "07.06.2024"))
+
+
+async def test_two_staff_in_one_group_do_not_interfere(bot: Harness) -> None:
+    await rt(bot).staff.add(777, "Борис", ADMIN_ID)
+    mine = form_id(await staff(bot, "/visit Нарва", GROUP))
+    theirs = form_id(await bot.say("/visit Raisio", chat_id=GROUP, user_id=777))
+    await press(bot, f"vf:{mine}:d:in", GROUP)
+    await bot.press(f"vf:{theirs}:d:out", chat_id=GROUP, user_id=777)
+    # Boris cannot press Anna's buttons: his own form does not know them
+    calls = await bot.press(f"vf:{mine}:x", chat_id=GROUP, user_id=777)
+    assert "no longer works" in calls[0].params["text"]  # Boris's form speaks English: /visit Raisio
+    await staff(bot, "05.06.2024", GROUP)
+    await bot.say("1 June 2024", chat_id=GROUP, user_id=777)
+    for user, form in ((ADMIN_ID, mine), (777, theirs)):
+        await bot.press(f"vf:{form}:s", chat_id=GROUP, user_id=user)
+        await bot.press(f"vf:{form}:k:youth", chat_id=GROUP, user_id=user)
+        await bot.press(f"vf:{form}:s", chat_id=GROUP, user_id=user)
+        await bot.say(f"Цель {user}", chat_id=GROUP, user_id=user)
+        confirm = await bot.say(f"Заметка {user}", chat_id=GROUP, user_id=user)
+        hidden = ("Заметки скрыты в групповом чате", "Notes are hidden in group chats")
+        assert any(text in texts(confirm) for text in hidden)  # residents may be in the group
+        assert f"Заметка {user}" not in texts(confirm)
+        await bot.press(f"vf:{form}:save", chat_id=GROUP, user_id=user)
+    visits = await rt(bot).visits.list()
+    assert sorted((v.town_key, v.purpose, v.created_by) for v in visits) == [
+        ("narva", f"Цель {ADMIN_ID}", ADMIN_ID),
+        ("raisio", "Цель 777", 777),
+    ]
+
+
+async def test_the_form_survives_a_restart(bot: Harness, tmp_path: Path) -> None:
+    form = form_id(await staff(bot, "/visit Нарва"))
+    await press(bot, f"vf:{form}:d:in")
+    await staff(bot, "05.06.2024")
+    # stop this application (as SIGTERM would) and start another one on the same file
+    assert bot.app.job_queue is not None
+    await bot.app.job_queue.stop(wait=False)
+    await bot.app.shutdown()
+    assert bot.app.post_shutdown is not None
+    await bot.app.post_shutdown(bot.app)
+    settings = parse_settings(
+        {
+            "storage": {"database": str(tmp_path / "bot.sqlite3")},
+            "access": {"admins": [ADMIN_ID]},
+            "bot": {"default_language": "ru"},
+        }
+    )
+    request = RecordingRequest()
+    app = build_application(settings, request=request, clock=lambda: FIXED_NOW)
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    # Telegram's message ids go on growing, and callback query ids are unique
+    second = Harness(app, request, update_ids=itertools.count(1000), message_ids=itertools.count(6000))
+    queue = app.job_queue
+    assert queue is not None
+    for job in queue.jobs():
+        job.schedule_removal()
+    await queue.start()
+    try:
+        kind = await staff(second, "07.06.2024")  # the end date, as if nothing happened
+        assert "шаг 5 из 8" in texts(kind)
+        await press(second, f"vf:{form}:k:sports")
+        await staff(second, "4")
+        await staff(second, "Турнир")
+        await press(second, f"vf:{form}:s")
+        saved = await press(second, f"vf:{form}:save")
+        assert "Визит #1 записан" in texts(saved)
+        assert "7 июня 2024" in texts(saved)
+    finally:
+        await queue.stop(wait=False)
+        await app.shutdown()
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)
+    assert request.violations == []
+
+
+# ---- one line -------------------------------------------------------------------------------------------
+
+
+async def test_one_line_records_and_answers_with_the_card(bot: Harness) -> None:
+    calls = await staff(bot, "/visit Нарва; 05.06.2024-07.06.2024; приезд; молодёжная; 12; Летний лагерь")
+    text = texts(calls)
+    assert "Визит #1 записан" in text and "Летний лагерь" in text and "молодёжная" in text
+    assert buttons(calls)[:2] == ["vc:1:1:e", "vc:1:1:d"]
+    english = await staff(bot, "/visit Raisio; 5 June 2024; out; sports; ; Football <cup>")
+    assert "Visit #2 recorded" in texts(english) and "Football &lt;cup&gt;" in texts(english)
+
+
+async def test_one_line_names_every_bad_field_and_writes_nothing(bot: Harness) -> None:
+    calls = await staff(bot, "/visit Тмутаракань; 31.02.2024; туда; балетная; 0; ")
+    text = texts(calls)
+    for field in ("Город", "Даты", "Направление", "Тип делегации", "Участников", "Цель"):
+        assert f"<b>{field}</b>" in text, field
+    assert "такой даты нет" in text and "/visit ГОРОД; ДАТА" in text
+    assert await rt(bot).visits.count() == 0
+
+
+async def test_the_same_message_delivered_twice_records_once(bot: Harness) -> None:
+    message = bot.message("/visit Нарва; 05.06.2024; in; official; 3; Переговоры", STAFF_CHAT, ADMIN_ID)
+    first = await bot.feed({"message": copy.deepcopy(message)})
+    second = await bot.feed({"message": copy.deepcopy(message)})  # a new update id, the same message
+    assert "записан" in texts(first) and "уже записан: #1" in texts(second)
+    assert await rt(bot).visits.count() == 1
+
+
+# ---- the card: edit, delete, undo, history ----------------------------------------------------------------
+
+
+async def test_edit_a_saved_visit_with_audit(bot: Harness) -> None:
+    visit_id = await record(bot)
+    menu = await press(bot, f"vc:{visit_id}:1:e")
+    assert f"vc:{visit_id}:1:ef:people" in buttons(menu)
+    prompt = await press(bot, f"vc:{visit_id}:1:ef:people")
+    assert f"Визит #{visit_id}" in texts(prompt) and "Сейчас: 12" in texts(prompt)
+    assert "от 1 до 10000" in texts(await staff(bot, "0"))
+    done = await staff(bot, "20")
+    assert "изменено поле «Участников»" in texts(done) and "Участников: 20" in texts(done)
+    assert card_button(done, "e") == f"vc:{visit_id}:2:e"
+    question = await press(bot, f"vc:{visit_id}:2:ef:direction")
+    done = await press(bot, f"vf:{form_id(question)}:d:out")
+    assert "изменено поле «Направление»" in texts(done) and "от нас, из Кингисеппа" in texts(done)
+    history = texts(await staff(bot, f"/history {visit_id}"))
+    assert "История визита" in history and "12 → 20" in history
+    assert "к нам, в Кингисепп → от нас, из Кингисеппа" in history
+    assert history.count("изменён") == 2 and "записан" in history
+    assert [e.action for e in await rt(bot).visits.history(visit_id)] == ["update", "update", "create"]
+
+
+async def test_edit_dates_of_a_saved_visit(bot: Harness) -> None:
+    visit_id = await record(bot)
+    await press(bot, f"vc:{visit_id}:1:ef:dates")
+    done = await staff(bot, "01.06.2024-03.06.2024")
+    assert "1 июня 2024 – 3 июня 2024" in texts(done)
+    visit = await rt(bot).visits.get(visit_id)
+    assert visit is not None and (visit.start, visit.end) == (date(2024, 6, 1), date(2024, 6, 3))
+
+
+async def test_delete_with_confirmation_and_undo(bot: Harness) -> None:
+    visit_id = await record(bot, purpose="Видно жителям")
+    assert "Видно жителям" in texts(await bot.say("/town Нарва", chat_id=RESIDENT))
+    ask = await press(bot, f"vc:{visit_id}:1:d")
+    assert f"Удалить визит #{visit_id}?" in texts(ask)
+    assert buttons(ask) == [f"vc:{visit_id}:1:dy", f"vc:{visit_id}:1:b"]
+    deleted = await press(bot, f"vc:{visit_id}:1:dy")
+    assert "удалён" in texts(deleted) and buttons(deleted)[0] == f"vc:{visit_id}:2:u"
+    assert await rt(bot).visits.count() == 0
+    assert "Видно жителям" not in texts(await bot.say("/town Нарва", chat_id=RESIDENT))
+    again = await press(bot, f"vc:{visit_id}:1:dy")  # a double tap
+    assert "устарела" in again[0].params["text"]
+    restored = await press(bot, f"vc:{visit_id}:2:u")
+    assert "возвращён" in texts(restored) and await rt(bot).visits.count() == 1
+    assert "Видно жителям" in texts(await bot.say("/town Нарва", chat_id=RESIDENT))
+    assert [e.action for e in await rt(bot).visits.history(visit_id)] == ["restore", "delete", "create"]
+
+
+async def test_stale_and_forged_card_buttons_change_nothing(bot: Harness) -> None:
+    visit_id = await record(bot)
+    await rt(bot).visits.update(visit_id, {"people": 30}, ADMIN_ID)
+    stale = await press(bot, f"vc:{visit_id}:1:dy")
+    assert "устарела" in stale[0].params["text"]
+    assert "Участников: 30" in texts(stale)  # the current card is shown
+    assert not (await rt(bot).visits.get(visit_id)).deleted  # type: ignore[union-attr]
+    stale_edit = await press(bot, f"vc:{visit_id}:1:ef:notes")
+    assert "устарела" in stale_edit[0].params["text"]
+    for forged in (
+        "vc:abc",
+        f"vc:{visit_id}:2:zz",
+        "vc:1:2:ef:../../etc",
+        "vl:x",
+        "vl:1:0:atlantis:-",
+        "vf:",
+    ):
+        calls = await press(bot, forged)
+        assert calls[0].method == "answerCallbackQuery" and calls[0].params.get("text"), forged
+    missing = await press(bot, "vc:999:1:d")
+    assert "Визита #999 нет" in missing[0].params["text"]
+    visit = await rt(bot).visits.get(visit_id)
+    assert visit is not None and visit.revision == 2 and not visit.deleted
+
+
+async def test_history_needs_a_number(bot: Harness) -> None:
+    assert "номер визита" in texts(await staff(bot, "/history"))
+    assert "номер визита" in texts(await staff(bot, "/history abc"))
+    assert "Визита #5 нет" in texts(await staff(bot, "/history 5"))
+    visit_id = await record(bot)
+    history = texts(await staff(bot, f"/history #{visit_id}"))
+    assert "записан" in history and "26.11.2026" in history and f"id {ADMIN_ID}" in history
+    # notes are staff-only, but not for a group with residents in it
+    assert "секрет" in history
+    assert "секрет" not in texts(await staff(bot, f"/history {visit_id}", GROUP))
+
+
+# ---- /visits --------------------------------------------------------------------------------------------
+
+
+async def test_visits_list_is_paged_newest_first(bot: Harness) -> None:
+    for day in range(1, 24):
+        await record(bot, start=date(2024, 1, day), purpose=f"Визит {day}")
+    await record(bot, town_key="raisio", start=date(2023, 5, 5), purpose="Райсио")
+    first = await staff(bot, "/visits Нарва")
+    text = texts(first)
+    assert "Нарва" in text and "— 23" in text and "Страница 1 из 3" in text
+    assert text.index("#23") < text.index("#22")  # newest first
+    assert "Райсио" not in text
+    data = buttons(first)
+    assert data[0].startswith("vc:23:1:o")
+    nav = [d for d in data if d.startswith("vl:")]
+    assert len(nav) == 1 and nav[0].endswith(":1:narva:-")
+    second = await press(bot, nav[0])
+    assert "Страница 2 из 3" in texts(second) and "#13" in texts(second)
+    opened = await press(bot, "vc:23:1:o")
+    assert "Визит #23" in texts(opened)
+    # the register changed after the list was shown: the press says so, and shows the current list
+    await record(bot, start=date(2024, 2, 1))
+    changed = await press(bot, nav[0])
+    assert changed[0].params.get("text", "").startswith("Реестр изменился")
+    assert "— 24" in texts(changed)
+    assert "— 1." in texts(await staff(bot, "/visits 2023"))
+    assert "Райсио" in texts(await staff(bot, "/visits Raisio 2023"))
+    assert "No visits · Raisio · 2022" in texts(await staff(bot, "/visits Raisio 2022"))
+    assert "Год — от 1950" in texts(await staff(bot, "/visits 1800"))
+    assert "Не знаю города" in texts(await staff(bot, "/visits Атлантида"))
+
+
+# ---- what residents see ---------------------------------------------------------------------------------
+
+
+async def test_residents_see_past_visits_without_notes(bot: Harness) -> None:
+    await record(bot, start=date(2025, 9, 1), purpose="Фестиваль <b>дружбы</b>", notes="ТОЛЬКО СВОИМ")
+    await record(bot, start=date(2027, 1, 10), purpose="Будущий визит")
+    card = texts(await bot.say("/town Нарва", chat_id=RESIDENT))
+    assert "Последние визиты" in card and "1 сентября 2025" in card
+    assert "Фестиваль &lt;b&gt;дружбы&lt;/b&gt;" in card
+    assert "ТОЛЬКО СВОИМ" not in card and "Будущий визит" not in card
+    answer = texts(await bot.say("когда приезжала последняя делегация из Нарвы?", chat_id=RESIDENT))
+    assert "1 сентября 2025" in answer and "приезд в Кингисепп" in answer and "ТОЛЬКО" not in answer
+    english = texts(await bot.say("last delegation from Narva", chat_id=RESIDENT))
+    assert "1 September 2025" in english and "a visit to Kingisepp" in english
+    assert "youth delegation" in english
+    nothing = texts(await bot.say("last delegation from Raisio", chat_id=RESIDENT))
+    assert "No delegation visits" in nothing
+
+
+async def test_callback_data_stays_within_64_bytes(bot: Harness) -> None:
+    form = form_id(await staff(bot, "/visit"))
+    await press(bot, f"vf:{form}:t:narva_joesuu")
+    for call in bot.request.calls:
+        for data in buttons([call]):
+            assert len(data.encode()) <= 64, data
+    assert FORM_NAME == "visit_form"
+
+
+async def test_persistence_keeps_conversations_and_only_the_form_drafts(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    persistence = SqlitePersistence(path)
+    draft = {"10": {"id": "abc", "step": "start", "values": {"purpose": "<b>&"}}}
+    await persistence.update_conversation(FORM_NAME, (10, 900), "start")
+    await persistence.update_user_data(900, {"visit_forms": draft, "other": (1, 2)})
+    await persistence.update_chat_data(10, {1: "int keys stay in memory"})
+    await persistence.flush()
+    again = SqlitePersistence(path)
+    try:
+        assert await again.get_conversations(FORM_NAME) == {(10, 900): "start"}
+        assert await again.get_user_data() == {900: {"visit_forms": draft}}
+        assert await again.get_chat_data() == {} and await again.get_bot_data() == {}
+        await again.update_conversation(FORM_NAME, (10, 900), None)
+        assert await again.get_conversations(FORM_NAME) == {}
+    finally:
+        await again.flush()

@@ -1,0 +1,277 @@
+"""The visit register (storage/visits.py) and the PTB state store (storage/chat_state.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import storage.visits as visits_module
+from bot.core.townfile import shipped_towns
+from bot.core.visits import DelegationType, Direction, VisitDraft, VisitInputError
+from storage.chat_state import ChatStateStore
+from storage.database import Database, open_database
+from storage.towns import TownRepository
+from storage.visits import StaleVisitError, VisitNotFoundError, VisitRepository
+
+STAFF = 900
+TODAY = date(2026, 11, 26)
+
+
+def draft(**changes: Any) -> VisitDraft:
+    values: dict[str, Any] = {
+        "town_key": "narva",
+        "direction": Direction.INCOMING,
+        "start": date(2024, 6, 5),
+        "end": date(2024, 6, 7),
+        "kind": DelegationType.YOUTH,
+        "people": 12,
+        "purpose": "Летний лагерь <b>&",
+        "notes": "только для своих",
+    }
+    values.update(changes)
+    return VisitDraft(**values)
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    db = await open_database(tmp_path / "visits.sqlite3")
+    await TownRepository(db).seed_if_empty(shipped_towns())
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+@pytest.fixture
+async def repo(database: Database) -> VisitRepository:
+    repository = VisitRepository(database)
+    await repository.load_public(TODAY)
+    return repository
+
+
+async def audit_count(db: Database) -> int:
+    row = await db.fetchone("SELECT count(*) FROM audit_log WHERE entity = 'visit'")
+    assert row is not None
+    return int(row[0])
+
+
+async def test_record_stores_verbatim_and_audits(repo: VisitRepository, database: Database) -> None:
+    visit, created = await repo.record(draft(), STAFF, "form:900:abc")
+    assert created and visit.id == 1 and visit.revision == 1 and not visit.deleted
+    assert visit.purpose == "Летний лагерь <b>&" and visit.notes == "только для своих"
+    assert visit.created_by == STAFF
+    (entry,) = await repo.history(visit.id)
+    assert entry.action == "create" and entry.actor_id == STAFF
+    assert entry.after is not None and entry.after["purpose"] == "Летний лагерь <b>&"
+    assert await repo.get(visit.id) == visit
+
+
+async def test_the_same_key_creates_one_visit(repo: VisitRepository, database: Database) -> None:
+    first, created = await repo.record(draft(), STAFF, "msg:10:5001")
+    again, created_again = await repo.record(draft(purpose="другое"), STAFF, "msg:10:5001")
+    assert created and not created_again and again == first
+    assert await repo.count() == 1 and await audit_count(database) == 1
+    assert await repo.find_by_key("msg:10:5001") == first
+    assert await repo.find_by_key("msg:10:5002") is None
+
+
+async def test_concurrent_saves_with_one_key_make_one_visit(database: Database, tmp_path: Path) -> None:
+    """Two connections (as two processes would) race with the same key: one visit, both get it."""
+    other = await open_database(tmp_path / "visits.sqlite3")
+    try:
+        results = await asyncio.gather(
+            *(
+                VisitRepository(db).record(draft(), STAFF, "form:900:race")
+                for db in (database, other, database)
+            )
+        )
+    finally:
+        await other.close()
+    assert sorted(created for _, created in results) == [False, False, True]
+    assert len({visit.id for visit, _ in results}) == 1
+    assert await VisitRepository(database).count() == 1
+
+
+async def test_two_staff_recording_at_once_do_not_interfere(repo: VisitRepository) -> None:
+    made = await asyncio.gather(
+        *(repo.record(draft(people=n), 900 + n, f"form:{900 + n}:x") for n in range(1, 11))
+    )
+    assert len({visit.id for visit, _ in made}) == 10
+    assert sorted(visit.people or 0 for visit, _ in made) == list(range(1, 11))
+
+
+async def test_a_failure_inside_the_transaction_writes_nothing(
+    repo: VisitRepository, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken_audit(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(visits_module, "write_audit", broken_audit)
+    with pytest.raises(RuntimeError):
+        await repo.record(draft(), STAFF, "form:900:fire")
+    assert await repo.count() == 0
+    assert await repo.list(include_deleted=True) == []
+    assert await repo.find_by_key("form:900:fire") is None  # the key was rolled back with the visit
+    monkeypatch.undo()
+    visit, created = await repo.record(draft(), STAFF, "form:900:fire")
+    assert created and visit.id >= 1
+
+
+async def test_invalid_drafts_are_refused_before_writing(repo: VisitRepository) -> None:
+    for bad in (draft(people=0), draft(people=100_000), draft(purpose=""), draft(notes="x" * 2001),
+                draft(end=date(2024, 6, 1)), draft(start=date(1949, 1, 1), end=None)):  # fmt: skip
+        with pytest.raises(VisitInputError):
+            await repo.record(bad, STAFF, f"bad:{id(bad)}")
+    assert await repo.count() == 0
+
+
+async def test_database_checks_guard_the_register(database: Database) -> None:
+    """Even a write that bypasses the repository cannot store an impossible visit."""
+    import sqlite3
+
+    with pytest.raises(sqlite3.IntegrityError):
+        async with database.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO visits (town_key, direction, start_date, kind, purpose, created_by, updated_by) "
+                "VALUES ('narva', 'sideways', '2024-06-05', 'youth', 'x', 1, 1)"
+            )
+    with pytest.raises(sqlite3.IntegrityError):  # no such town
+        async with database.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO visits (town_key, direction, start_date, kind, purpose, created_by, updated_by) "
+                "VALUES ('atlantis', 'in', '2024-06-05', 'youth', 'x', 1, 1)"
+            )
+
+
+async def test_update_audits_only_what_changed(repo: VisitRepository) -> None:
+    visit, _ = await repo.record(draft(), STAFF, "k1")
+    updated = await repo.update(visit.id, {"people": 20, "purpose": "Новая цель"}, 901, expected_revision=1)
+    assert updated.people == 20 and updated.purpose == "Новая цель" and updated.revision == 2
+    latest = (await repo.history(visit.id))[0]
+    assert latest.action == "update" and latest.actor_id == 901
+    assert latest.before == {"people": 12, "purpose": "Летний лагерь <b>&"}
+    assert latest.after == {"people": 20, "purpose": "Новая цель"}
+    # nothing changed: no new revision, no audit entry
+    same = await repo.update(visit.id, {"people": 20}, 901)
+    assert same.revision == 2 and len(await repo.history(visit.id)) == 2
+
+
+async def test_update_with_an_old_revision_changes_nothing(repo: VisitRepository) -> None:
+    visit, _ = await repo.record(draft(), STAFF, "k1")
+    await repo.update(visit.id, {"people": 20}, STAFF, expected_revision=1)
+    with pytest.raises(StaleVisitError) as stale:
+        await repo.update(visit.id, {"people": 30}, STAFF, expected_revision=1)
+    assert stale.value.current.people == 20
+    assert (await repo.get(visit.id)).people == 20  # type: ignore[union-attr]
+    with pytest.raises(VisitInputError):
+        await repo.update(visit.id, {"end": date(2020, 1, 1)}, STAFF)
+    with pytest.raises(VisitNotFoundError):
+        await repo.update(999, {"people": 1}, STAFF)
+
+
+async def test_soft_delete_and_restore(repo: VisitRepository, database: Database) -> None:
+    visit, _ = await repo.record(draft(), STAFF, "k1")
+    deleted = await repo.delete(visit.id, 901, expected_revision=1)
+    assert deleted.deleted and deleted.revision == 2
+    assert await repo.count() == 0 and await repo.list() == []
+    assert await repo.list(include_deleted=True) == [deleted]
+    assert await repo.get(visit.id) == deleted  # still in the file
+    assert await repo.yearly_counts() == [] and await repo.town_counts() == []
+    with pytest.raises(StaleVisitError):  # a second tap on "delete"
+        await repo.delete(visit.id, 901, expected_revision=1)
+    with pytest.raises(StaleVisitError):  # editing a deleted visit
+        await repo.update(visit.id, {"people": 3}, 901)
+    restored = await repo.restore(visit.id, 901, expected_revision=2)
+    assert not restored.deleted and restored.revision == 3 and await repo.count() == 1
+    actions = [entry.action for entry in await repo.history(visit.id)]
+    assert actions == ["restore", "delete", "create"]
+
+
+async def test_listing_filters_order_and_paging(repo: VisitRepository) -> None:
+    specs = [
+        ("narva", date(2023, 5, 1)),
+        ("narva", date(2024, 6, 5)),
+        ("raisio", date(2024, 6, 5)),
+        ("narva", date(2024, 1, 10)),
+        ("raisio", date(2022, 3, 3)),
+    ]
+    for n, (town, start) in enumerate(specs):
+        await repo.record(draft(town_key=town, start=start, end=None), STAFF, f"k{n}")
+    ordered = await repo.list()
+    assert [(v.start, v.id) for v in ordered] == sorted(((v.start, v.id) for v in ordered), reverse=True)
+    assert [v.id for v in await repo.list(town_key="narva")] == [2, 4, 1]
+    assert [v.id for v in await repo.list(year=2024)] == [3, 2, 4]
+    assert [v.id for v in await repo.list(town_key="narva", year=2024)] == [2, 4]
+    assert [v.id for v in await repo.list(limit=2, offset=1)] == [2, 4]
+    assert [v.id for v in await repo.list(offset=3)] == [1, 5]
+    assert await repo.count() == 5
+    assert await repo.count(town_key="narva") == 3
+    assert await repo.count(year=2024) == 3
+    assert await repo.count(town_key="raisio", year=2022) == 1
+
+
+async def test_statistics_follow_every_change(repo: VisitRepository) -> None:
+    a, _ = await repo.record(draft(start=date(2023, 5, 1), end=None), STAFF, "a")
+    await repo.record(draft(direction=Direction.OUTGOING, end=None), STAFF, "b")
+    await repo.record(draft(town_key="raisio", end=None), STAFF, "c")
+    assert await repo.yearly_counts() == [
+        (2023, Direction.INCOMING, 1),
+        (2024, Direction.INCOMING, 1),
+        (2024, Direction.OUTGOING, 1),
+    ]
+    assert await repo.yearly_counts("raisio") == [(2024, Direction.INCOMING, 1)]
+    assert await repo.town_counts() == [("narva", 2), ("raisio", 1)]
+    assert await repo.town_counts(2023) == [("narva", 1)]
+    # moving a visit to another year and town moves its count
+    await repo.update(a.id, {"start": date(2024, 2, 2), "town_key": "raisio"}, STAFF)
+    assert await repo.town_counts(2024) == [("raisio", 2), ("narva", 1)]
+    assert await repo.town_counts(2023) == []
+    generation = await repo.generation()
+    await repo.delete(a.id, STAFF)
+    assert await repo.generation() > generation
+    assert await repo.count(town_key="raisio") == 1
+
+
+async def test_residents_view_has_past_visits_only_and_follows_writes(repo: VisitRepository) -> None:
+    past, _ = await repo.record(draft(end=None), STAFF, "past")
+    planned, _ = await repo.record(draft(start=date(2027, 3, 1), end=None), STAFF, "planned")
+    assert [v.id for v in repo.public_recent("narva", TODAY)] == [past.id]
+    # time passes: the planned visit becomes a past one without reloading
+    assert [v.id for v in repo.public_recent("narva", date(2027, 3, 2))] == [planned.id, past.id]
+    await repo.delete(past.id, STAFF)
+    assert repo.public_recent("narva", TODAY) == []
+    await repo.restore(past.id, STAFF)
+    await repo.update(past.id, {"town_key": "raisio"}, STAFF)
+    assert repo.public_recent("narva", TODAY) == [] and [
+        v.id for v in repo.public_recent("raisio", TODAY)
+    ] == [past.id]
+    for n in range(8):
+        await repo.record(draft(start=date(2020, 1, n + 1), end=None), STAFF, f"old{n}")
+    assert len(repo.public_recent("narva", TODAY)) == 5
+
+
+async def test_chat_state_store_round_trip(database: Database, tmp_path: Path) -> None:
+    store = ChatStateStore(database)
+    await store.save_conversation("visit_form", (10, 900), "start")
+    await store.save_data(
+        "user", 900, {"visit_forms": {"10": {"step": "start", "values": {"purpose": "<b>"}}}}
+    )
+    await store.save_data("user", 901, {})  # empty data is not written
+    await store.save_data("user", 902, {"bad": object()})  # not JSON: logged and skipped
+    fresh = ChatStateStore(await open_database(tmp_path / "visits.sqlite3"))
+    try:
+        assert await fresh.load_conversations("visit_form") == {(10, 900): "start"}
+        assert await fresh.load_data("user") == {
+            900: {"visit_forms": {"10": {"step": "start", "values": {"purpose": "<b>"}}}}
+        }
+    finally:
+        await fresh.close()
+    await store.save_conversation("visit_form", (10, 900), None)
+    await store.save_data("user", 900, {})
+    assert await store.load_conversations("visit_form") == {}
+    assert await store.load_data("user") == {}
