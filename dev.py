@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Quick start without any setup: `python3 dev.py bot` or `python3 dev.py test`.
+"""Quick start without any setup: `python3 dev.py bot` or `python3 dev.py test` (or `bench [NAME|all]`).
 
 Creates ./.venv on first use, installs the project with its test tools (pinned ranges from
 pyproject.toml), then runs the bot or the whole check suite (ruff, mypy, pytest). Standard library only.
@@ -52,7 +52,13 @@ def main() -> int:
     if task == "bot":
         os.execv(str(BIN / "twinbot"), [str(BIN / "twinbot"), *extra])
     if task == "bench":
-        return run(str(PYTHON), "-m", "tests.bench", *extra)
+        # python3 dev.py bench [questions|visits|reports|broadcast|all] [options of that benchmark]
+        names = {"questions": "tests.bench", "visits": "tests.bench_visits", "reports": "tests.bench_reports"}
+        names["broadcast"] = "tests.bench_broadcast"
+        chosen = extra[0] if extra and extra[0] in (*names, "all") else "questions"
+        rest = extra[1:] if extra and extra[0] == chosen else extra
+        modules = list(names.values()) if chosen == "all" else [names[chosen]]
+        return max(run(str(PYTHON), "-m", module, *rest) for module in modules)
     checks = [
         (str(BIN / "ruff"), "check", "bot", "storage", "tests", "dev.py"),
         (str(BIN / "ruff"), "format", "--check", "bot", "storage", "tests", "dev.py"),

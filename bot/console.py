@@ -121,12 +121,17 @@ class ConsoleChat:
         self.buttons: list[tuple[str, str]] = []
         self._buttons_message: dict[str, Any] = {}
 
-    async def start(self) -> None:
+    async def start(self, run_jobs: bool = False) -> None:
+        """Same order as run_polling; `run_jobs` also starts the JobQueue (form timeouts, reminders)."""
         await self.application.initialize()
         if self.application.post_init:
             await self.application.post_init(self.application)
+        if run_jobs:
+            await self.application.start()
 
     async def stop(self) -> None:
+        if self.application.running:
+            await self.application.stop()
         await self.application.shutdown()
         if self.application.post_shutdown:
             await self.application.post_shutdown(self.application)
@@ -194,7 +199,7 @@ async def run_console(
     texts = catalogue()
     request = ConsoleRequest()
     chat = ConsoleChat(build(settings, request), request)
-    await chat.start()
+    await chat.start(run_jobs=True)
     try:
         write(texts.raw(lang, "console.intro"))
         for outgoing in await chat.say("/start"):

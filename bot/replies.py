@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain
 
 from bot.core.directory import TownDirectory
 from bot.core.model import Agreement, Language, PartialDate, Town, distance_km
@@ -130,28 +131,24 @@ class Replies:
         partners = self.directory.partners
         if not partners:
             return Reply(self.t(lang, "towns.empty"))
-        lines: list[str] = [
-            self.t(
-                lang,
-                "towns.header",
-                count=len(partners),
-                towns_word=self.texts.plural(lang, "towns", len(partners)),
-            )
-        ]
-        for town in partners:
-            lines.append(
-                self.t(
-                    lang,
-                    "towns.line",
-                    flag=self.flag(town.country),
-                    name=town.name(lang),
-                    country=self.country(lang, town.country),
-                    since=self.format_since(lang, town.since),
-                )
-            )
-        lines.append("")
-        lines.append(self.t(lang, "towns.footer"))
-        return Reply(fit(lines), self.town_buttons(lang, partners))
+        header = self.t(
+            lang,
+            "towns.header",
+            count=len(partners),
+            towns_word=self.texts.plural(lang, "towns", len(partners)),
+        )
+        lines = chain([header], (self.town_line(lang, town) for town in partners))
+        return Reply(fit(lines, tail=["", self.t(lang, "towns.footer")]), self.town_buttons(lang, partners))
+
+    def town_line(self, lang: Language, town: Town) -> str:
+        return self.t(
+            lang,
+            "towns.line",
+            flag=self.flag(town.country),
+            name=town.name(lang),
+            country=self.country(lang, town.country),
+            since=self.format_since(lang, town.since),
+        )
 
     def agreement_years(self, lang: Language, agreement: Agreement) -> str:
         signed = agreement.signed
@@ -259,10 +256,10 @@ class Replies:
             Intent.POPULATION,
             Intent.TOWN_DAY,
         ):
-            lines = [self.town_fact_line(lang, intent, town) for town in towns]
-            return Reply(fit(lines), self.town_buttons(lang, towns))
+            facts = (self.town_fact_line(lang, intent, town) for town in towns)
+            return Reply(fit(facts), self.town_buttons(lang, towns))
         if intent is Intent.FACT and answer.topic:
-            lines = []
+            lines: list[str] = []
             for town in towns:
                 fact = town.fact(answer.topic)
                 if fact is None:
@@ -335,17 +332,7 @@ class Replies:
         return Reply(fit(lines), self.town_buttons(lang, suggestions))
 
     def short_list(self, lang: Language, towns: Sequence[Town]) -> Reply:
-        lines: list[str] = [
-            self.t(
-                lang,
-                "towns.line",
-                flag=self.flag(town.country),
-                name=town.name(lang),
-                country=self.country(lang, town.country),
-                since=self.format_since(lang, town.since),
-            )
-            for town in towns
-        ]
+        lines = (self.town_line(lang, town) for town in towns)
         return Reply(fit(lines), self.town_buttons(lang, towns))
 
     def country_list(self, lang: Language, code: str) -> Reply:
@@ -359,18 +346,7 @@ class Replies:
             count=len(towns),
             towns_word=self.texts.plural(lang, "towns", len(towns)),
         )
-        lines: list[str] = [header]
-        for town in towns:
-            lines.append(
-                self.t(
-                    lang,
-                    "towns.line",
-                    flag=self.flag(town.country),
-                    name=town.name(lang),
-                    country=self.country(lang, town.country),
-                    since=self.format_since(lang, town.since),
-                )
-            )
+        lines = chain([header], (self.town_line(lang, town) for town in towns))
         return Reply(fit(lines), self.town_buttons(lang, towns))
 
     def signed(self, lang: Language, when: PartialDate) -> Reply:
@@ -531,18 +507,23 @@ def next_anniversary(signed: PartialDate, today: date) -> date:
     raise AssertionError("unreachable")
 
 
-def fit(lines: Sequence[str], limit: int = MESSAGE_LIMIT) -> str:
-    """Join lines, dropping whole lines from the end (with a '…') so the parsed text stays in the limit."""
+def fit(lines: Iterable[str], limit: int = MESSAGE_LIMIT, tail: Sequence[str] = ()) -> str:
+    """Join lines, dropping whole lines from the end (with a '…') so the parsed text stays in the limit.
+
+    `lines` may be a generator: it is consumed only as far as fits, so a long list costs what is shown.
+    `tail` (a footer) is always kept.
+    """
+    reserved = sum(visible_length(line) + 1 for line in tail)
     kept: list[str] = []
     used = 0
     for line in lines:
         size = visible_length(line) + (1 if kept else 0)  # the newline before it
-        if used + size > limit - 2:  # room for "\n…"
+        if used + size > limit - 2 - reserved:  # room for "\n…"
             kept.append("…")
             break
         kept.append(line)
         used += size
-    return "\n".join(kept).strip()
+    return "\n".join([*kept, *tail]).strip()
 
 
 _TAG = re.compile(r"<[^>]+>")
