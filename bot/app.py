@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.core.model import LANGUAGES
 from bot.errors import on_error
 from bot.handlers import all_handlers
+from bot.handlers.reports import prewarm_stats_charts
 from bot.locale import catalogue
 from bot.persistence import SqlitePersistence
 from bot.ratelimit import BroadcastRateLimiter
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 # The menu shown by Telegram's "/" button, in each language (descriptions come from the catalogue).
 MENU_COMMANDS = ("start", "help", "towns", "town", "upcoming", "calendar", "subscribe", "unsubscribe", "lang")
 OFFLINE_TOKEN = "1:offline"
+STATS_PREWARM_SECONDS = 20
 
 
 def menu(lang: str) -> list[BotCommand]:
@@ -75,6 +77,11 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
         runtime, TelegramSender(application.bot), stopping=lambda: not application.running
     )
     schedule(application)
+    if application.job_queue is not None:
+        # /stats charts are drawn after each change to the register, not while a user waits
+        application.job_queue.run_repeating(
+            prewarm_stats_charts, interval=STATS_PREWARM_SECONDS, first=5, name="stats-prewarm"
+        )
     log.info("bot @%s is ready, %d towns loaded", application.bot.username, len(runtime.directory.towns))
 
 

@@ -259,3 +259,18 @@ async def test_big_exports_are_written_in_the_background(
                 break
             await asyncio.sleep(0.01)
     assert set(documents(register.calls(since=start))) == {"visits-2025.xlsx", "visits-2025.csv"}
+
+
+async def test_prewarm_draws_the_charts_before_anyone_asks(register: Harness) -> None:
+    from types import SimpleNamespace
+
+    from bot.handlers import reports
+
+    runtime = rt(register)
+    generation = await runtime.visits.generation()
+    await reports.prewarm_stats_charts(SimpleNamespace(bot_data=register.app.bot_data))  # type: ignore[arg-type]
+    warmed = {key[-1] for key in reports._CHARTS if key[3] == generation and key[4] is None}
+    assert warmed == {"ru", "en"}
+    calls = await register.say("/stats", chat_id=STAFF)
+    # served from the cache: no "uploading photo" action, which is only sent before drawing
+    assert [call.method for call in calls] == ["sendPhoto"]
