@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+import warnings
+from collections.abc import Awaitable, Callable, Generator
 from datetime import datetime
+from typing import Any, TypeVar
 
 from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
+from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
 from bot.core.model import LANGUAGES
@@ -16,6 +20,7 @@ from bot.errors import on_error
 from bot.handlers import all_handlers
 from bot.handlers.reports import prewarm_stats_charts
 from bot.locale import catalogue
+from bot.logmask import mask_token_in_logs
 from bot.persistence import SqlitePersistence
 from bot.ratelimit import BroadcastRateLimiter
 from bot.reminders import ReminderService, TelegramSender, schedule
@@ -27,6 +32,48 @@ log = logging.getLogger(__name__)
 MENU_COMMANDS = ("start", "help", "towns", "town", "upcoming", "calendar", "subscribe", "unsubscribe", "lang")
 OFFLINE_TOKEN = "1:offline"
 STATS_PREWARM_SECONDS = 20
+T = TypeVar("T")
+
+
+class TwinApplication(Application):  # type: ignore[type-arg]
+    """PTB's Application, keeping hold of the handlers it runs concurrently (block=False), so that the
+    console and the offline tests can wait for their answers with :meth:`settle`."""
+
+    __slots__ = ("_concurrent",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._concurrent: set[asyncio.Task[Any]] = set()
+
+    def create_task(
+        self,
+        coroutine: Generator[asyncio.Future[object], None, T] | Awaitable[T],
+        update: object | None = None,
+        *,
+        name: str | None = None,
+    ) -> asyncio.Task[T]:
+        if self.running:
+            task = super().create_task(coroutine, update, name=name)
+        else:
+            # process_update() without start() (console, tests): PTB warns that such a task is not
+            # awaited on stop(); settle() is what awaits it then
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "Tasks created via", PTBUserWarning)
+                task = super().create_task(coroutine, update, name=name)
+        self._concurrent.add(task)
+        task.add_done_callback(self._concurrent.discard)
+        return task
+
+    async def settle(self) -> None:
+        """Wait until every handler started with block=False (and whatever they started) has finished."""
+        while self._concurrent:
+            await asyncio.gather(*self._concurrent, return_exceptions=True)
+
+
+async def settle(application: Application) -> None:  # type: ignore[type-arg]
+    """Wait for the concurrently running handlers of an application built here (no-op for another)."""
+    if isinstance(application, TwinApplication):
+        await application.settle()
 
 
 def menu(lang: str) -> list[BotCommand]:
@@ -40,8 +87,11 @@ def build_application(
     clock: Callable[[], datetime] | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The PTB application with every handler; `request` replaces the network (console, tests)."""
+    # here rather than in the CLI, so that any embedding gets it: the token never reaches a log line
+    mask_token_in_logs(settings.token)
     builder = (
         ApplicationBuilder()
+        .application_class(TwinApplication)
         .token(settings.token or OFFLINE_TOKEN)
         .base_url(settings.telegram.base_url)
         .base_file_url(settings.telegram.base_file_url)
@@ -65,6 +115,7 @@ def build_application(
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     settings: Settings = application.bot_data["settings"]
+    mask_token_in_logs(settings.token)  # again: log handlers added after build_application()
     runtime = await open_runtime(settings, clock=application.bot_data.get("clock"))
     runtime.bot_username = application.bot.username or runtime.bot_username
     application.bot_data["runtime"] = runtime

@@ -15,8 +15,11 @@ from typing import Any
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.model import Language
 from bot.core.townfile import TownFileError, load_town_file
+from bot.logmask import SecretMaskingFormatter, mask_token_in_logs
 
 log = logging.getLogger("bot")
+# the masking formatter lives in bot.logmask (build_application installs it too); re-exported here
+__all__ = ["SecretMaskingFormatter", "configure_logging", "main", "mask_token_in_logs"]
 
 
 def configure_logging(verbose: bool = False, quiet: bool = False) -> None:
@@ -29,33 +32,6 @@ def configure_logging(verbose: bool = False, quiet: bool = False) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-
-
-class SecretMaskingFormatter(logging.Formatter):
-    """Masks the secrets in whole log lines, tracebacks included (PTB logs its token URL at DEBUG)."""
-
-    def __init__(self, base: logging.Formatter | None, secrets: Sequence[str]) -> None:
-        super().__init__()
-        self.base = base or logging.Formatter()
-        self.secrets = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
-
-    def format(self, record: logging.LogRecord) -> str:
-        text = self.base.format(record)
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
-
-
-def mask_token_in_logs(token: str) -> None:
-    """Install the masking formatter on every root handler once the token is known."""
-    if not token:
-        return
-    # the part after "123456:" is the secret; a URL-encoded colon would hide the whole token
-    secrets = [token, token.partition(":")[2]]
-    for handler in logging.getLogger().handlers:
-        current = handler.formatter
-        base = current.base if isinstance(current, SecretMaskingFormatter) else current
-        handler.setFormatter(SecretMaskingFormatter(base, secrets))
 
 
 def _parser() -> argparse.ArgumentParser:

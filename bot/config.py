@@ -6,11 +6,13 @@ Every problem is reported as a single line that names the key, e.g.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -36,6 +38,18 @@ class TelegramSettings(_Section):
     def _url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        try:
+            host = urlsplit(value).hostname or ""
+        except ValueError:
+            raise ValueError(f"{value!r} is not a URL") from None
+        if not host:
+            raise ValueError(f"{value!r} has no host name")
+        if value.startswith("http://") and not _loopback(host):
+            # every request URL carries the token: in clear text, anyone on the way could take the bot over
+            raise ValueError(
+                f"plain http:// would send the bot token unencrypted to {host}; use https:// "
+                "(http:// is allowed only for a local Bot API server on 127.0.0.1, ::1 or localhost)"
+            )
         return value
 
     @property
@@ -43,6 +57,15 @@ class TelegramSettings(_Section):
         # https://api.telegram.org/bot -> https://api.telegram.org/file/bot
         root, _, tail = self.base_url.rstrip("/").rpartition("/")
         return f"{root}/file/{tail}"
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class StorageSettings(_Section):

@@ -19,6 +19,7 @@ from telegram import Update
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
+from bot.app import settle
 from bot.config import Settings
 from bot.replies import plain_text
 
@@ -61,15 +62,16 @@ class ConsoleRequest(BaseRequest):
     async def shutdown(self) -> None:
         return None
 
+    # BaseRequest's signature, called by keyword; no network here, so no HTTP verb and no timeouts
     async def do_request(
         self,
         url: str,
-        method: str,
+        method: str,  # noqa: ARG002
         request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
+        read_timeout: Any = None,  # noqa: ARG002
+        write_timeout: Any = None,  # noqa: ARG002
+        connect_timeout: Any = None,  # noqa: ARG002
+        pool_timeout: Any = None,  # noqa: ARG002
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = request_data.parameters if request_data else {}
@@ -130,6 +132,7 @@ class ConsoleChat:
             await self.application.start()
 
     async def stop(self) -> None:
+        await settle(self.application)
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
@@ -166,6 +169,7 @@ class ConsoleChat:
         payload["update_id"] = next(self._update_ids)
         start = len(self.request.outbox)
         await self.application.process_update(Update.de_json(payload, self.application.bot))
+        await settle(self.application)  # the handlers that run concurrently (block=False) too
         produced = self.request.outbox[start:]
         for outgoing in produced:
             if outgoing.buttons:

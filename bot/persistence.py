@@ -66,10 +66,10 @@ class SqlitePersistence(BasePersistence[Data, Data, Data]):
     async def save_now(
         self, name: str, key: ConversationKey, state: object | None, user_id: int, user_data: Data
     ) -> None:
-        """Write a conversation's next state and the user's data now (before the reply is sent)."""
+        """Write a conversation's next state and the user's data now (before the reply is sent), in one
+        transaction: a crash leaves both as they were or both as they are now."""
         store = await self.store()
-        await store.save_data("user", user_id, _persistent(user_data))
-        await store.save_conversation(name, tuple(key), state)
+        await store.save_step(name, tuple(key), state, "user", user_id, _persistent(user_data))
 
     # ---- user and chat data ----------------------------------------------------------------------
 

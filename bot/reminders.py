@@ -28,7 +28,11 @@ The delivery ledger (storage/ledger.py) has one row per (event, occurrence, chat
      by a later run of the pass while the catch-up window is open. Inside the limiter, each 429 releases
      the claim while waiting (``after_refusal``) and the retry claims again;
    - 403 (blocked, kicked) or 400 "chat not found": ``blocked``, and that chat's subscription is switched
-     off in the same transaction; everybody else still gets theirs;
+     off in the same transaction (audited, like every subscription change); everybody else still gets
+     theirs;
+   - "group chat was upgraded to a supergroup" (ChatMigrated, nothing delivered): ``failed`` for the old
+     id; in the same transaction the subscription and the chat's language move to the new id (audited)
+     and the same rows are recorded for it, and the message goes to the new id within the same pass;
    - another 400: ``failed`` (logged; a bug of ours, not retried);
    - no answer although the request may have arrived (read/write timeout, connection dropped mid-way):
      ``in_doubt``, never sent again.
@@ -72,17 +76,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.calendar_replies import CalendarReplies
-from bot.core.calendar import (
-    Calendar,
-    CalendarSettings,
-    Due,
-    EventKind,
-    PlannedVisit,
-    Subscriber,
-    plan_deliveries,
-)
+from bot.core.calendar import Calendar, Due, EventKind, Subscriber, plan_deliveries
 from bot.core.model import Language
+from bot.errors import mask_secret
 from bot.ratelimit import BroadcastRateLimiter
+from bot.runtime import TOWNS_CHECK_SECONDS, PlannedVisitSource
 from storage.ledger import ClaimLostError, LedgerKey
 
 if TYPE_CHECKING:
@@ -101,50 +99,7 @@ MAX_CATCH_UP_DAYS = 400  # how far back a long outage is even looked at (older d
 DAILY_JOB = "reminders-daily"
 CATCH_UP_JOB = "reminders-catch-up"
 RETRY_JOB = "reminders-retry"
-
-
-# ---- where planned visits come from ------------------------------------------------------------------
-
-
-class PlannedVisitSource(Protocol):
-    async def planned_visits(self, first: date, last: date) -> list[PlannedVisit]: ...
-
-
-class NoVisits:
-    async def planned_visits(self, first: date, last: date) -> list[PlannedVisit]:
-        return []
-
-
-class RepositoryVisits:
-    """Planned visits from the visits register (storage/visits.py): live ones starting in the range."""
-
-    def __init__(self, repository: Any) -> None:
-        self.repository = repository
-
-    async def planned_visits(self, first: date, last: date) -> list[PlannedVisit]:
-        found: list[PlannedVisit] = []
-        for year in range(first.year, last.year + 1):
-            for visit in await self.repository.list(year=year):
-                if getattr(visit, "deleted", False) or not first <= visit.start <= last:
-                    continue
-                found.append(
-                    PlannedVisit(
-                        id=visit.id,
-                        town_key=visit.town_key,
-                        start=visit.start,
-                        end=visit.end,
-                        direction=getattr(visit.direction, "value", str(visit.direction)),
-                        kind=getattr(visit.kind, "value", str(visit.kind)),
-                        purpose=visit.purpose,
-                        people=visit.people,
-                    )
-                )
-        return found
-
-
-def visit_source(runtime: Runtime) -> PlannedVisitSource:
-    repository = getattr(runtime, "visits", None)
-    return RepositoryVisits(repository) if repository is not None else NoVisits()
+TOWNS_JOB = "towns-watch"
 
 
 # ---- sending ----------------------------------------------------------------------------------------
@@ -211,6 +166,12 @@ class TelegramSender:
         return message.message_id
 
 
+def masked(text: str, token: str) -> str:
+    """An error's text without the token, for the ledger and the log: what httpx or Telegram said can hold
+    the request URL. PTB's TelegramError capitalize()s its message, i.e. lower-cases the token in it."""
+    return mask_secret(mask_secret(text, token), token.lower())
+
+
 def classify(error: BaseException) -> Outcome:
     """What a failed send means for the ledger (see the module docstring)."""
     if isinstance(error, ClaimLostError):
@@ -263,25 +224,18 @@ class PassReport:
         return self.count(Outcome.RETRY)
 
 
-def calendar_settings(runtime: Runtime) -> CalendarSettings:
-    reminders = runtime.settings.reminders
-    return CalendarSettings(
-        lead_days=tuple(reminders.lead_days),
-        round_lead_days=reminders.round_lead_days,
-        year_only_day=reminders.year_only_month_day,
-    )
-
-
 async def load_calendar(
-    runtime: Runtime, first: date, last: date, visits: PlannedVisitSource | None = None
+    runtime: Runtime,
+    first: date,
+    last: date,
+    visits: PlannedVisitSource | None = None,
+    *,
+    include_visits: bool = True,
 ) -> Calendar:
-    """The calendar from the database, with the planned visits that start between first and last."""
-    source = visits or visit_source(runtime)
-    return Calendar(
-        towns=await runtime.towns.all(),  # fresh: `twinbot` commands may have changed them meanwhile
-        town_days=await runtime.calendar.town_days(),
-        visits=await source.planned_visits(first, last),
-        settings=calendar_settings(runtime),
+    """The calendar with the planned visits that start between first and last (Runtime.load_calendar);
+    the towns and Town Days are first brought up to date with what other processes may have written."""
+    return await runtime.load_calendar(
+        first, last, include_visits=include_visits, visits=visits, force_refresh=True
     )
 
 
@@ -308,7 +262,7 @@ class ReminderService:
     ) -> None:
         self.runtime = runtime
         self.sender = sender
-        self.visits = visits or visit_source(runtime)
+        self.visits = visits  # None: the register (through the runtime's calendar)
         self.workers = workers
         # true once the bot is shutting down: no new message is started (the rest stays pending and
         # goes out when the bot is back); a message already on its way is finished
@@ -326,7 +280,7 @@ class ReminderService:
 
     async def plan(self, day: date) -> tuple[Calendar, dict[int, list[Due]], dict[int, Language]]:
         """What each chat should hear about on `day`: (calendar, chat -> items, chat -> language)."""
-        settings = calendar_settings(self.runtime)
+        settings = self.runtime.calendar_settings()
         calendar = await load_calendar(
             self.runtime, day, day + timedelta(days=settings.max_lead), self.visits
         )
@@ -456,7 +410,7 @@ class ReminderService:
 
         await asyncio.gather(*(worker() for _ in range(max(1, min(self.workers, len(report.deliveries))))))
 
-    async def deliver(self, delivery: Delivery) -> Outcome:
+    async def deliver(self, delivery: Delivery, *, moved: bool = False) -> Outcome:
         """Send one message under the exactly-once protocol; returns what happened."""
         assert self.sender is not None
         ledger = self.runtime.ledger
@@ -464,11 +418,10 @@ class ReminderService:
         try:
             message_id = await self.sender.send(delivery.chat_id, delivery.text, guard)
         except ChatMigrated as error:
-            new_chat = error.new_chat_id
-            await ledger.finish(delivery.ids, guard.token, "failed", error=f"chat migrated to {new_chat}")
-            await self.runtime.subscriptions.migrate(delivery.chat_id, new_chat)
-            log.warning("chat %s became %s; its subscription moved", delivery.chat_id, new_chat)
-            return Outcome.FAILED
+            if moved:  # the new id says it moved again: not followed any further
+                await self._settle_failure(delivery, guard, Outcome.FAILED, error)
+                return Outcome.FAILED
+            return await self._follow_migration(delivery, guard, error.new_chat_id)
         except (TelegramError, ClaimLostError, httpx.HTTPError, OSError) as error:
             outcome = classify(error)
             await self._settle_failure(delivery, guard, outcome, error)
@@ -479,11 +432,38 @@ class ReminderService:
         await ledger.finish(delivery.ids, guard.token, "sent", message_id=message_id)
         return Outcome.SENT
 
+    async def _follow_migration(self, delivery: Delivery, guard: LedgerGuard, new_chat: int) -> Outcome:
+        """The group became a supergroup: nothing was delivered. Its subscription and language move to
+        the new id (audited, in the ledger's transaction) and the same message goes there now."""
+        old_chat = delivery.chat_id
+        migrated = await self.runtime.ledger.migrate(
+            delivery.ids, guard.token, old_chat, new_chat, error=f"the chat moved to {new_chat}"
+        )
+        log.warning(
+            "chat %s became supergroup %s: %s",
+            old_chat,
+            new_chat,
+            "its subscription moved" if migrated.move.subscription else "no subscription to move",
+        )
+        if old_chat == self.runtime.settings.reminders.staff_chat:
+            log.warning("the staff chat is now %s: set [reminders] staff_chat = %s", new_chat, new_chat)
+        language = migrated.move.language
+        if language is not None and await self.runtime.preferences.language(new_chat) != language:
+            # ChatPreferences keeps an in-memory copy, which may still say "no choice" for the new id; the
+            # database already holds this value (moved above, audited), so this only refreshes the copy
+            await self.runtime.preferences.set_language(new_chat, language)
+        if not migrated.complete:
+            # the new id already had some of these (its own subscription): a later run of the pass sends
+            # whatever is still pending for it, without repeating the rest
+            return Outcome.RETRY if migrated.pending else Outcome.TAKEN
+        moved = Delivery(new_chat, delivery.language, delivery.text, migrated.pending, delivery.items)
+        return await self.deliver(moved, moved=True)
+
     async def _settle_failure(
         self, delivery: Delivery, guard: LedgerGuard, outcome: Outcome, error: BaseException
     ) -> None:
         ledger = self.runtime.ledger
-        description = f"{type(error).__name__}: {error}"[:300]
+        description = masked(f"{type(error).__name__}: {error}", self.runtime.settings.token)[:300]
         if outcome is Outcome.TAKEN:
             log.info("chat %s: another pass is sending these reminders", delivery.chat_id)
             return
@@ -587,14 +567,15 @@ class ReminderService:
 
 
 def schedule(application: Application) -> None:  # type: ignore[type-arg]
-    """Rebuild the reminder jobs (nothing is pickled): the daily pass, and a catch-up right after start."""
+    """Rebuild the reminder jobs (nothing is pickled): the daily pass, a catch-up right after start, and
+    the watch that picks up towns another process changed (`twinbot import-towns` while the bot runs)."""
     job_queue = application.job_queue
     if job_queue is None:
         log.warning("no JobQueue: reminders are only sent by `twinbot remind`")
         return
     runtime: Runtime = application.bot_data["runtime"]
     reminders = runtime.settings.reminders
-    for name in (DAILY_JOB, CATCH_UP_JOB, RETRY_JOB):
+    for name in (DAILY_JOB, CATCH_UP_JOB, RETRY_JOB, TOWNS_JOB):
         for job in job_queue.get_jobs_by_name(name):
             job.schedule_removal()
     at = time(reminders.send_time.hour, reminders.send_time.minute, tzinfo=reminders.zone)
@@ -611,6 +592,20 @@ def schedule(application: Application) -> None:  # type: ignore[type-arg]
         },
     )
     job_queue.run_once(reminder_job, when=0, name=CATCH_UP_JOB)
+    job_queue.run_repeating(
+        towns_job,
+        interval=TOWNS_CHECK_SECONDS,
+        first=TOWNS_CHECK_SECONDS,
+        name=TOWNS_JOB,
+        job_kwargs={"coalesce": True, "max_instances": 1},
+    )
+
+
+async def towns_job(context: CallbackContext) -> None:  # type: ignore[type-arg]
+    """Answers follow the database: a cheap look at PRAGMA data_version, the towns only when it moved."""
+    runtime: Runtime | None = context.bot_data.get("runtime")
+    if runtime is not None:
+        await runtime.refresh()
 
 
 async def reminder_job(context: CallbackContext) -> None:  # type: ignore[type-arg]

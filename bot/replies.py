@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain
 
+from bot.core.calendar import is_round
 from bot.core.directory import TownDirectory
 from bot.core.model import Agreement, Language, PartialDate, Town, distance_km
 from bot.core.questions import Answer, Intent, agreements_matching
@@ -86,15 +87,15 @@ class Replies:
         return self.t(lang, "date.day", day=when.day, month=month, year=when.year)
 
     def format_since(self, lang: Language, when: PartialDate | None) -> str:
+        """'с 1972 года', 'с июня 2000 года', 'с 1 июня 2003 года' (and 'since ...')."""
         if when is None:
             return self.t(lang, "towns.no_date")
         if when.month is None:
-            return self.t(lang, "date.since_year", year=when.year)
-        if when.day is None:
-            month = self.texts.raw(lang, "month.nominative")[when.month - 1]
-            return self.t(lang, "date.since_month", month=month, year=when.year)
+            return self.t(lang, "towns.since_year", year=when.year)
         month = self.texts.raw(lang, "month.genitive")[when.month - 1]
-        return self.t(lang, "date.since_day", day=when.day, month=month, year=when.year)
+        if when.day is None:
+            return self.t(lang, "towns.since_month", month=month, year=when.year)
+        return self.t(lang, "towns.since_day", day=when.day, month=month, year=when.year)
 
     def number(self, lang: Language, value: int) -> str:
         text = f"{value:,}"
@@ -248,6 +249,12 @@ class Replies:
             if len(towns) == 1:
                 return self.card(lang, towns[0])
             return self.short_list(lang, towns)
+        if intent is Intent.YEARS and answer.extra.keys() & {"min_years", "max_years"}:
+            return self.aged(lang, answer)
+        if intent is Intent.YEARS and (answer.when is not None or "target_years" in answer.extra):
+            return self.years_at(lang, answer)
+        if intent is Intent.WHERE and answer.extra.get("between") and len(towns) == 2:
+            return self.between(lang, towns[0], towns[1])
         if intent in (
             Intent.SINCE,
             Intent.YEARS,
@@ -256,26 +263,22 @@ class Replies:
             Intent.POPULATION,
             Intent.TOWN_DAY,
         ):
-            facts = (self.town_fact_line(lang, intent, town) for town in towns)
+            head = self.superlative_line(lang, answer)
+            facts: Iterable[str] = (self.town_fact_line(lang, intent, town) for town in towns)
+            if head:
+                facts = chain([head, ""], facts)
+            if answer.topic:  # "когда подписали ... и какие там мероприятия": the fact goes with it
+                facts = chain(facts, self.fact_lines(lang, towns, answer.topic, first=False))
             return Reply(fit(facts), self.town_buttons(lang, towns))
         if intent is Intent.FACT and answer.topic:
-            lines: list[str] = []
-            for town in towns:
-                fact = town.fact(answer.topic)
-                if fact is None:
-                    continue
-                if lines:
-                    lines.append("")
-                lines.append(
-                    self.t(
-                        lang,
-                        "answer.fact_header",
-                        flag=self.flag(town.country),
-                        name=town.name(lang),
-                        topic=self.t(lang, f"topic.{answer.topic}"),
-                    )
-                )
-                lines.append(escape(fact.text(lang)))
+            lines = self.fact_lines(lang, towns, answer.topic)
+            if answer.topic == "delegations":  # "delegations from Narva": and the last one recorded
+                for town in towns:
+                    visit = self.last_past_visit(town.key)
+                    if visit is not None:
+                        lines.extend(
+                            ["", self.visit_line(lang, "answer.last_visit", visit, **self.who(lang, town))]
+                        )
             return Reply(fit(lines), self.town_buttons(lang, towns))
         if intent is Intent.LAST_VISIT:
             return self.last_visit(lang, towns)
@@ -284,44 +287,293 @@ class Replies:
         if intent is Intent.LIST:
             return self.towns_list(lang)
         if intent is Intent.COUNT:
-            partners = self.directory.partners
-            names = ", ".join(town.name(lang) for town in partners)
-            text = self.t(
-                lang,
-                "answer.count",
-                count=len(partners),
-                towns_word=self.texts.plural(lang, "towns", len(partners)),
-                names=names,
-            )
-            return Reply(fit([text]), self.town_buttons(lang, partners))
+            return Reply(fit([self.count_line(lang)]), self.town_buttons(lang, self.directory.partners))
         if intent in (Intent.OLDEST, Intent.NEWEST):
-            chosen = self.directory.oldest() if intent is Intent.OLDEST else self.directory.newest()
+            wanted = [intent]
+            if intent is Intent.OLDEST and answer.extra.get("also") == "newest":
+                wanted.append(Intent.NEWEST)  # "the oldest and the newest"
             lines = []
-            for town in chosen:
-                since = town.since
-                assert since is not None
-                years = since.years_until(self.today)
-                lines.append(
-                    self.t(
-                        lang,
-                        f"answer.{intent.value}",
-                        flag=self.flag(town.country),
-                        name=town.name(lang),
-                        since=self.format_since(lang, since),
-                        years=years,
-                        years_word=self.years_word(lang, years),
+            chosen: list[Town] = []
+            for kind in wanted:
+                picked = self.directory.oldest() if kind is Intent.OLDEST else self.directory.newest()
+                chosen.extend(town for town in picked if town not in chosen)
+                for town in picked:
+                    since = town.since
+                    assert since is not None
+                    years = since.years_until(self.today)
+                    lines.append(
+                        self.t(
+                            lang,
+                            f"answer.{kind.value}",
+                            flag=self.flag(town.country),
+                            name=town.name(lang),
+                            since=self.format_since(lang, since),
+                            years=years,
+                            years_word=self.years_word(lang, years),
+                        )
                     )
-                )
             if not lines:
                 return Reply(self.t(lang, "towns.empty"))
             return Reply(fit(lines), self.town_buttons(lang, chosen))
         if intent is Intent.SIGNED_IN and answer.when:
             return self.signed(lang, answer.when)
+        if intent is Intent.ANNIVERSARY:
+            return self.anniversaries(lang, answer)
+        if intent is Intent.NOT_PARTNER:
+            return self.not_partner(lang, answer)
+        if intent is Intent.OFF_TOPIC:
+            return self.off_topic(lang, answer)
         if intent is Intent.HELP:
             return Reply(self.t(lang, "help.text", bot=self.bot_username))
         if intent in (Intent.GREETING, Intent.THANKS, Intent.EMPTY):
             return Reply(self.t(lang, f"answer.{intent.value}"))
         return self.no_match(lang, answer.suggestions)
+
+    def fact_lines(self, lang: Language, towns: Sequence[Town], topic: str, first: bool = True) -> list[str]:
+        """A fact of the source text for each town that has it, under a header; `first`: nothing above."""
+        lines: list[str] = []
+        for town in towns:
+            fact = town.fact(topic)
+            if fact is None:
+                continue
+            if lines or not first:
+                lines.append("")
+            lines.append(
+                self.t(
+                    lang,
+                    "answer.fact_header",
+                    flag=self.flag(town.country),
+                    name=town.name(lang),
+                    topic=self.t(lang, f"topic.{topic}"),
+                )
+            )
+            lines.append(escape(fact.text(lang)))
+        return lines
+
+    def count_line(self, lang: Language) -> str:
+        partners = self.directory.partners
+        return self.t(
+            lang,
+            "answer.count",
+            count=len(partners),
+            towns_word=self.texts.plural(lang, "towns", len(partners)),
+            names=", ".join(town.name(lang) for town in partners),
+        )
+
+    def who(self, lang: Language, town: Town) -> dict[str, object]:
+        return {"flag": self.flag(town.country), "name": town.name(lang)}
+
+    # -- superlatives, years, distances between towns, anniversaries -----------------------------------
+
+    def superlative_line(self, lang: Language, answer: Answer) -> str:
+        """'The nearest partner town is Narva ...': the direct answer above the ranked list."""
+        superlative = answer.extra.get("superlative")
+        if superlative is None or not answer.towns:
+            return ""
+        scope = Markup(f" {self.country_in(lang, answer.country)}") if answer.country else Markup("")
+        if superlative in ("nearest", "farthest"):
+            known = [town for town in answer.towns if self.km(town) is not None]
+            qualifier = "answer.superlative_known_distance"
+        else:
+            known = [town for town in answer.towns if town.population]
+            qualifier = "answer.superlative_known_population"
+        if not known:
+            return ""
+        town = known[0]
+        partial = self.t(lang, qualifier) if len(known) < len(answer.towns) else Markup("")
+        if superlative in ("nearest", "farthest"):
+            km = self.km(town)
+            assert km is not None
+            return self.t(
+                lang,
+                f"answer.{superlative}",
+                scope=scope,
+                known=partial,
+                country=self.country(lang, town.country),
+                km=self.number(lang, km),
+                **self.who(lang, town),
+            )
+        assert town.population is not None
+        return self.t(
+            lang,
+            f"answer.{superlative}",
+            scope=scope,
+            known=partial,
+            population=self.number(lang, town.population),
+            year=town.population_year or "—",
+            **self.who(lang, town),
+        )
+
+    def aged(self, lang: Language, answer: Answer) -> Reply:
+        """Partners at least (or under) N years old today: "какие города дружат с нами больше 50 лет"."""
+        at_least = "min_years" in answer.extra
+        limit = int(answer.extra["min_years" if at_least else "max_years"])
+        chosen = []
+        for town in answer.towns:
+            since = town.since
+            if since is None:
+                continue
+            years = since.years_until(self.today)
+            if (years >= limit) if at_least else (years < limit):
+                chosen.append(town)
+        kind = "min" if at_least else "max"
+        params = {"limit": limit, "limit_word": self.years_word(lang, limit)}
+        if not chosen:
+            return Reply(self.t(lang, f"answer.aged_none_{kind}", **params))
+        header = self.t(lang, f"answer.aged_{kind}_header", count=len(chosen), **params)
+        lines = chain([header], (self.town_fact_line(lang, Intent.YEARS, town) for town in chosen))
+        return Reply(fit(lines), self.town_buttons(lang, chosen))
+
+    def years_at(self, lang: Language, answer: Answer) -> Reply:
+        """How many years a partnership has in a given year, or the year it reaches N years."""
+        lines: list[str] = []
+        target = int(answer.extra.get("target_years", "0"))
+        for town in answer.towns:
+            since = town.since
+            if since is None:
+                lines.append(self.t(lang, "answer.no_agreement", **self.who(lang, town)))
+                continue
+            year = since.year + target if target else (answer.when.year if answer.when else self.today.year)
+            lines.append(self.years_at_line(lang, town, since, year))
+        if answer.topic:
+            lines.extend(self.fact_lines(lang, answer.towns, answer.topic, first=False))
+        return Reply(fit(lines), self.town_buttons(lang, answer.towns))
+
+    def years_at_line(self, lang: Language, town: Town, since: PartialDate, year: int) -> str:
+        years = year - since.year
+        start = self.format_date(lang, since)
+        if since.month is not None and since.day is not None:
+            day = next_anniversary(since, date(year, 1, 1))  # that year's anniversary (29 Feb -> 28 Feb)
+            when = self.t(lang, "answer.on_date", date=self.format_date(lang, day))
+            tense = "future" if day > self.today else "now" if day == self.today else "past"
+        else:
+            when = self.t(lang, "answer.in_year", year=year)
+            tense = "future" if year > self.today.year else "now" if year == self.today.year else "past"
+        if years <= 0:
+            return self.t(lang, "answer.years_at_before", when=when, start=start, **self.who(lang, town))
+        return self.t(
+            lang,
+            f"answer.years_at_{tense}",
+            when=when,
+            start=start,
+            years=years,
+            years_word=self.years_word(lang, years),
+            **self.who(lang, town),
+        )
+
+    def between(self, lang: Language, first: Town, second: Town) -> Reply:
+        """'как далеко Нарва от Нарвика': the great-circle distance between the two towns."""
+        distance = distance_km(first, second)
+        names = {
+            "flag_a": self.flag(first.country),
+            "name_a": first.name(lang),
+            "flag_b": self.flag(second.country),
+            "name_b": second.name(lang),
+        }
+        if distance is None:
+            text = self.t(lang, "answer.between_unknown", **names)
+        else:
+            text = self.t(lang, "answer.between", km=self.number(lang, round(distance)), **names)
+        return Reply(text, self.town_buttons(lang, [first, second]))
+
+    def anniversaries(self, lang: Language, answer: Answer) -> Reply:
+        """Which partnership anniversaries fall in a year (round ones marked), or the next dated one."""
+        lines: list[str] = []
+        if answer.when is not None:
+            year = answer.when.year
+        elif "relative_year" in answer.extra:
+            year = self.today.year + int(answer.extra["relative_year"])
+        else:
+            nearest = self.next_dated_anniversary()
+            if nearest is not None:
+                town, signed, day = nearest
+                years = day.year - signed.year
+                lines.extend(
+                    [
+                        self.t(
+                            lang,
+                            "answer.anniversary_next",
+                            date=self.format_date(lang, day),
+                            years=years,
+                            years_word=self.years_word(lang, years),
+                            round=self.t(lang, "answer.anniversary_round") if is_round(years) else "",
+                            **self.who(lang, town),
+                        ),
+                        "",
+                    ]
+                )
+            # the rest of this year is mostly behind us after midsummer: the coming year's list then
+            year = self.today.year if self.today.month <= 6 else self.today.year + 1
+        rows = []
+        for town in self.directory.partners:
+            for agreement in sorted(town.agreements, key=lambda a: a.signed.sort_key):
+                years = year - agreement.signed.year
+                if years > 0:
+                    rows.append((town, agreement.signed, years))
+        if not rows:
+            lines.append(self.t(lang, "answer.anniversary_none", year=year))
+            return Reply(fit(lines))
+        lines.append(self.t(lang, "answer.anniversary_header", year=year))
+        for town, signed, years in rows:
+            on_day = ""
+            if signed.month is not None and signed.day is not None:
+                on_day = self.format_date(lang, next_anniversary(signed, date(year, 1, 1)))
+            lines.append(
+                self.t(
+                    lang,
+                    "answer.anniversary_line",
+                    years=years,
+                    years_word=self.years_word(lang, years),
+                    date=self.t(lang, "answer.anniversary_on", date=on_day) if on_day else "",
+                    round=self.t(lang, "answer.anniversary_round") if is_round(years) else "",
+                    **self.who(lang, town),
+                )
+            )
+        chosen = list(dict.fromkeys(town for town, _, _ in rows))
+        return Reply(
+            fit(lines, tail=["", self.t(lang, "answer.anniversary_footer")]), self.town_buttons(lang, chosen)
+        )
+
+    def next_dated_anniversary(self) -> tuple[Town, PartialDate, date] | None:
+        """The partner agreement known to the day whose anniversary comes next (today included)."""
+        best: tuple[Town, PartialDate, date] | None = None
+        for town in self.directory.partners:
+            for agreement in town.agreements:
+                signed = agreement.signed
+                if signed.precision != "day":
+                    continue
+                day = next_anniversary(signed, self.today)
+                if day.year > signed.year and (best is None or day < best[2]):
+                    best = (town, signed, day)
+        return best
+
+    def not_partner(self, lang: Language, answer: Answer) -> Reply:
+        """'Таллин наш побратим?': not on the list (and what other sources say, for the towns they name)."""
+        mention = answer.mention
+        name = mention.name(lang) if mention else answer.extra.get("name", "")
+        lines: list[str] = [
+            self.t(lang, "answer.not_partner", name=name)
+            if name
+            else self.t(lang, "answer.not_partner_unnamed")
+        ]
+        if mention is not None and mention.note(lang):
+            lines.append(escape(mention.note(lang)))
+        if self.directory.partners:
+            lines.append(self.count_line(lang))
+        return Reply(fit(lines), self.town_buttons(lang, self.directory.partners))
+
+    def off_topic(self, lang: Language, answer: Answer) -> Reply:
+        """Weather, tickets, visas, officials...: not the bot's subject; the named towns' cards as buttons."""
+        subject = f"answer.off_topic_{answer.topic}"
+        about = (
+            self.t(lang, subject) if self.texts.has(lang, subject) else self.t(lang, "answer.off_topic_other")
+        )
+        lines: list[str] = [self.t(lang, "answer.off_topic", about=about)]
+        if answer.towns:
+            lines.append(
+                self.t(lang, "answer.off_topic_card" if len(answer.towns) == 1 else "answer.off_topic_cards")
+            )
+        return Reply(fit(lines), self.town_buttons(lang, answer.towns))
 
     def no_match(self, lang: Language, suggestions: Sequence[Town]) -> Reply:
         lines: list[str] = [self.t(lang, "answer.no_match")]
@@ -338,7 +590,17 @@ class Replies:
     def country_list(self, lang: Language, code: str) -> Reply:
         towns = self.directory.in_country(code)
         if not towns:
-            return Reply(self.t(lang, "answer.country_none", country_in=self.country_in(lang, code)))
+            none: list[str] = [self.t(lang, "answer.country_none", country_in=self.country_in(lang, code))]
+            home = self.directory.home
+            if home is None or home.country != code:
+                return Reply(fit(none))
+            # "побратимы в России": Kingisepp itself is there; the partners are a button away
+            none.append(
+                self.t(
+                    lang, "answer.country_home", name=home.name(lang), country_in=self.country_in(lang, code)
+                )
+            )
+            return Reply(fit(none), self.town_buttons(lang, self.directory.partners))
         header = self.t(
             lang,
             "answer.country_header",
@@ -359,17 +621,28 @@ class Replies:
         if not exact and not same_year:
             return Reply(self.t(lang, "answer.signed_none", when=when_text))
         lines: list[str] = []
-        if exact:
+        # only a document known to the day was "signed" then; a year ("founded 1972", "cooperating from
+        # 1975") says when the partnership began
+        signed = [town for town in exact if self.agreement_in(town, when.year).signed.precision == "day"]
+        began = [town for town in exact if town not in signed]
+        if signed:
             lines.append(self.t(lang, "answer.signed_header", when=when_text))
-            lines.extend(self.signed_line(lang, town, when.year) for town in exact)
+            lines.extend(self.signed_line(lang, town, when.year) for town in signed)
+        if began:
+            lines.append(self.t(lang, "answer.began_header", when=when_text))
+            lines.extend(self.signed_line(lang, town, when.year) for town in began)
         if same_year:
             lines.append(self.t(lang, "answer.signed_same_year", year=when.year))
             lines.extend(self.signed_line(lang, town, when.year) for town in same_year)
         return Reply(fit(lines), self.town_buttons(lang, [*exact, *same_year]))
 
+    @staticmethod
+    def agreement_in(town: Town, year: int) -> Agreement:
+        return next((a for a in town.agreements if a.signed.year == year), town.agreements[0])
+
     def signed_line(self, lang: Language, town: Town, year: int) -> str:
-        agreement = next((a for a in town.agreements if a.signed.year == year), town.agreements[0])
-        title = agreement.title(lang)
+        agreement = self.agreement_in(town, year)
+        title = mid_sentence(agreement.title(lang))
         if agreement.signed.precision == "day":
             title = f"{title}, {self.format_date(lang, agreement.signed)}"
         return self.t(
@@ -384,7 +657,7 @@ class Replies:
                 return self.t(lang, "answer.no_agreement", flag=flag, name=name)
             agreement = agreements[0]
             signed = agreement.signed
-            title = agreement.title(lang)
+            title = mid_sentence(agreement.title(lang))
             if intent is Intent.SINCE:
                 if signed.precision == "day":
                     return self.t(
@@ -402,7 +675,7 @@ class Replies:
                         flag=flag,
                         name=name,
                         title=title,
-                        date=self.format_date(lang, signed),
+                        since=self.format_since(lang, signed),
                     )
                 return (
                     self.t(lang, "answer.since_year", flag=flag, name=name, title=title, year=signed.year)
@@ -468,25 +741,47 @@ class Replies:
             return self.t(lang, "answer.town_day_unknown", flag=flag, name=name)
         return self.t(lang, "answer.town_day", flag=flag, name=name, text=text)
 
+    def last_past_visit(self, town_key: str) -> VisitLine | None:
+        """The latest recorded visit of a town that has taken place (today included)."""
+        past = [visit for visit in self.visits.get(town_key, ()) if visit.day <= self.today]
+        return max(past, key=lambda visit: visit.day, default=None)
+
     def last_visit(self, lang: Language, towns: Sequence[Town]) -> Reply:
+        """'Последний записанный визит: Нарва, 5 июня 2024 — ...', per town or over all towns."""
         lines: list[str] = []
-        targets: list[Town | None] = list(towns) or [None]
-        for town in targets:
-            if town is None:
-                visits = sorted(
-                    (v for vs in self.visits.values() for v in vs), key=lambda v: v.day, reverse=True
-                )
-                name_with = ""
+        if not towns:
+            latest: tuple[Town, VisitLine] | None = None
+            for key in list(self.visits):
+                town = self.directory.get(key)
+                visit = self.last_past_visit(key)
+                if town is not None and visit is not None and (latest is None or visit.day > latest[1].day):
+                    latest = (town, visit)
+            if latest is None:
+                return Reply(self.t(lang, "answer.last_visit_none"))
+            town, visit = latest
+            return Reply(
+                self.visit_line(lang, "answer.last_visit", visit, **self.who(lang, town)),
+                self.town_buttons(lang, [town]),
+            )
+        for town in towns:
+            visit = self.last_past_visit(town.key)
+            if visit is None:
+                lines.append(self.t(lang, "answer.last_visit_none_town", **self.who(lang, town)))
             else:
-                visits = list(self.visits.get(town.key, ()))
-                name_with = self.t(lang, "answer.with_name", name=town.name(lang))
-            past = [visit for visit in visits if visit.day <= self.today]
-            if not past:
-                key = "answer.last_visit_none_town" if town else "answer.last_visit_none"
-                lines.append(self.t(lang, key, name_with=name_with))
-                continue
-            lines.append(self.visit_line(lang, "answer.last_visit", past[0], name_with=name_with))
+                lines.append(self.visit_line(lang, "answer.last_visit", visit, **self.who(lang, town)))
+        # the source text's words on delegations, for the towns that have them
+        lines.extend(self.fact_lines(lang, towns, "delegations", first=False))
         return Reply(fit(lines), self.town_buttons(lang, towns))
+
+
+def mid_sentence(title: str) -> str:
+    """A title used inside a sentence: 'Побратимские связи' -> 'побратимские связи'.
+
+    Titles with another capital ('Partner Agreement', 'KS') or an acronym start keep their capitals.
+    """
+    if len(title) < 2 or not title[1].islower() or any(char.isupper() for char in title[1:]):
+        return title
+    return title[0].lower() + title[1:]
 
 
 def sentence(fragment: str) -> str:

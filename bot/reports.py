@@ -15,26 +15,28 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import html
 import io
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from bot.core.directory import TownDirectory
 from bot.core.model import Language
+from bot.core.stamps import local_time
+from bot.core.visits import MAX_YEARS_AHEAD as MAX_YEARS_AHEAD  # the visits' year range, re-exported
+from bot.core.visits import MIN_YEAR as MIN_YEAR
 from bot.core.visits import Direction, Visit
 from bot.locale import Catalogue, Markup, catalogue
+from bot.replies import Replies, visible_length
+from bot.visit_replies import shorten
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-MIN_YEAR = 1950
-MAX_YEARS_AHEAD = 2
 CAPTION_LIMIT = 1024  # Telegram's caption limit, counted after HTML parsing
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CELL_LIMIT = 32_767
@@ -42,7 +44,6 @@ TOP_TOWNS_IN_CAPTION = 3
 TOWNS_IN_CHART = 12
 # control characters that XML 1.0 (and so XLSX) cannot hold; CSV drops them as well
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_TAG = re.compile(r"<[^>]+>")
 
 COLUMNS = (
     "number",
@@ -121,19 +122,10 @@ def town_name(directory: TownDirectory, key: str, lang: Language) -> str:
     return town.name(lang) if town is not None else key
 
 
-def parse_stamp(stamp: str, zone: tzinfo | None) -> datetime | None:
-    """The stored ISO 8601 UTC time, as naive local time in `zone` (None when unreadable)."""
-    if not stamp:
-        return None
-    try:
-        moment = datetime.fromisoformat(stamp.replace(" ", "T"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    if zone is not None:
-        moment = moment.astimezone(zone)
-    return moment.replace(tzinfo=None, microsecond=0)
+def naive_local(stamp: str, zone: tzinfo | None) -> datetime | None:
+    """A stored UTC stamp as naive local time in `zone` (Excel has no time zones); None when unreadable."""
+    moment = local_time(stamp, zone)
+    return moment.replace(tzinfo=None) if moment is not None else None
 
 
 def recorder(user_id: int, names: Mapping[int, str]) -> str:
@@ -181,7 +173,7 @@ def export_rows(
                 purpose=visit.purpose,
                 notes=visit.notes,
                 recorded_by=recorder(visit.created_by, names),
-                recorded_at=parse_stamp(visit.created_at, zone),
+                recorded_at=naive_local(visit.created_at, zone),
                 status=status[visit.planned(today)],
             )
         )
@@ -323,9 +315,10 @@ def write_xlsx(rows: Sequence[ExportRow], lang: Language) -> bytes:
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = date_format
                 cells.append(cell)
-            else:
-                assert value is None or column in _NUMBER_COLUMNS
+            elif value is None or column in _NUMBER_COLUMNS:
                 cells.append(value)
+            else:
+                raise TypeError(f"unexpected {type(value).__name__} in column {column!r}")
         sheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -393,19 +386,10 @@ def summarize(periods: PeriodCounts, towns: TownCounts, year: int | None = None)
     )
 
 
-def number(lang: Language, value: int) -> str:
-    text = f"{value:,}"
-    return text.replace(",", "\u00a0") if lang == "ru" else text
-
-
-def visible_length(html_text: str) -> int:
-    """Characters after Telegram parses the HTML (what its 1024 caption limit counts)."""
-    return len(html.unescape(_TAG.sub("", html_text)))
-
-
-def stats_caption(summary: StatsSummary, lang: Language, directory: TownDirectory) -> str:
+def stats_caption(summary: StatsSummary, lang: Language, replies: Replies) -> str:
     """The chart's caption (Telegram HTML, data escaped), at most CAPTION_LIMIT visible characters."""
-    texts = catalogue()
+    texts = replies.texts
+    number = replies.number
     scope = (
         texts.text(lang, "reports.stats.scope_year", year=summary.year)
         if summary.year is not None
@@ -435,7 +419,10 @@ def stats_caption(summary: StatsSummary, lang: Language, directory: TownDirector
             )
     tops = [
         texts.text(
-            lang, "reports.stats.town_item", town=town_name(directory, key, lang), count=number(lang, n)
+            lang,
+            "reports.stats.town_item",
+            town=town_name(replies.directory, key, lang),
+            count=number(lang, n),
         )
         for key, n in summary.top_towns
     ]
@@ -463,10 +450,6 @@ DPI = 100
 WIDTH_PX = 1000
 # the layout is computed in pixels (no constrained layout: it would draw the figure twice)
 TITLE_PX, PERIOD_AXES_PX, GAP_PX, TOWN_ROW_PX, FOOT_PX, RIGHT_PX = 34, 300, 24, 36, 52, 40
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _bars(xs: Sequence[float], bottoms: Sequence[float], heights: Sequence[float], width: float) -> list[Any]:
@@ -499,7 +482,7 @@ def render_chart(summary: StatsSummary, lang: Language, directory: TownDirectory
         shown.append((label(lang, "reports.chart.other_towns", texts), rest))
     else:
         shown = [(town_name(directory, key, lang), n) for key, n in towns]
-    shown = [(_short(name, MAX_TOWN_LABEL), n) for name, n in shown] or [("", 0)]
+    shown = [(shorten(name, MAX_TOWN_LABEL), n) for name, n in shown] or [("", 0)]
 
     if summary.year is None:
         first, last = (summary.periods[0][0], summary.periods[-1][0]) if summary.periods else (0, 0)

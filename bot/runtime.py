@@ -1,19 +1,29 @@
-"""What the handlers work with: settings, the open database, repositories and the town directory."""
+"""What the handlers work with: settings, the open database, repositories and the town directory.
+
+The town directory and the Town Days are kept in memory. This process's own changes replace them at once;
+changes another process made (`twinbot import-towns` while the bot runs) are noticed by
+:meth:`Runtime.refresh`, which asks SQLite whether any other connection has committed since it last looked
+(``PRAGMA data_version``, a counter read without touching a table) and only then reads the towns again.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 
 from bot.config import Settings
-from bot.core.calendar import shipped_town_days
+from bot.core.calendar import Calendar, CalendarSettings, PlannedVisit, TownDay, shipped_town_days
 from bot.core.directory import TownDirectory
-from bot.core.model import Language
+from bot.core.model import Language, Town
 from bot.core.questions import QuestionEngine
 from bot.core.townfile import shipped_towns
 from bot.replies import Replies, VisitLine
+from bot.visit_replies import shorten
 from storage import Database, open_database
 from storage.audit import AuditLog
 from storage.calendar import CalendarRepository
@@ -25,6 +35,15 @@ from storage.towns import TownRepository
 from storage.visits import VisitRepository
 
 log = logging.getLogger(__name__)
+
+# how often, at most, the database is asked whether another process changed it (bot.reminders also runs
+# the check on this period from the JobQueue, so answers follow an import within this many seconds)
+TOWNS_CHECK_SECONDS = 10.0
+_CACHED_CALENDARS = 16
+
+
+class PlannedVisitSource(Protocol):
+    async def planned_visits(self, first: date, last: date) -> list[PlannedVisit]: ...
 
 
 @dataclass(slots=True)
@@ -38,12 +57,18 @@ class Runtime:
     directory: TownDirectory
     engine: QuestionEngine
     visits: VisitRepository
-    calendar: CalendarRepository  # Town Day rules and dates, agreement date edits
+    calendar: CalendarRepository  # Town Days, agreement date edits, planned visits for the calendar
     subscriptions: SubscriptionRepository
     ledger: DeliveryLedger  # exactly-once reminders and the daily passes
     # injectable for tests; returns the aware "now" in the configured time zone
     clock: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
     bot_username: str = "twinbot"
+    towns_check_seconds: float = TOWNS_CHECK_SECONDS
+    monotonic: Callable[[], float] = time.monotonic
+    towns_version: int = 0  # moves on whenever the directory is rebuilt
+    _data_version: int | None = None
+    _checked_at: float = -math.inf
+    _calendars: dict[tuple[object, ...], Calendar] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock().astimezone(self.settings.reminders.zone)
@@ -64,8 +89,80 @@ class Runtime:
         return self.settings.bot.default_language
 
     async def reload_towns(self) -> None:
-        self.directory = TownDirectory(await self.towns.all())
+        self._use_towns(await self.towns.all())
+
+    def _use_towns(self, towns: Sequence[Town]) -> None:
+        self.directory = TownDirectory(towns)
         self.engine = QuestionEngine(self.directory)
+        self.towns_version += 1
+        self._calendars.clear()
+
+    async def refresh(self, *, force: bool = False) -> bool:
+        """Catch up with changes another process committed (at most every `towns_check_seconds`, unless
+        forced): the towns are read again and the directory rebuilt if they differ, and the Town Days are
+        read again on their next use. True when the directory changed."""
+        now = self.monotonic()
+        if not force and now - self._checked_at < self.towns_check_seconds:
+            return False
+        self._checked_at = now
+        row = await self.database.fetchone("PRAGMA data_version")
+        version = int(row[0]) if row else 0
+        if version == self._data_version:
+            return False
+        first_look = self._data_version is None
+        self._data_version = version
+        if first_look:
+            return False
+        self.calendar.forget()
+        self._calendars.clear()
+        towns = await self.towns.all()
+        if tuple(towns) == self.directory.towns:
+            return False
+        self._use_towns(towns)
+        log.info("the towns changed in the database: %d towns reloaded", len(towns))
+        return True
+
+    # -- the calendar ------------------------------------------------------------------------------
+
+    def calendar_settings(self) -> CalendarSettings:
+        reminders = self.settings.reminders
+        return CalendarSettings(
+            lead_days=tuple(reminders.lead_days),
+            round_lead_days=reminders.round_lead_days,
+            year_only_day=reminders.year_only_month_day,
+        )
+
+    async def load_calendar(
+        self,
+        first: date,
+        last: date,
+        *,
+        include_visits: bool = True,
+        visits: PlannedVisitSource | None = None,
+        force_refresh: bool = False,
+    ) -> Calendar:
+        """The calendar of the towns in memory, their Town Days (kept in memory too) and, when asked for,
+        the planned visits starting between first and last: only those are read from the database.
+
+        Kept per (towns, Town Days version, range, visit register generation), so a repeated /upcoming
+        costs no query at all for residents and one tiny one (the register's generation) for staff."""
+        await self.refresh(force=force_refresh)
+        town_days = await self.calendar.town_days()
+        key: tuple[object, ...] = (self.towns_version, self.calendar.version)
+        if include_visits:
+            if visits is not None:  # an injected source (tests): never kept
+                return self._calendar(town_days, await visits.planned_visits(first, last))
+            key += (first, last, await self.visits.generation())
+        cached = self._calendars.get(key)
+        if cached is None:
+            planned = await self.calendar.planned_visits(first, last) if include_visits else []
+            if len(self._calendars) >= _CACHED_CALENDARS:
+                self._calendars.clear()
+            cached = self._calendars[key] = self._calendar(town_days, planned)
+        return cached
+
+    def _calendar(self, town_days: Mapping[str, TownDay], planned: Sequence[PlannedVisit]) -> Calendar:
+        return Calendar(self.directory.towns, town_days, planned, self.calendar_settings())
 
     async def close(self) -> None:
         await self.database.close()
@@ -99,6 +196,7 @@ async def open_runtime(settings: Settings, clock: Callable[[], datetime] | None 
     if clock is not None:
         runtime.clock = clock
     try:
+        await runtime.refresh(force=True)  # the first look at data_version: later ones compare with it
         await runtime.visits.load_public(runtime.today())
         if await runtime.calendar.seed_if_empty(shipped_town_days()):
             log.info("loaded the shipped Town Days into the calendar")
@@ -132,7 +230,7 @@ class PublicVisitLines(Mapping[str, Sequence[VisitLine]]):
                 day=visit.start,
                 direction=f"visits.public.direction_{visit.direction.value}",
                 kind=f"visits.public.kind_{visit.kind.value}",
-                purpose=_shorten(visit.purpose, PUBLIC_PURPOSE_CHARS),
+                purpose=shorten(visit.purpose, PUBLIC_PURPOSE_CHARS),
             )
             for visit in recent
         ]
@@ -145,8 +243,3 @@ class PublicVisitLines(Mapping[str, Sequence[VisitLine]]):
 
     def __contains__(self, town_key: object) -> bool:
         return isinstance(town_key, str) and bool(self._visits.public_recent(town_key, self._today, 1))
-
-
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

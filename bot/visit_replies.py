@@ -1,16 +1,19 @@
 """Visits -> Telegram HTML for staff: cards, the confirmation card of the form, list pages, history,
 field errors. Every text comes from visits.ru.toml / visits.en.toml; all data is escaped there.
+
+Everything here is register data (notes included): the handlers show it only where
+`bot.access.register_visible` allows, which is the one rule for staff data.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.core.model import Language
+from bot.core.stamps import local_time
+from bot.core.visit_form import FormValues
 from bot.core.visits import (
     MAX_NOTES,
     MAX_PURPOSE,
@@ -18,6 +21,7 @@ from bot.core.visits import (
     Direction,
     FieldError,
     Visit,
+    year_range,
 )
 from bot.locale import Markup, escape
 from bot.replies import Replies, fit
@@ -28,35 +32,11 @@ HISTORY_VALUE_CHARS = 120
 
 
 def shorten(text: str, limit: int) -> str:
+    """`text` on one line, at most `limit` characters (cut with "…"). The one shortener of the bot."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-@dataclass(frozen=True, slots=True)
-class CardValues:
-    """A visit's fields as the card shows them; None where the form has not asked yet."""
-
-    town_key: str | None = None
-    direction: Direction | None = None
-    start: date | None = None
-    end: date | None = None
-    kind: DelegationType | None = None
-    people: int | None = None
-    purpose: str | None = None
-    notes: str | None = None
-
-    @classmethod
-    def of(cls, visit: Visit) -> CardValues:
-        return cls(
-            visit.town_key,
-            visit.direction,
-            visit.start,
-            visit.end,
-            visit.kind,
-            visit.people,
-            visit.purpose,
-            visit.notes,
-        )
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip() + "…"
 
 
 class VisitReplies:
@@ -108,7 +88,7 @@ class VisitReplies:
     def field_name(self, lang: Language, field: str) -> str:
         return self.t(lang, f"field.{field}")
 
-    def value(self, lang: Language, field: str, values: CardValues, show_notes: bool = True) -> str:
+    def value(self, lang: Language, field: str, values: FormValues) -> str:
         """One field's current value as plain text (for 'now: ...' in edit prompts)."""
         unknown = self.t(lang, "card_unknown")
         if field == "town":
@@ -126,14 +106,12 @@ class VisitReplies:
         if field == "purpose":
             return escape(shorten(values.purpose, 200)) if values.purpose else unknown
         if field == "notes":
-            if not show_notes:
-                return self.t(lang, "notes_hidden_short")
             return escape(shorten(values.notes, 200)) if values.notes else unknown
         raise KeyError(field)
 
     # ---- cards -----------------------------------------------------------------------------------
 
-    def card_lines(self, lang: Language, values: CardValues, show_notes: bool) -> list[str]:
+    def card_lines(self, lang: Language, values: FormValues) -> list[str]:
         unknown = self.t(lang, "card_unknown")
         lines: list[str] = [
             self.t(
@@ -151,16 +129,12 @@ class VisitReplies:
             self.t(lang, "card_purpose", value=values.purpose or unknown),
         ]
         if values.notes:
-            lines.append(
-                self.t(lang, "card_notes", value=values.notes)
-                if show_notes
-                else self.t(lang, "card_notes_hidden")
-            )
+            lines.append(self.t(lang, "card_notes", value=values.notes))
         if values.start is not None and values.start > self.today:
             lines.append(self.t(lang, "card_planned"))
         return lines
 
-    def card(self, lang: Language, visit: Visit, show_notes: bool, note: str = "") -> str:
+    def card(self, lang: Language, visit: Visit, note: str = "") -> str:
         lines: list[str] = [note] if note else []
         lines.append(
             self.t(
@@ -171,17 +145,17 @@ class VisitReplies:
                 town=self.town(lang, visit.town_key),
             )
         )
-        lines.extend(self.card_lines(lang, CardValues.of(visit), show_notes))
+        lines.extend(self.card_lines(lang, FormValues.of(visit)))
         if visit.deleted:
             lines.append(self.t(lang, "card_deleted"))
         return fit(lines)
 
-    def draft_card(self, lang: Language, values: CardValues, show_notes: bool) -> str:
+    def draft_card(self, lang: Language, values: FormValues) -> str:
         lines = [
             self.t(
                 lang, "draft_title", flag=self.flag(values.town_key), town=self.town(lang, values.town_key)
             ),
-            *self.card_lines(lang, values, show_notes),
+            *self.card_lines(lang, values),
             "",
             self.t(lang, "draft_footer"),
         ]
@@ -270,8 +244,7 @@ class VisitReplies:
         visit_id: int,
         entries: Sequence[AuditEntry],
         names: Mapping[int, str],
-        zone: ZoneInfo,
-        show_notes: bool,
+        zone: tzinfo,
     ) -> str:
         if not entries:
             return self.t(lang, "history_empty", id=visit_id)
@@ -287,7 +260,7 @@ class VisitReplies:
                 self.t(
                     lang,
                     "history_entry",
-                    when=self.moment(entry.at, zone),
+                    when=self.moment(lang, entry.at, zone),
                     action=self.t(lang, f"action.{entry.action}")
                     if self.replies.texts.has(lang, f"visits.action.{entry.action}")
                     else entry.action,
@@ -302,8 +275,8 @@ class VisitReplies:
                             lang,
                             "history_change",
                             field=self.field_name(lang, self._audit_field(field)),
-                            before=self.audit_value(lang, field, before.get(field), show_notes),
-                            after=self.audit_value(lang, field, after.get(field), show_notes),
+                            before=self.audit_value(lang, field, before.get(field)),
+                            after=self.audit_value(lang, field, after.get(field)),
                         )
                     )
             elif entry.action == "create":
@@ -315,7 +288,7 @@ class VisitReplies:
                             lang,
                             "history_value",
                             field=self.field_name(lang, self._audit_field(field)),
-                            value=self.audit_value(lang, field, value, show_notes),
+                            value=self.audit_value(lang, field, value),
                         )
                     )
         return fit(lines)
@@ -324,7 +297,7 @@ class VisitReplies:
     def _audit_field(field: str) -> str:
         return _AUDIT_FIELDS.get(field, field)
 
-    def audit_value(self, lang: Language, field: str, value: Any, show_notes: bool) -> str:
+    def audit_value(self, lang: Language, field: str, value: Any) -> str:
         if value is None or value == "":
             return self.t(lang, "value_empty")
         try:
@@ -338,17 +311,25 @@ class VisitReplies:
                 return self.day(lang, date.fromisoformat(str(value)))
         except ValueError:
             pass
-        if field == "notes" and not show_notes:
-            return self.t(lang, "notes_hidden_short")
         return escape(shorten(str(value), HISTORY_VALUE_CHARS))
 
-    @staticmethod
-    def moment(stamp: str, zone: ZoneInfo) -> str:
-        try:
-            moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-        except ValueError:
-            return stamp
-        return moment.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+    def moment(self, lang: Language, stamp: str, zone: tzinfo) -> str:
+        """A stored UTC stamp as local date and time, in the language's format."""
+        moment = local_time(stamp, zone)
+        if moment is None:
+            return escape(stamp)
+        return moment.strftime(self.date_format(lang, "moment"))
+
+    def short_day(self, lang: Language, value: date | datetime) -> str:
+        """A date for a button label: short, in the language's format."""
+        return value.strftime(self.date_format(lang, "button_date"))
+
+    def date_format(self, lang: Language, name: str) -> str:
+        return str(self.replies.texts.raw(lang, f"visits.format.{name}"))
+
+    def bad_year(self, lang: Language) -> str:
+        low, high = year_range(self.today)
+        return self.t(lang, "list_bad_year", low=low, high=high)
 
 
 _AUDIT_FIELDS = {

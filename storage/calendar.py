@@ -1,14 +1,16 @@
-"""Town Day rules and dates, and staff edits of agreement dates; every change is audited in its transaction."""
+"""Town Day rules and dates and staff edits of agreement dates (every change audited in its transaction), and
+the planned visits the calendar shows."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from datetime import date
 
 import aiosqlite
 
-from bot.core.calendar import DateSpan, TownDay, TownDayRule, TownDaySeed
+from bot.core.calendar import DateSpan, PlannedVisit, TownDay, TownDayRule, TownDaySeed
 from bot.core.model import PartialDate
 from storage.audit import write_audit
 from storage.database import Database
@@ -29,10 +31,59 @@ def _span_json(span: DateSpan | None) -> dict[str, str] | None:
 
 
 class CalendarRepository:
+    """Town Days, agreement date edits, and the planned visits the calendar shows.
+
+    The Town Days are read once and kept in memory: every write here drops the copy and moves `version`
+    on, and :meth:`forget` does the same when another process may have written (bot.runtime notices).
+    """
+
     def __init__(self, database: Database) -> None:
         self.db = database
+        self.version = 0  # moves on with every change this process makes (and every forget())
+        self._town_days: dict[str, TownDay] | None = None
+
+    def forget(self) -> None:
+        """Drop what is kept in memory; the next read goes to the database."""
+        self._town_days = None
+        self.version += 1
 
     async def town_days(self) -> dict[str, TownDay]:
+        if self._town_days is None:
+            self._town_days = await self._load_town_days()
+        return dict(self._town_days)
+
+    async def planned_visits(self, first: date, last: date) -> list[PlannedVisit]:
+        """Live visits of the register that start between first and last, with only what the calendar
+        shows (no staff notes)."""
+        rows = await self.db.fetchall(
+            "SELECT id, town_key, direction, start_date, end_date, kind, purpose, people FROM visits "
+            "WHERE deleted_at IS NULL AND start_date >= ? AND start_date <= ? ORDER BY start_date, id",
+            (first.isoformat(), last.isoformat()),
+        )
+        return [
+            PlannedVisit(
+                id=row["id"],
+                town_key=row["town_key"],
+                start=date.fromisoformat(row["start_date"]),
+                end=date.fromisoformat(row["end_date"]) if row["end_date"] else None,
+                direction=row["direction"],
+                kind=row["kind"],
+                purpose=row["purpose"],
+                people=row["people"],
+            )
+            for row in rows
+        ]
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction; what is kept in memory is dropped whatever the outcome."""
+        try:
+            async with self.db.transaction() as conn:
+                yield conn
+        finally:
+            self.forget()
+
+    async def _load_town_days(self) -> dict[str, TownDay]:
         rules = {
             row["town_key"]: (TownDayRule.decode(row["rule"]) if row["rule"] else None)
             for row in await self.db.fetchall("SELECT town_key, rule FROM town_day_rules")
@@ -46,13 +97,9 @@ class CalendarRepository:
             key: TownDay(key, rules.get(key), dates.get(key, {})) for key in sorted(set(rules) | set(dates))
         }
 
-    async def typed_rule(self, town_key: str) -> str:
-        row = await self.db.fetchone("SELECT typed FROM town_day_rules WHERE town_key = ?", (town_key,))
-        return str(row[0]) if row else ""
-
     async def seed_if_empty(self, seeds: Mapping[str, TownDaySeed]) -> bool:
         """Load the shipped rules and dates once, for the towns that exist; staff edits are never replaced."""
-        async with self.db.transaction() as conn:
+        async with self._write() as conn:
             async with conn.execute(
                 "SELECT (SELECT count(*) FROM town_day_rules) + (SELECT count(*) FROM town_day_dates)"
             ) as cursor:
@@ -79,7 +126,7 @@ class CalendarRepository:
 
     async def set_rule(self, town_key: str, rule: TownDayRule | None, typed: str, actor_id: int) -> None:
         """Set (or, with None, remove) a town's rule; the dates set for single years stay."""
-        async with self.db.transaction() as conn:
+        async with self._write() as conn:
             await _require_town(conn, town_key)
             async with conn.execute(
                 "SELECT rule, typed FROM town_day_rules WHERE town_key = ?", (town_key,)
@@ -104,7 +151,7 @@ class CalendarRepository:
     async def set_date(self, town_key: str, span: DateSpan, actor_id: int) -> DateSpan | None:
         """The Town Day of span.start.year is this span (overrides the rule); returns the previous one."""
         year = span.start.year
-        async with self.db.transaction() as conn:
+        async with self._write() as conn:
             await _require_town(conn, town_key)
             previous = await _stored_span(conn, town_key, year)
             await conn.execute(
@@ -127,7 +174,7 @@ class CalendarRepository:
 
     async def clear_date(self, town_key: str, year: int, actor_id: int) -> DateSpan | None:
         """Remove the date set for `year` (the rule applies again); returns what was removed, if anything."""
-        async with self.db.transaction() as conn:
+        async with self._write() as conn:
             await _require_town(conn, town_key)
             previous = await _stored_span(conn, town_key, year)
             if previous is None:
@@ -151,7 +198,7 @@ class CalendarRepository:
 
         The agreement remembers that staff changed 'signed', so `twinbot import-towns` keeps the edit.
         """
-        async with self.db.transaction() as conn:
+        async with self._write() as conn:
             async with conn.execute(
                 "SELECT a.id, a.signed_year, a.signed_month, a.signed_day, a.staff_fields "
                 "FROM agreements a JOIN towns t ON t.id = a.town_id WHERE t.key = ? AND a.key = ?",

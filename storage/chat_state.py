@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from storage.database import Database
@@ -27,12 +28,50 @@ def _encode(value: Any) -> str | None:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Write:
+    """One statement to run in a transaction, and what the cache holds once it committed."""
+
+    sql: str
+    parameters: tuple[Any, ...]
+    cache: dict[Any, str]
+    slot: Any
+    value: str | None  # None: the row is gone
+
+
+_UPSERT_DATA = (
+    "INSERT INTO ptb_data (kind, id, data) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE "
+    "SET data = excluded.data, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+)
+_DELETE_DATA = "DELETE FROM ptb_data WHERE kind = ? AND id = ?"
+_UPSERT_STATE = (
+    "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?) "
+    "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state, "
+    "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+)
+_DELETE_STATE = "DELETE FROM ptb_conversations WHERE name = ? AND key = ?"
+
+
 class ChatStateStore:
     def __init__(self, database: Database) -> None:
         self.db = database
         # what each row holds now, so that unchanged data is not written again
         self._data_written: dict[tuple[str, int], str] = {}
         self._states_written: dict[tuple[str, str], str] = {}
+
+    async def _commit(self, *writes: _Write | None) -> None:
+        """Run the writes in one transaction (all or none), then remember what the rows hold."""
+        pending = [write for write in writes if write is not None]
+        if not pending:
+            return
+        async with self.db.transaction() as conn:
+            for write in pending:
+                await conn.execute(write.sql, write.parameters)
+        for write in pending:
+            if write.value is None:
+                write.cache.pop(write.slot, None)
+            else:
+                write.cache[write.slot] = write.value
 
     # ---- user / chat / bot / callback data ---------------------------------------------------------
 
@@ -47,33 +86,27 @@ class ChatStateStore:
                 log.error("skipping unreadable %s data for %s", kind, row["id"])
         return loaded
 
-    async def save_data(self, kind: DataKind, item_id: int, data: Any) -> None:
-        """Store (or, for empty data, forget) one item; nothing is written when it did not change."""
+    def _data_write(self, kind: DataKind, item_id: int, data: Any) -> _Write | None:
+        """Store (or, for empty data, forget) one item; None when there is nothing to write."""
         encoded = _encode(data)
         if encoded is None:
-            return
+            return None
         slot = (kind, item_id)
-        empty = not data
-        if self._data_written.get(slot) == encoded or (empty and slot not in self._data_written):
-            return
-        async with self.db.transaction() as conn:
-            if empty:
-                await conn.execute("DELETE FROM ptb_data WHERE kind = ? AND id = ?", (kind, item_id))
-            else:
-                await conn.execute(
-                    "INSERT INTO ptb_data (kind, id, data) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE "
-                    "SET data = excluded.data, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-                    (kind, item_id, encoded),
-                )
-        if empty:
-            self._data_written.pop(slot, None)
-        else:
-            self._data_written[slot] = encoded
+        if self._data_written.get(slot) == encoded:
+            return None
+        if not data:
+            if slot not in self._data_written:
+                return None
+            return _Write(_DELETE_DATA, (kind, item_id), self._data_written, slot, None)
+        return _Write(_UPSERT_DATA, (kind, item_id, encoded), self._data_written, slot, encoded)
+
+    async def save_data(self, kind: DataKind, item_id: int, data: Any) -> None:
+        """Store (or, for empty data, forget) one item; nothing is written when it did not change."""
+        await self._commit(self._data_write(kind, item_id, data))
 
     async def drop_data(self, kind: DataKind, item_id: int) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM ptb_data WHERE kind = ? AND id = ?", (kind, item_id))
-        self._data_written.pop((kind, item_id), None)
+        slot = (kind, item_id)
+        await self._commit(_Write(_DELETE_DATA, slot, self._data_written, slot, None))
 
     # ---- conversations -----------------------------------------------------------------------------
 
@@ -88,32 +121,32 @@ class ChatStateStore:
                 log.error("skipping unreadable %s conversation %s", name, row["key"])
         return states
 
-    async def save_conversation(self, name: str, key: tuple[Any, ...], state: Any | None) -> None:
-        """Store a conversation's state; None (the conversation ended) removes it."""
+    def _conversation_write(self, name: str, key: tuple[Any, ...], state: Any | None) -> _Write | None:
         encoded_key = _encode(list(key))
         if encoded_key is None:
-            return
+            return None
         slot = (name, encoded_key)
         if state is None:
             if slot not in self._states_written:
-                return
-            async with self.db.transaction() as conn:
-                await conn.execute(
-                    "DELETE FROM ptb_conversations WHERE name = ? AND key = ?", (name, encoded_key)
-                )
-            self._states_written.pop(slot, None)
-            return
+                return None
+            return _Write(_DELETE_STATE, slot, self._states_written, slot, None)
         encoded_state = _encode(state)
         if encoded_state is None or self._states_written.get(slot) == encoded_state:
-            return
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?) "
-                "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state, "
-                "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-                (name, encoded_key, encoded_state),
-            )
-        self._states_written[slot] = encoded_state
+            return None
+        return _Write(
+            _UPSERT_STATE, (name, encoded_key, encoded_state), self._states_written, slot, encoded_state
+        )
+
+    async def save_conversation(self, name: str, key: tuple[Any, ...], state: Any | None) -> None:
+        """Store a conversation's state; None (the conversation ended) removes it."""
+        await self._commit(self._conversation_write(name, key, state))
+
+    async def save_step(
+        self, name: str, key: tuple[Any, ...], state: Any | None, kind: DataKind, item_id: int, data: Any
+    ) -> None:
+        """A conversation's state and the data it works on, in one transaction: after a crash both
+        are the old ones or both the new ones, never a new state with an old draft."""
+        await self._commit(self._data_write(kind, item_id, data), self._conversation_write(name, key, state))
 
     async def close(self) -> None:
         await self.db.close()

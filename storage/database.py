@@ -2,6 +2,11 @@
 
 All writes go through :meth:`Database.transaction`, which starts with ``BEGIN IMMEDIATE`` so that a
 writer takes the lock up front instead of failing half-way with SQLITE_BUSY.
+
+Two connections per file: the writer, used only inside ``transaction()`` (and for the reads made there),
+and a read-only reader for :meth:`Database.fetchall` / :meth:`Database.fetchone` everywhere else. In WAL
+mode every read on the reader sees the last committed state (a snapshot per statement), never a
+transaction another coroutine has open on the writer.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -35,19 +41,33 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
-class Database:
-    """A single aiosqlite connection plus a lock that serialises this process's write transactions."""
+# The Database whose transaction the current task is inside (a task sees only its own, not another's).
+_inside: ContextVar[Database | None] = ContextVar("storage_transaction_owner", default=None)
 
-    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+
+class Database:
+    """A writer connection with a lock that serialises this process's write transactions, and a reader.
+
+    ``connection`` is the writer: use it through :meth:`transaction`. Reading through it outside a
+    transaction can see another coroutine's uncommitted writes; read with :meth:`fetchall` /
+    :meth:`fetchone` instead.
+    """
+
+    def __init__(
+        self, connection: aiosqlite.Connection, path: Path, reader: aiosqlite.Connection | None = None
+    ) -> None:
         self.connection = connection
+        self.reader = reader or connection  # ":memory:" is a separate database per connection: one only
         self.path = path
         self._write_lock = asyncio.Lock()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception. fetchall/fetchone made inside it
+        (by the same task) read through the writer, so they see the transaction's own changes."""
         async with self._write_lock:
             await self.connection.execute("BEGIN IMMEDIATE")
+            marker = _inside.set(self)
             try:
                 yield self.connection
             except BaseException:
@@ -55,13 +75,18 @@ class Database:
                 raise
             else:
                 await self.connection.commit()
+            finally:
+                _inside.reset(marker)
+
+    def _for_reading(self) -> aiosqlite.Connection:
+        return self.connection if _inside.get() is self else self.reader
 
     async def fetchall(self, sql: str, parameters: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self.connection.execute(sql, tuple(parameters)) as cursor:
+        async with self._for_reading().execute(sql, tuple(parameters)) as cursor:
             return list(await cursor.fetchall())
 
     async def fetchone(self, sql: str, parameters: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self.connection.execute(sql, tuple(parameters)) as cursor:
+        async with self._for_reading().execute(sql, tuple(parameters)) as cursor:
             row: aiosqlite.Row | None = await cursor.fetchone()
             return row
 
@@ -82,17 +107,22 @@ class Database:
             async with self.transaction() as conn:
                 for statement in _split_statements(script):
                     await conn.execute(statement)
-                await conn.execute(f"PRAGMA user_version = {number}")
+                await conn.execute(f"PRAGMA user_version = {int(number)}")
         return await self.schema_version()
 
     async def backup(self, target: Path) -> None:
         """A consistent copy of the live database (SQLite online backup), safe while the bot runs."""
         target.parent.mkdir(parents=True, exist_ok=True)
         async with aiosqlite.connect(target) as destination:
-            await self.connection.backup(destination)
+            # from the reader: the committed state, never a transaction open on the writer
+            await self.reader.backup(destination)
 
     async def close(self) -> None:
-        await self.connection.close()
+        try:
+            if self.reader is not self.connection:
+                await self.reader.close()
+        finally:
+            await self.connection.close()
 
 
 def _split_statements(script: str) -> list[str]:
@@ -110,21 +140,40 @@ def _split_statements(script: str) -> list[str]:
     return [statement for statement in statements if statement.rstrip(";").strip()]
 
 
-async def open_database(path: Path, *, migrate: bool = True) -> Database:
-    """Open (creating if needed) the database file with WAL, foreign keys and a busy timeout."""
-    if str(path) != ":memory:":
-        path.parent.mkdir(parents=True, exist_ok=True)
+async def _connect(path: Path, *, read_only: bool) -> aiosqlite.Connection:
     connection = await aiosqlite.connect(path, isolation_level=None)
     try:
         connection.row_factory = aiosqlite.Row
         await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await connection.execute("PRAGMA journal_mode = WAL")
+        if not read_only:
+            await connection.execute("PRAGMA journal_mode = WAL")  # stored in the file: the writer sets it
         await connection.execute("PRAGMA synchronous = FULL")
         await connection.execute("PRAGMA foreign_keys = ON")
-        database = Database(connection, path)
+        if read_only:
+            await connection.execute("PRAGMA query_only = ON")
+    except BaseException:
+        await connection.close()
+        raise
+    return connection
+
+
+async def open_database(path: Path, *, migrate: bool = True) -> Database:
+    """Open (creating if needed) the database file with WAL, foreign keys and a busy timeout: a writer
+    connection, then a read-only one (none for ":memory:", which would be a second, empty database)."""
+    in_memory = str(path) == ":memory:"
+    if not in_memory:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    connection = await _connect(path, read_only=False)
+    reader: aiosqlite.Connection | None = None
+    try:
+        if not in_memory:
+            reader = await _connect(path, read_only=True)
+        database = Database(connection, path, reader)
         if migrate:
             await database.migrate()
     except BaseException:
+        if reader is not None:
+            await reader.close()
         await connection.close()
         raise
     return database

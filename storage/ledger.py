@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal, cast
 
+from storage import subscriptions
 from storage.database import Database
 
 Status = Literal["pending", "sending", "sent", "in_doubt", "failed", "blocked", "expired"]
@@ -57,6 +58,15 @@ class PassState:
     planned: int
     sent: int
     note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Migrated:
+    """The reminders of a chat that moved (DeliveryLedger.migrate)."""
+
+    pending: list[int]  # the new chat's rows for them that are still to be sent
+    complete: bool  # every one of them is pending: the message can go out as it was
+    move: subscriptions.ChatMove
 
 
 class ClaimLostError(Exception):
@@ -156,7 +166,8 @@ class DeliveryLedger:
         deactivate_chat: int | None = None,
     ) -> int:
         """Settle a claimed attempt (only the rows this claim still holds); with `deactivate_chat`, the
-        chat's subscription is switched off in the same transaction (Telegram said it is unreachable)."""
+        chat's subscription is switched off in the same transaction (Telegram said it is unreachable),
+        through storage.subscriptions.deactivate_chat, which writes the audit entry."""
         sent_at = _utc_now() if status == "sent" else None
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
@@ -168,12 +179,49 @@ class DeliveryLedger:
             settled = cursor.rowcount
             await cursor.close()
             if deactivate_chat is not None:
-                await conn.execute(
-                    "UPDATE subscriptions SET active = 0, inactive_reason = ?, "
-                    "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE chat_id = ? AND active = 1",
-                    (error[:200] or status, deactivate_chat),
-                )
+                await subscriptions.deactivate_chat(conn, deactivate_chat, error[:200] or status)
         return settled
+
+    async def migrate(
+        self, ids: Sequence[int], token: str, old_chat_id: int, new_chat_id: int, *, error: str
+    ) -> Migrated:
+        """Telegram answered that the chat became a supergroup (nothing was delivered). In one transaction:
+        the claimed rows become 'failed' for the old id, the subscription and the /lang choice move to the
+        new id (audited), and the same reminders are recorded for the new id. Returns the new rows still
+        pending, to be sent in this same pass."""
+        async with self.db.transaction() as conn:
+            marks = _marks(len(ids))
+            async with conn.execute(
+                f"SELECT event_key, occurrence, lead_days, due_date, delayed FROM delivery_ledger "
+                f"WHERE status = 'sending' AND claim = ? AND id IN ({marks})",
+                (token, *ids),
+            ) as cursor:
+                rows = [tuple(row) for row in await cursor.fetchall()]
+            await conn.execute(
+                f"UPDATE delivery_ledger SET status = 'failed', error = ? "
+                f"WHERE status = 'sending' AND claim = ? AND id IN ({marks})",
+                (error[:500], token, *ids),
+            )
+            move = await subscriptions.migrate_chat(conn, old_chat_id, new_chat_id)
+            await conn.executemany(
+                "INSERT OR IGNORE INTO delivery_ledger "
+                "(event_key, occurrence, chat_id, lead_days, due_date, delayed) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (key, occurrence, new_chat_id, lead, due, delayed)
+                    for key, occurrence, lead, due, delayed in rows
+                ],
+            )
+            pending: list[int] = []
+            for key, occurrence, lead, _, _ in rows:
+                async with conn.execute(
+                    "SELECT id, status FROM delivery_ledger "
+                    "WHERE event_key = ? AND occurrence = ? AND chat_id = ? AND lead_days = ?",
+                    (key, occurrence, new_chat_id, lead),
+                ) as cursor:
+                    row = await cursor.fetchone()
+                if row is not None and row["status"] == "pending":
+                    pending.append(int(row["id"]))
+        return Migrated(pending, complete=bool(rows) and len(pending) == len(rows), move=move)
 
     async def expire(self, due_before: date) -> int:
         """Pending rows of passes older than `due_before`: too late now, never sent."""

@@ -18,7 +18,8 @@ class ChatPreferences:
             row = await self.db.fetchone(
                 "SELECT language FROM chat_preferences WHERE chat_id = ?", (chat_id,)
             )
-            self._languages[chat_id] = cast(Language, row[0]) if row else None
+            # setdefault: a set_language() that finished while this read was on its way wins over it
+            self._languages.setdefault(chat_id, cast(Language, row[0]) if row else None)
         return self._languages[chat_id]
 
     async def set_language(self, chat_id: int, language: Language) -> None:

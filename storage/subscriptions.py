@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, cast
 
@@ -51,6 +50,7 @@ class Subscription:
             "towns": list(self.towns),
             "language": self.language,
             "active": self.active,
+            "inactive_reason": self.inactive_reason,
         }
 
 
@@ -106,11 +106,24 @@ class SubscriptionRepository:
         actor_id: int,
         title: str = "",
     ) -> Subscription:
-        """Subscribe (or change what is received); the chosen towns are kept."""
+        """Subscribe (or change what is received); the chosen towns are kept. Asking for what the chat
+        already has changes (and audits) nothing."""
         if kinds not in KINDS:
             raise ValueError(f"unknown kinds {kinds!r}")
         async with self.db.transaction() as conn:
-            before = await self._locked_get(conn, chat_id)
+            before = await _locked_get(conn, chat_id)
+            if (
+                before is not None
+                and before.active
+                and (
+                    before.chat_type,
+                    before.kinds,
+                    before.language,
+                    before.title,
+                )
+                == (chat_type, kinds, language, title[:200])
+            ):
+                return before
             await conn.execute(
                 "INSERT INTO subscriptions (chat_id, chat_type, kinds, language, active, title, changed_by) "
                 "VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET "
@@ -119,125 +132,165 @@ class SubscriptionRepository:
                 "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
                 (chat_id, chat_type, kinds, language, title[:200], actor_id),
             )
-            after = await self._locked_get(conn, chat_id)
+            after = await _locked_get(conn, chat_id)
             assert after is not None
-            await self._audit(conn, chat_id, "subscribe", actor_id, before, after)
+            await _audit(conn, chat_id, "subscribe", actor_id, before, after)
         return after
 
-    async def toggle_town(self, chat_id: int, town_key: str, actor_id: int) -> Subscription | None:
-        """Add the town to the chat's choice, or take it out; None when the chat is not subscribed."""
+    async def set_town(self, chat_id: int, town_key: str, chosen: bool, actor_id: int) -> Subscription | None:
+        """Put the town into the chat's choice (chosen) or take it out; the same press twice changes
+        nothing the second time. None when the chat has no subscription."""
         async with self.db.transaction() as conn:
-            before = await self._locked_get(conn, chat_id)
+            before = await _locked_get(conn, chat_id)
             if before is None:
                 return None
-            if town_key in before.towns:
-                await conn.execute(
-                    "DELETE FROM subscription_towns WHERE chat_id = ? AND town_key = ?", (chat_id, town_key)
-                )
-            else:
+            if (town_key in before.towns) == chosen:
+                return before
+            if chosen:
                 await conn.execute(
                     "INSERT INTO subscription_towns (chat_id, town_key) VALUES (?, ?)", (chat_id, town_key)
                 )
-            await self._touch(conn, chat_id, actor_id)
-            after = await self._locked_get(conn, chat_id)
-            assert after is not None
-            await self._audit(conn, chat_id, "towns", actor_id, before, after)
-        return after
-
-    async def set_towns(self, chat_id: int, towns: Iterable[str], actor_id: int) -> Subscription | None:
-        async with self.db.transaction() as conn:
-            before = await self._locked_get(conn, chat_id)
-            if before is None:
-                return None
-            await conn.execute("DELETE FROM subscription_towns WHERE chat_id = ?", (chat_id,))
-            await conn.executemany(
-                "INSERT INTO subscription_towns (chat_id, town_key) VALUES (?, ?)",
-                [(chat_id, key) for key in sorted(set(towns))],
+            else:
+                await conn.execute(
+                    "DELETE FROM subscription_towns WHERE chat_id = ? AND town_key = ?", (chat_id, town_key)
+                )
+            await conn.execute(
+                "UPDATE subscriptions SET changed_by = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+                "WHERE chat_id = ?",
+                (actor_id, chat_id),
             )
-            await self._touch(conn, chat_id, actor_id)
-            after = await self._locked_get(conn, chat_id)
+            after = await _locked_get(conn, chat_id)
             assert after is not None
-            await self._audit(conn, chat_id, "towns", actor_id, before, after)
+            await _audit(conn, chat_id, "towns", actor_id, before, after)
         return after
 
     async def unsubscribe(self, chat_id: int, actor_id: int) -> bool:
         """True when the chat was subscribed (it is kept, inactive, with its choice)."""
-        return await self._deactivate(chat_id, "unsubscribed", actor_id)
-
-    async def deactivate(self, chat_id: int, reason: str) -> bool:
-        """Telegram said the chat cannot be reached (403 and the like): stop sending to it."""
-        return await self._deactivate(chat_id, reason, 0)
-
-    async def migrate(self, old_chat_id: int, new_chat_id: int) -> bool:
-        """A group became a supergroup: the subscription follows it (unless the new id already has one)."""
         async with self.db.transaction() as conn:
-            if await self._locked_get(conn, new_chat_id) is not None:
-                return False
-            cursor = await conn.execute(
-                "UPDATE subscriptions SET chat_id = ?, chat_type = 'supergroup', "
-                "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE chat_id = ?",
-                (new_chat_id, old_chat_id),
-            )
-            moved = cursor.rowcount == 1
-            await cursor.close()
-        return moved
+            return await deactivate_chat(conn, chat_id, "unsubscribed", actor_id, action="unsubscribe")
 
-    # -- internals ----------------------------------------------------------------------------------
 
-    async def _deactivate(self, chat_id: int, reason: str, actor_id: int) -> bool:
-        async with self.db.transaction() as conn:
-            before = await self._locked_get(conn, chat_id)
-            if before is None or not before.active:
-                return False
-            await conn.execute(
-                "UPDATE subscriptions SET active = 0, inactive_reason = ?, changed_by = ?, "
-                "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE chat_id = ?",
-                (reason[:200], actor_id, chat_id),
-            )
-            after = await self._locked_get(conn, chat_id)
-            await self._audit(
-                conn, chat_id, reason if actor_id == 0 else "unsubscribe", actor_id, before, after
-            )
-        return True
+# ---- changes made inside another transaction (the delivery ledger's), audited there -----------------------
 
-    @staticmethod
-    async def _touch(conn: aiosqlite.Connection, chat_id: int, actor_id: int) -> None:
-        await conn.execute(
-            "UPDATE subscriptions SET changed_by = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-            "WHERE chat_id = ?",
-            (actor_id, chat_id),
+SYSTEM_ACTOR = 0  # Telegram told us, nobody in the chat did it
+
+
+async def deactivate_chat(
+    conn: aiosqlite.Connection,
+    chat_id: int,
+    reason: str,
+    actor_id: int = SYSTEM_ACTOR,
+    *,
+    action: str = "unreachable",
+) -> bool:
+    """Switch the chat's subscription off: the user unsubscribed, or (actor 0) Telegram said the chat
+    cannot be reached. Call inside the caller's transaction; False when there was nothing active."""
+    before = await _locked_get(conn, chat_id)
+    if before is None or not before.active:
+        return False
+    await conn.execute(
+        "UPDATE subscriptions SET active = 0, inactive_reason = ?, changed_by = ?, "
+        "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE chat_id = ?",
+        (reason[:200], actor_id, chat_id),
+    )
+    after = await _locked_get(conn, chat_id)
+    await _audit(conn, chat_id, action, actor_id, before, after)
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMove:
+    """What followed a group to its new supergroup id."""
+
+    subscription: bool  # the subscription moved (False: there was none, or the new id already had one)
+    language: Language | None  # the language the new chat uses now, if the old one had chosen one
+
+
+async def migrate_chat(conn: aiosqlite.Connection, old_chat_id: int, new_chat_id: int) -> ChatMove:
+    """A group became a supergroup (Telegram's ChatMigrated): its subscription, with the chosen towns, and
+    its /lang choice follow it to the new id. Settings the new id already has are kept. Audited (actor 0);
+    call inside the caller's transaction."""
+    moved = False
+    before = await _locked_get(conn, old_chat_id)
+    if before is not None and await _locked_get(conn, new_chat_id) is None:
+        await conn.execute(  # subscription_towns follow by ON UPDATE CASCADE
+            "UPDATE subscriptions SET chat_id = ?, chat_type = 'supergroup', "
+            "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE chat_id = ?",
+            (new_chat_id, old_chat_id),
         )
-
-    @staticmethod
-    async def _locked_get(conn: aiosqlite.Connection, chat_id: int) -> Subscription | None:
-        async with conn.execute("SELECT * FROM subscriptions WHERE chat_id = ?", (chat_id,)) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
-            return None
-        async with conn.execute(
-            "SELECT town_key FROM subscription_towns WHERE chat_id = ? ORDER BY town_key", (chat_id,)
-        ) as cursor:
-            towns = [r[0] for r in await cursor.fetchall()]
-        return _subscription(row, towns)
-
-    @staticmethod
-    async def _audit(
-        conn: aiosqlite.Connection,
-        chat_id: int,
-        action: str,
-        actor_id: int,
-        before: Subscription | None,
-        after: Subscription | None,
-    ) -> None:
+        after = await _locked_get(conn, new_chat_id)
         await write_audit(
             conn,
             "subscription",
-            chat_id,
-            action,
-            actor_id,
-            before=before.snapshot() if before else None,
-            after=after.snapshot() if after else None,
+            new_chat_id,
+            "migrate",
+            SYSTEM_ACTOR,
+            before={"chat_id": old_chat_id, **before.snapshot()},
+            after={"chat_id": new_chat_id, **(after.snapshot() if after else {})},
         )
+        moved = True
+    language = await _move_language(conn, old_chat_id, new_chat_id)
+    return ChatMove(moved, language)
+
+
+async def _move_language(conn: aiosqlite.Connection, old_chat_id: int, new_chat_id: int) -> Language | None:
+    async with conn.execute(
+        "SELECT language FROM chat_preferences WHERE chat_id = ?", (old_chat_id,)
+    ) as cursor:
+        old = await cursor.fetchone()
+    async with conn.execute(
+        "SELECT language FROM chat_preferences WHERE chat_id = ?", (new_chat_id,)
+    ) as cursor:
+        new = await cursor.fetchone()
+    if old is None:
+        return cast(Language, new[0]) if new else None
+    if new is None:
+        await conn.execute(
+            "INSERT INTO chat_preferences (chat_id, language) VALUES (?, ?)", (new_chat_id, old[0])
+        )
+    await conn.execute("DELETE FROM chat_preferences WHERE chat_id = ?", (old_chat_id,))
+    language = cast(Language, new[0] if new else old[0])
+    await write_audit(
+        conn,
+        "chat_preferences",
+        new_chat_id,
+        "migrate",
+        SYSTEM_ACTOR,
+        before={"chat_id": old_chat_id, "language": old[0]},
+        after={"chat_id": new_chat_id, "language": language},
+    )
+    return language
+
+
+async def _locked_get(conn: aiosqlite.Connection, chat_id: int) -> Subscription | None:
+    async with conn.execute("SELECT * FROM subscriptions WHERE chat_id = ?", (chat_id,)) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return None
+    async with conn.execute(
+        "SELECT town_key FROM subscription_towns WHERE chat_id = ? ORDER BY town_key", (chat_id,)
+    ) as cursor:
+        towns = [r[0] for r in await cursor.fetchall()]
+    return _subscription(row, towns)
+
+
+async def _audit(
+    conn: aiosqlite.Connection,
+    chat_id: int,
+    action: str,
+    actor_id: int,
+    before: Subscription | None,
+    after: Subscription | None,
+) -> None:
+    await write_audit(
+        conn,
+        "subscription",
+        chat_id,
+        action,
+        actor_id,
+        before=before.snapshot() if before else None,
+        after=after.snapshot() if after else None,
+    )
 
 
 def _subscription(row: aiosqlite.Row, towns: list[str]) -> Subscription:

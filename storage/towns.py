@@ -157,22 +157,6 @@ class TownRepository:
             report.only_in_database = sorted(existing)
         return report
 
-    async def set_town_field(self, key: str, column: str, value: object) -> None:
-        """A staff edit: change one column and remember it so imports leave it alone."""
-        if column not in TOWN_COLUMNS.values():
-            raise ValueError(f"unknown town field {column!r}")
-        async with self.db.transaction() as conn:
-            async with conn.execute("SELECT staff_fields FROM towns WHERE key = ?", (key,)) as cursor:
-                row = await cursor.fetchone()
-            if row is None:
-                raise KeyError(key)
-            fields = sorted({*json.loads(row[0]), column})
-            await conn.execute(
-                f"UPDATE towns SET {column} = ?, staff_fields = ?, "
-                "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE key = ?",
-                (value, json.dumps(fields), key),
-            )
-
     async def seed_if_empty(self, towns: Sequence[Town]) -> bool:
         if await self.count():
             return False

@@ -87,7 +87,7 @@ def _year_bounds(year: int) -> tuple[str, str]:
     return f"{year:04d}-01-01", f"{year + 1:04d}-01-01"
 
 
-def _column_value(name: str, value: Any) -> Any:
+def _column_value(value: Any) -> Any:
     if isinstance(value, Direction | DelegationType):
         return value.value
     if isinstance(value, date):
@@ -226,7 +226,8 @@ class VisitRepository:
                             actor_id,
                         ),
                     )
-                    assert cursor.lastrowid is not None
+                    if cursor.lastrowid is None:
+                        raise RuntimeError("SQLite gave no row id for the new visit")
                     visit_id, created = int(cursor.lastrowid), True
                     await cursor.close()
                     await conn.execute(
@@ -240,8 +241,7 @@ class VisitRepository:
             if existing is None:
                 raise
             return existing, False
-        visit = await self.get(visit_id)
-        assert visit is not None
+        visit = await self._written(visit_id)
         if created:
             await self._reload_public(visit.town_key)
         return visit, created
@@ -273,7 +273,7 @@ class VisitRepository:
             await conn.execute(
                 f"UPDATE visits SET {assignments}, revision = revision + 1, updated_by = ?, "
                 "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
-                (*(_column_value(name, after_all[name]) for name in changed), actor_id, visit_id),
+                (*(_column_value(after_all[name]) for name in changed), actor_id, visit_id),
             )
             await write_audit(
                 conn,
@@ -284,8 +284,7 @@ class VisitRepository:
                 before={name: before_all[name] for name in changed},
                 after={name: after_all[name] for name in changed},
             )
-        visit = await self.get(visit_id)
-        assert visit is not None
+        visit = await self._written(visit_id)
         await self._reload_public(current.town_key, visit.town_key)
         return visit
 
@@ -320,9 +319,15 @@ class VisitRepository:
                 before={"deleted": current.deleted},
                 after={"deleted": deleted},
             )
-        visit = await self.get(visit_id)
-        assert visit is not None
+        visit = await self._written(visit_id)
         await self._reload_public(visit.town_key)
+        return visit
+
+    async def _written(self, visit_id: int) -> Visit:
+        """A visit just written (visits are never removed from the file, only marked deleted)."""
+        visit = await self.get(visit_id)
+        if visit is None:
+            raise VisitNotFoundError(visit_id)
         return visit
 
     async def _locked_get(self, conn: aiosqlite.Connection, visit_id: int) -> Visit:

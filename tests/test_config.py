@@ -88,3 +88,47 @@ def test_send_time_and_base_file_url(tmp_path: Path) -> None:
     settings = load_settings(path, environ={})
     assert (settings.reminders.send_time.hour, settings.reminders.send_time.minute) == (9, 30)
     assert settings.telegram.base_file_url == "http://127.0.0.1:8081/file/bot"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.telegram.org/bot",
+        "https://bot-api.example.org:8443/bot",
+        "http://127.0.0.1:8081/bot",
+        "http://127.5.0.1/bot",
+        "http://localhost:8081/bot",
+        "http://LOCALHOST/bot",
+        "http://[::1]:8081/bot",
+    ],
+)
+def test_base_url_https_anywhere_or_plain_http_on_this_machine(tmp_path: Path, url: str) -> None:
+    path = write(tmp_path, f"[telegram]\nbase_url = '{url}'\n")
+    assert load_settings(path, environ={}).telegram.base_url == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://api.telegram.org/bot",
+        "http://10.0.0.5:8081/bot",
+        "http://localhost.example.org/bot",
+        "http://127.0.0.1.nip.io/bot",
+    ],
+)
+def test_plain_http_to_another_host_is_refused(tmp_path: Path, url: str) -> None:
+    path = write(tmp_path, f"[telegram]\nbase_url = '{url}'\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    message = str(caught.value)
+    assert message.startswith(
+        f"{path}: [telegram] base_url: plain http:// would send the bot token unencrypted"
+    )
+    assert "use https://" in message and len(message.splitlines()) == 1
+
+
+@pytest.mark.parametrize("url", ["https:///bot", "http://[::1/bot"])
+def test_base_url_without_a_host_is_refused(tmp_path: Path, url: str) -> None:
+    path = write(tmp_path, f"[telegram]\nbase_url = '{url}'\n")
+    with pytest.raises(ConfigError, match=r"\[telegram\] base_url: .* (no host name|not a URL)"):
+        load_settings(path, environ={})

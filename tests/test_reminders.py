@@ -17,14 +17,15 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from pydantic import SecretStr
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.app import build_application
 from bot.config import parse_settings
 from bot.core.model import PartialDate
 from bot.core.visits import DelegationType, Direction, VisitDraft
-from bot.reminders import DAILY_JOB, LedgerGuard, ReminderService, schedule, scheduled_at
-from bot.runtime import Runtime, open_runtime
+from bot.reminders import DAILY_JOB, TOWNS_JOB, LedgerGuard, ReminderService, schedule, scheduled_at
+from bot.runtime import TOWNS_CHECK_SECONDS, Runtime, open_runtime
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -213,6 +214,67 @@ async def test_403_switches_off_that_chat_only(world: World) -> None:
     assert {chat for chat, _ in world.sender.sent[2:]} == {STAFF_CHAT, 2}
 
 
+async def test_403_is_audited_in_the_ledgers_transaction(world: World) -> None:
+    await world.subscribe(1)
+    world.sender.script = {1: [Forbidden("Forbidden: bot was blocked by the user")]}
+    await world.service().run_due()
+    latest = (await world.runtime.audit.history("subscription", 1))[0]
+    assert (latest.action, latest.actor_id) == ("unreachable", 0)
+    assert latest.after is not None and "blocked" in latest.after["inactive_reason"]
+
+
+async def test_a_group_that_became_a_supergroup_gets_its_reminder_there_in_the_same_pass(
+    world: World,
+) -> None:
+    await world.subscribe(-300, kinds="anniversaries")
+    await world.runtime.subscriptions.set_town(-300, "sassnitz", True, actor_id=300)
+    await world.runtime.preferences.set_language(-300, "en")
+    world.sender.script = {-300: [ChatMigrated(-100_300)]}
+    (report,) = await world.service().run_due()
+    assert report.outcomes == {"sent": 2}
+    assert world.sender.to(-300) == []
+    (moved,) = world.sender.to(-100_300)
+    assert "Sassnitz" in moved and "in 7 days" in moved  # the same message, in the chat's language
+    statuses = {(e.chat_id, e.status) for e in await world.runtime.ledger.entries()}
+    assert statuses == {(-300, "failed"), (-100_300, "sent"), (STAFF_CHAT, "sent")}
+    subscription = await world.runtime.subscriptions.get(-100_300)
+    assert subscription is not None and subscription.active and subscription.towns == ("sassnitz",)
+    assert await world.runtime.subscriptions.get(-300) is None
+    assert await world.runtime.preferences.language(-100_300) == "en"
+    (entry,) = await world.runtime.audit.history("subscription", -100_300)
+    assert entry.action == "migrate"
+    # the pass runs again (a restart, cron): nothing is sent twice, the next reminder goes to the new id
+    await world.service().run_due()
+    assert len(world.sender.sent) == 2
+    world.clock.set("2026-05-31T10:00")
+    await world.service().run_due()
+    assert len(world.sender.to(-100_300)) == 2 and world.sender.to(-300) == []
+
+
+async def test_the_error_stored_in_the_ledger_never_holds_the_token(tmp_path: Path) -> None:
+    token = "123456:SECRET-TOKEN-abcdef"
+    world = await make_world(tmp_path)
+    try:
+        world.runtime.settings = world.runtime.settings.model_copy(
+            update={
+                "telegram": world.runtime.settings.telegram.model_copy(update={"token": SecretStr(token)})
+            }
+        )
+        assert world.runtime.settings.token == token
+        await world.subscribe(1, 2)
+        url = f"https://api.telegram.org/bot{token}/sendMessage"
+        world.sender.script = {
+            1: [caused(TimedOut(f"timed out: {url}"), httpx.ReadTimeout(url))],
+            2: [BadRequest(f"Bad Request: {url}")],
+        }
+        await world.service().run_due()
+        errors = [entry.error for entry in await world.runtime.ledger.entries() if entry.chat_id in (1, 2)]
+        assert len(errors) == 2 and all("/bot***/" in error for error in errors)
+        assert not any("secret" in error.lower() or "123456" in error for error in errors)
+    finally:
+        await world.runtime.close()
+
+
 async def test_a_bad_request_is_failed_not_retried(world: World) -> None:
     await world.subscribe(1)
     world.sender.script = {1: [BadRequest("Bad Request: can't parse entities")]}
@@ -325,7 +387,7 @@ async def test_one_message_per_chat_in_its_language_and_town_filter(world: World
     await world.subscribe(1, language="en")
     await world.subscribe(2, kinds="town_days")
     await world.runtime.subscriptions.subscribe(3, "private", "all", "ru", actor_id=3)
-    await world.runtime.subscriptions.toggle_town(3, "narva", actor_id=3)
+    await world.runtime.subscriptions.set_town(3, "narva", True, actor_id=3)
     # 30 May 2026: Narva's Town Day (6-7 June, first weekend) is 7 days ahead
     world.clock.set("2026-05-30T10:00")
     await world.service().run_due()
@@ -428,6 +490,8 @@ async def test_the_daily_job_is_scheduled_in_local_time_with_a_misfire_grace(tmp
         fire = job.trigger.get_next_fire_time(None, datetime(2026, 10, 24, 12, 0, tzinfo=HELSINKI))
         assert fire.astimezone(UTC) == datetime(2026, 10, 25, 8, 0, tzinfo=UTC)
         assert app.job_queue.get_jobs_by_name("reminders-catch-up")
+        (watch,) = app.job_queue.get_jobs_by_name(TOWNS_JOB)  # answers follow `twinbot import-towns`
+        assert watch.job.trigger.interval.total_seconds() == TOWNS_CHECK_SECONDS
     finally:
         await app.shutdown()
         assert app.post_shutdown is not None

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from bot.core.directory import TownDirectory
 from bot.core.townfile import shipped_towns
 from bot.core.visits import DelegationType, Direction, Visit
+from bot.replies import Replies
 from bot.reports import (
     CAPTION_LIMIT,
     COLUMNS,
@@ -25,7 +26,7 @@ from bot.reports import (
     export_rows,
     headers,
     monthly_counts,
-    parse_stamp,
+    naive_local,
     render_chart,
     stats_caption,
     summarize,
@@ -37,6 +38,7 @@ from bot.reports import (
 TODAY = date(2026, 11, 26)
 ZONE = ZoneInfo("Europe/Moscow")
 DIRECTORY = TownDirectory(shipped_towns())
+REPLIES = Replies(DIRECTORY, TODAY)
 
 
 def visit(number: int, **fields: object) -> Visit:
@@ -106,9 +108,9 @@ def test_rows_are_in_date_order_without_deleted_visits() -> None:
 
 
 def test_stamps_and_filenames() -> None:
-    assert parse_stamp("2025-06-01 09:30:00", ZONE) == datetime(2025, 6, 1, 12, 30)
-    assert parse_stamp("2025-06-01T09:30:00.123Z", None) == datetime(2025, 6, 1, 9, 30)
-    assert parse_stamp("garbage", ZONE) is None and parse_stamp("", ZONE) is None
+    assert naive_local("2025-06-01 09:30:00", ZONE) == datetime(2025, 6, 1, 12, 30)
+    assert naive_local("2025-06-01T09:30:00.123Z", None) == datetime(2025, 6, 1, 9, 30)
+    assert naive_local("garbage", ZONE) is None and naive_local("", ZONE) is None
     assert export_filename("xlsx", year=2025) == "visits-2025.xlsx"
     assert export_filename("csv") == "visits.csv"
     assert export_filename("csv", year=2024, town_key="narva_joesuu") == "visits-narva-joesuu-2024.csv"
@@ -219,18 +221,29 @@ def test_caption_is_escaped_and_short() -> None:
     summary = summarize(
         [(2024, Direction.INCOMING, 3), (2025, Direction.OUTGOING, 4)], [("narva", 5), ("raisio", 2)]
     )
-    ru = stats_caption(summary, "ru", DIRECTORY)
+    ru = stats_caption(summary, "ru", REPLIES)
     assert "Всего: <b>7</b> визитов" in ru and "Нарва — 5" in ru and "2025 (4)" in ru
-    en = stats_caption(summary, "en", DIRECTORY)
+    en = stats_caption(summary, "en", REPLIES)
     assert "Total: <b>7</b> visits" in en and "Busiest year: 2025 (4)" in en
-    year = stats_caption(summarize([(6, Direction.INCOMING, 1)], [("narva", 1)], 2025), "en", DIRECTORY)
+    year = stats_caption(summarize([(6, Direction.INCOMING, 1)], [("narva", 1)], 2025), "en", REPLIES)
     assert "Busiest month: June (1)" in year and "· 2025" in year and "1</b> visit;" in year
     # a town name with markup is escaped; a huge list is cut to the caption limit
     evil = TownDirectory([*shipped_towns()])
     many = summarize([(2025, Direction.INCOMING, 10**6)], [(f"<b>{'x' * 400}{i}", 1) for i in range(50)])
-    text = stats_caption(many, "ru", evil)
+    text = stats_caption(many, "ru", Replies(evil, TODAY))
     assert "<b>x" not in text and "&lt;b&gt;" in text
     assert visible_length(text) <= CAPTION_LIMIT
+    assert "1\u00a0000\u00a0000" in text  # numbers as Replies.number writes them
+
+
+def test_caption_limit_counts_utf16_units_like_telegram() -> None:
+    """Emoji and other astral characters are two UTF-16 units each: Telegram's 1024 counts them so."""
+    # three towns of 200 emoji: ~700 code points (what the old count saw), but ~1400 UTF-16 units
+    many = summarize([(2025, Direction.INCOMING, 5)], [("🎉" * 200 + str(i), 1) for i in range(3)])
+    text = stats_caption(many, "en", REPLIES)
+    assert visible_length("🎉") == 2
+    assert len(text.encode("utf-16-le")) // 2 <= CAPTION_LIMIT
+    assert "🎉" in text  # the towns that fit are kept
 
 
 def png_size(data: bytes) -> tuple[int, int]:

@@ -31,6 +31,7 @@ from datetime import date, timedelta
 from enum import Enum
 from importlib import resources
 
+from bot.core.dates import month_number, normalise, partial_date
 from bot.core.model import PartialDate, Precision, Town
 
 ROUND_YEARS: frozenset[int] = frozenset({5, 10, 15, 20, 25, 30, 40, 50, 60, 70, 75, 100})
@@ -251,41 +252,6 @@ class ParsedTownDay:
     year: int | None = None  # DATE: the year it is for; UNKNOWN: the year whose date is cleared (or None)
 
 
-_MONTHS_RU = (
-    (r"январ", 1),
-    (r"феврал", 2),
-    (r"март", 3),
-    (r"апрел", 4),
-    (r"ма[йяе]$|майск", 5),
-    (r"июн", 6),
-    (r"июл", 7),
-    (r"август", 8),
-    (r"сентябр", 9),
-    (r"октябр", 10),
-    (r"ноябр", 11),
-    (r"декабр", 12),
-)
-_MONTHS_EN = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ),
-        start=1,
-    )
-    for name in names
-}
 _WEEKDAYS_RU = (
     (r"понедельник", 0),
     (r"вторник", 1),
@@ -338,10 +304,6 @@ def _lookup(token: str, patterns: Sequence[tuple[str, int]], names: Mapping[str,
     return None
 
 
-def _month(token: str) -> int | None:
-    return _lookup(token, _MONTHS_RU, _MONTHS_EN)
-
-
 def _weekday(token: str) -> int | None:
     return _lookup(token, _WEEKDAYS_RU, _WEEKDAYS_EN)
 
@@ -359,7 +321,7 @@ def _ordinal(token: str) -> int | None:
 
 
 def _normalise(text: str) -> str:
-    text = text.lower().replace("ё", "е").replace("–", "-").replace("—", "-").replace("‐", "-")
+    text = normalise(text)
     text = re.sub(r"\b(уик|week)\s*-\s*(энд|end)", r"\1\2", text)
     return re.sub(r"\s+", " ", text.replace(",", " ")).strip()
 
@@ -401,7 +363,7 @@ def _parse_town_day(cleaned: str, today: date) -> ParsedTownDay:
         if year is not None:
             raise CalendarInputError("rule_with_year", year=year)
         return ParsedTownDay(ParsedKind.RULE, rule=rule)
-    day_month = _parse_day_month(tokens, year, today)
+    day_month = _parse_daymonth_number(tokens, year, today)
     if day_month is not None:
         return day_month
     raise CalendarInputError("not_understood", text=cleaned)
@@ -480,7 +442,7 @@ def _parse_rule(tokens: Sequence[str]) -> TownDayRule | None:
         return None
     rest = tokens[1:]
     for first, second in (rest, rest[::-1]):
-        month = _month(second)
+        month = month_number(second)
         if month is None:
             continue
         if _WEEKEND.match(first):
@@ -491,7 +453,7 @@ def _parse_rule(tokens: Sequence[str]) -> TownDayRule | None:
     return None
 
 
-def _parse_day_month(tokens: Sequence[str], year: int | None, today: date) -> ParsedTownDay | None:
+def _parse_daymonth_number(tokens: Sequence[str], year: int | None, today: date) -> ParsedTownDay | None:
     """'15 june', 'june 15', '28 - 30 june' (needs a year)."""
     last_day: int | None = None
     if len(tokens) == 4 and tokens[1] == "-" and tokens[0].isdigit() and tokens[2].isdigit():
@@ -502,7 +464,7 @@ def _parse_day_month(tokens: Sequence[str], year: int | None, today: date) -> Pa
         month_token, day_token = tokens
     else:
         return None
-    month = _month(month_token)
+    month = month_number(month_token)
     if month is None or len(day_token) > 2:
         return None
     day = int(day_token)
@@ -516,30 +478,18 @@ def _parse_day_month(tokens: Sequence[str], year: int | None, today: date) -> Pa
 
 
 def parse_partial_date(text: str, today: date) -> PartialDate:
-    """An agreement date as staff type it, keeping its precision: '2003', '06.2003', 'June 2003',
-    '1.06.2003', '1 June 2003', '2003-06-01', '2003-06'. Impossible dates and far years are refused."""
+    """An agreement date as staff type it, keeping its precision (bot.core.dates.partial_date: '2003',
+    '06.2003', 'June 2003', '1.06.2003', '1 June 2003', '2003-06-01', '2003-06'). Impossible dates and far
+    years are refused."""
     cleaned = _normalise(text)
     if not cleaned:
         raise CalendarInputError("empty")
-    if re.fullmatch(r"\d{4}(-\d{1,2}){0,2}", cleaned):
-        parts = [int(part) for part in cleaned.split("-")]
-        return _checked_partial(parts[0], parts[1:], cleaned, today)
-    match = re.fullmatch(r"(?:(\d{1,2})[./])?(\d{1,2})[./](\d{4})", cleaned)
-    if match:
-        day = [int(match.group(1))] if match.group(1) else []
-        return _checked_partial(int(match.group(3)), [int(match.group(2)), *day], cleaned, today)
-    tokens = [token for token in _TOKEN.findall(cleaned) if token not in _FILLER]
-    if tokens and re.fullmatch(r"\d{4}", tokens[-1]):
-        year = int(tokens[-1])
-        rest = tokens[:-1]
-        if len(rest) == 1 and _month(rest[0]):
-            return _checked_partial(year, [_month(rest[0]) or 0], cleaned, today)
-        if len(rest) == 2:
-            if rest[0].isdigit() and _month(rest[1]):
-                return _checked_partial(year, [_month(rest[1]) or 0, int(rest[0])], cleaned, today)
-            if rest[1].isdigit() and _month(rest[0]):
-                return _checked_partial(year, [_month(rest[0]) or 0, int(rest[1])], cleaned, today)
-    raise CalendarInputError("bad_agreement_date", text=text.strip()[:100])
+    found = partial_date(cleaned)
+    if found is None:
+        raise CalendarInputError("bad_agreement_date", text=text.strip()[:100])
+    year, month, day = found
+    rest = [part for part in (month, day) if part is not None]
+    return _checked_partial(year, rest, cleaned, today)
 
 
 def _checked_partial(year: int, rest: Sequence[int], shown: str, today: date) -> PartialDate:

@@ -5,7 +5,8 @@ Lookup order, cheapest first:
 1. exact multi-word names on transliterations or same-script stems, longest first, so
    "Narva-Jõesuu" wins over "Narva";
 2. a multi-word name with a typo, found through its exactly spelled first or last word ("Narva-Joesu");
-3. exact single words, Russian adjectives included ("нарвский" -> Narva);
+3. exact single words, Russian adjectives included ("нарвский" -> Narva), then Russian typed in Latin
+   letters through its Cyrillic stem ("narvoj" -> Narva), then a rough sound key ("Джохви" -> Jõhvi);
 4. a typo-tolerant rapidfuzz match for the words still unexplained: a word's spelling against the
    names' spellings, its stem against the stems of the same script, same first letter, and few edits.
 
@@ -41,6 +42,11 @@ FUZZY_MIN_LENGTH = 5  # shorter spellings ("narv", "reso") match exactly only
 FUZZY_MAX_WORDS = 24  # unexplained words per question that get a typo-tolerant scan
 MULTI_WORD_CUTOFF = 85.0
 MULTI_WORD_PART_CUTOFF = 70.0
+SOUND_MIN_LENGTH = 5  # sound keys of shorter names are too likely to be everyday words
+# Latin words ending like Russian case forms ("narvoj", "narvikom", "zasnicem"): their Cyrillic stem is
+# looked up even when the rest of the question does not read as Russian. English words rarely end so,
+# and other endings ("raise" -> "раисе" -> Раисио) would turn English words into towns.
+RUSSIAN_LATIN_ENDINGS = ("oj", "ej", "om", "em", "ym", "im", "ami", "yami")
 SUGGESTION_CUTOFF = 70.0
 SUGGESTION_MIN_LENGTH = 4
 SUGGESTION_MAX_WORDS = 12  # "did you mean" looks at the start of a question only: bounded work
@@ -91,6 +97,8 @@ class TownDirectory:
         self._exact_stems: dict[tuple[str, ...], set[str]] = defaultdict(set)
         # multi-word names (their words' spellings) by the forms of their first and last words
         self._multi: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+        # single-word names by their sound key ("johvi" for Jõhvi and for "Джохви")
+        self._sounds: dict[str, set[str]] = defaultdict(set)
         # fuzzy vocabulary: spelling -> town keys, bucketed by length for cheap candidate selection;
         # a word's spelling is compared with names' spellings, its stem with names' stems
         self._fuzzy: dict[str, set[str]] = defaultdict(set)
@@ -115,6 +123,8 @@ class TownDirectory:
                         for form in (edge.ascii, edge.stem):
                             self._multi[form].add(spellings)
                     continue
+                if len(parts[0].sound) >= SOUND_MIN_LENGTH:
+                    self._sounds[parts[0].sound].add(town.key)
                 if len(parts[0].stem) >= FUZZY_MIN_LENGTH:
                     self._fuzzy[parts[0].stem].add(town.key)
                     self._stems["stem_ru" if parts[0].cyrillic else "stem_en"].add(parts[0].stem)
@@ -163,8 +173,14 @@ class TownDirectory:
 
         return tuple(sorted(self.partners, key=key))
 
-    def find(self, text_words: Sequence[Word], skip: set[int] | None = None) -> list[TownMatch]:
-        """Towns mentioned in the words, in order of appearance; `skip` marks words known not to be names."""
+    def find(
+        self, text_words: Sequence[Word], skip: set[int] | None = None, latin_russian: bool = False
+    ) -> list[TownMatch]:
+        """Towns mentioned in the words, in order of appearance; `skip` marks words known not to be names.
+
+        `latin_russian`: the question is Russian typed in Latin letters, so every Latin word may be a
+        Russian case form of a name ("v narve").
+        """
         taken = set(skip or ())
         matches: list[TownMatch] = []
         count = len(text_words)
@@ -173,7 +189,7 @@ class TownDirectory:
             self._find_exact(text_words, length, taken, matches)
         for length in range(longest, 1, -1):
             self._find_multi_word_typo(text_words, length, taken, matches)
-        self._find_exact(text_words, 1, taken, matches)
+        self._find_exact(text_words, 1, taken, matches, latin_russian)
         attempts = 0
         for index, word in enumerate(text_words):
             if index in taken or word.is_number or len(word.ascii) < 4:
@@ -196,7 +212,12 @@ class TownDirectory:
         return list(unique.values())
 
     def _find_exact(
-        self, text_words: Sequence[Word], length: int, taken: set[int], matches: list[TownMatch]
+        self,
+        text_words: Sequence[Word],
+        length: int,
+        taken: set[int],
+        matches: list[TownMatch],
+        latin_russian: bool = False,
     ) -> None:
         for start in range(len(text_words) - length + 1):
             span = range(start, start + length)
@@ -207,10 +228,23 @@ class TownDirectory:
             if not keys and length == 1 and chunk[0].adjective_base:
                 base = chunk[0].adjective_base
                 keys = self._exact_stems.get((f"ru:{base}",)) or self._exact.get((base,))
+            if not keys and length == 1:
+                keys = self._single_word_fallback(chunk[0], latin_russian)
             if keys:
                 for key in sorted(keys):
                     matches.append(TownMatch(self.by_key[key], start, length, 100.0))
                 taken.update(span)
+
+    def _single_word_fallback(self, word: Word, latin_russian: bool) -> set[str] | None:
+        """A name typed as Russian in Latin letters ("narvoj"), or spelled by ear ("Джохви")."""
+        russian_form = latin_russian or word.raw.endswith(RUSSIAN_LATIN_ENDINGS)
+        if russian_form and len(word.ru_stem) >= FUZZY_MIN_LENGTH - 1:
+            keys = self._exact_stems.get((f"ru:{word.ru_stem}",))
+            if keys:
+                return keys
+        if len(word.sound) >= SOUND_MIN_LENGTH:
+            return self._sounds.get(word.sound)
+        return None
 
     def _find_multi_word_typo(
         self, text_words: Sequence[Word], length: int, taken: set[int], matches: list[TownMatch]
@@ -262,6 +296,9 @@ class TownDirectory:
                 for found, score, _ in process.extract(
                     spelling, candidates, scorer=fuzz.ratio, score_cutoff=SUGGESTION_CUTOFF, limit=limit
                 ):
+                    # a typo keeps the first letter or a few edits: "граница" is no "Засниц"
+                    if found[0] != spelling[0] and OSA.distance(spelling, found) > _max_edits(len(found)):
+                        continue
                     for key in self._fuzzy[found]:
                         scored[key] = max(scored.get(key, 0.0), score)
         ranked = sorted(scored, key=lambda key: (-scored[key], key))

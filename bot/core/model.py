@@ -161,6 +161,29 @@ class Town:
         return next((fact for fact in self.facts if fact.topic == topic), None)
 
 
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A town that other sources call a partner but the district's own list does not include.
+
+    Never a partner town: it exists so that a question about it gets a clear "not on the list"
+    answer together with what those other sources say.
+    """
+
+    key: str
+    name_en: str
+    name_ru: str
+    country: str
+    aliases: tuple[str, ...] = ()
+    note_en: str = ""
+    note_ru: str = ""
+
+    def name(self, lang: Language) -> str:
+        return self.name_ru if lang == "ru" else self.name_en
+
+    def note(self, lang: Language) -> str:
+        return self.note_ru if lang == "ru" else self.note_en
+
+
 EARTH_RADIUS_KM = 6371.0088
 
 

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.core.model import Agreement, Fact, PartialDate, Town
+from bot.core.model import Agreement, Fact, Mention, PartialDate, Town
 
 COOPERATION_AREAS = (
     "officials",
@@ -193,3 +193,49 @@ def shipped_towns() -> list[Town]:
     """The facts that ship inside the package."""
     text = resources.files("bot.data").joinpath("towns.toml").read_text(encoding="utf-8")
     return parse_towns(text, source="bot/data/towns.toml")
+
+
+class _MentionEntry(_Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    name_en: str = Field(min_length=1, max_length=200)
+    name_ru: str = Field(min_length=1, max_length=200)
+    aliases: list[str] = []
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    note_en: str = Field(min_length=1, max_length=1000)
+    note_ru: str = Field(min_length=1, max_length=1000)
+
+
+class _MentionFile(_Strict):
+    format: Literal[1]
+    mentioned: list[_MentionEntry] = []
+
+
+def parse_mentions(text: str, source: str = "mentioned file") -> list[Mention]:
+    """Towns other sources name as partners that the district's list does not include."""
+    try:
+        parsed = _MentionFile.model_validate(tomllib.loads(text))
+    except tomllib.TOMLDecodeError as exc:
+        raise TownFileError(f"{source}: not valid TOML: {exc}") from None
+    except ValidationError as exc:
+        problems = [
+            f"{source}: {'.'.join(str(part) for part in err['loc'])}: {err['msg']}" for err in exc.errors()
+        ]
+        raise TownFileError("\n".join(problems)) from None
+    return [
+        Mention(
+            key=entry.key,
+            name_en=entry.name_en,
+            name_ru=entry.name_ru,
+            country=entry.country,
+            aliases=tuple(alias.strip() for alias in entry.aliases if alias.strip()),
+            note_en=entry.note_en,
+            note_ru=entry.note_ru,
+        )
+        for entry in parsed.mentioned
+    ]
+
+
+def shipped_mentions() -> list[Mention]:
+    """The shipped list of towns mentioned elsewhere as partners (bot/data/mentioned.toml)."""
+    text = resources.files("bot.data").joinpath("mentioned.toml").read_text(encoding="utf-8")
+    return parse_mentions(text, source="bot/data/mentioned.toml")

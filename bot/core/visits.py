@@ -295,6 +295,16 @@ def check_date(value: date, today: date, field_name: str = "start") -> None:
         raise VisitInputError.one(field_name, "date_too_late", years=MAX_YEARS_AHEAD)
 
 
+def year_range(today: date) -> tuple[int, int]:
+    """The first and last year a visit may have: the one definition every command and button uses."""
+    return MIN_YEAR, today.year + MAX_YEARS_AHEAD
+
+
+def year_allowed(year: int, today: date) -> bool:
+    low, high = year_range(today)
+    return low <= year <= high
+
+
 def latest_date(today: date) -> date:
     try:
         return today.replace(year=today.year + MAX_YEARS_AHEAD)
@@ -479,6 +489,7 @@ def parse_kind(text: str) -> DelegationType:
 
 # ---- people, purpose, notes ---------------------------------------------------------------------------
 
+_PEOPLE_DIGITS = re.compile(r"[0-9]{1,9}")  # ASCII only: "²".isdigit() is true, but int("²") fails
 _PEOPLE_WORDS = re.compile(r"\b(?:чел|человек|человека|people|persons?|pax|ppl|участник\w*)\.?$")
 _SKIP_WORDS = {"-", "—", "нет", "не знаю", "неизвестно", "skip", "none", "unknown", "n/a", "?", "пропустить"}
 
@@ -492,7 +503,7 @@ def parse_people(text: str) -> int | None:
     if is_skip(text):
         return None
     cleaned = _PEOPLE_WORDS.sub("", normalize(text)).strip().replace(" ", "").replace(",", "")
-    if not cleaned.isdigit():
+    if not _PEOPLE_DIGITS.fullmatch(cleaned):
         raise VisitInputError.one("people", "people_format", text=text.strip()[:40])
     return check_people(int(cleaned))
 

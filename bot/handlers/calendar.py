@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 from telegram import InputFile, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.access import acting_user_id, is_staff, staff_user
+from bot.access import acting_user_id, is_staff, register_visible, staff_user
 from bot.calendar_replies import CalendarReplies
 from bot.core.calendar import (
     CalendarInputError,
@@ -21,8 +22,9 @@ from bot.core.calendar import (
 from bot.core.model import Language, Town
 from bot.core.text import words
 from bot.handlers.chat import Context, command_language, language_of, runtime, send
+from bot.handlers.staff import refuse_staff_only
 from bot.ics import build_ics
-from bot.reminders import load_calendar
+from bot.locale import Markup
 from bot.replies import Reply, fit
 from bot.runtime import Runtime
 
@@ -35,15 +37,14 @@ def texts(rt: Runtime) -> CalendarReplies:
     return CalendarReplies(rt.replies())
 
 
-async def sees_visits(rt: Runtime, update: Update) -> bool:
-    """Planned visits are for the staff: in the staff chat, or a staff member's private chat."""
+async def shows_visits(rt: Runtime, update: Update) -> bool:
+    """Planned visits are staff data: shown where bot.access.register_visible allows (a private chat or the
+    staff chat), and only to staff."""
     chat = update.effective_chat
-    if chat is None:
+    if chat is None or not register_visible(rt, chat.id, chat.type):
         return False
-    if rt.settings.reminders.staff_chat and chat.id == rt.settings.reminders.staff_chat:
-        return True
     user_id = acting_user_id(update)
-    return chat.type == ChatType.PRIVATE and user_id is not None and await is_staff(rt, user_id)
+    return user_id is not None and await is_staff(rt, user_id)
 
 
 def find_town_prefix(rt: Runtime, text: str) -> tuple[Town, str] | None:
@@ -98,9 +99,9 @@ async def upcoming(update: Update, context: Context) -> None:
         days = int(argument)
     today = rt.today()
     last = today + timedelta(days=days)
-    calendar = await load_calendar(rt, today, last)
-    reply = texts(rt).upcoming(lang, calendar, today, last, include_visits=await sees_visits(rt, update))
-    await send(message, reply)
+    visits = await shows_visits(rt, update)
+    calendar = await rt.load_calendar(today, last, include_visits=visits)
+    await send(message, texts(rt).upcoming(lang, calendar, today, last, include_visits=visits))
 
 
 async def calendar_file(update: Update, context: Context) -> None:
@@ -110,10 +111,17 @@ async def calendar_file(update: Update, context: Context) -> None:
     rt = runtime(context)
     lang = await language_of(update, context)
     today = rt.today()
-    staff = await sees_visits(rt, update)
-    calendar = await load_calendar(rt, today, today + timedelta(days=MAX_DAYS))
-    data = build_ics(
-        calendar, texts(rt), lang, today, include_visits=staff, zone=rt.settings.reminders.timezone
+    visits = await shows_visits(rt, update)
+    calendar = await rt.load_calendar(today, today + timedelta(days=MAX_DAYS), include_visits=visits)
+    # a few hundred events of icalendar work: off the event loop, so other chats are not kept waiting
+    data = await asyncio.to_thread(
+        build_ics,
+        calendar,
+        texts(rt),
+        lang,
+        today,
+        include_visits=visits,
+        zone=rt.settings.reminders.timezone,
     )
     name = str(rt.replies().texts.raw(lang, "ics.file_name"))
     await message.reply_document(
@@ -131,10 +139,7 @@ async def _staff(update: Update, context: Context, action: str) -> tuple[Runtime
     rt = runtime(context)
     actor = await staff_user(rt, update, action)
     if actor is None:
-        message = update.effective_message
-        if message is not None:
-            lang = await language_of(update, context)
-            await send(message, Reply(rt.replies().t(lang, "calendar.staff_only")))
+        await refuse_staff_only(update, context)
         return None
     return rt, actor
 
@@ -155,9 +160,7 @@ async def townday(update: Update, context: Context) -> None:
         return
     found = find_town_prefix(rt, argument)
     if found is None:
-        example = (
-            "/townday Narva first weekend of June" if lang == "en" else "/townday Нарва первые выходные июня"
-        )
+        example = replies.t(lang, "townday.example")
         await send(
             message, Reply(replies.t(lang, "calendar.unknown_town", text=argument[:100], example=example))
         )
@@ -266,7 +269,9 @@ async def events(update: Update, context: Context) -> None:
                 replies.t(
                     lang,
                     "events.agreement",
-                    title=f"{agreement.title(lang)} [{agreement.key}]",
+                    title=replies.t(
+                        lang, "events.agreement_title", title=agreement.title(lang), code=agreement.key
+                    ),
                     signed=replies.format_date(lang, agreement.signed),
                     precision=replies.t(lang, f"events.precision_{agreement.signed.precision}"),
                 )
@@ -302,7 +307,7 @@ async def agreement(update: Update, context: Context) -> None:
         return
     found = find_town_prefix(rt, argument)
     if found is None:
-        example = "/agreement Narva 2000" if lang == "en" else "/agreement Нарва 2000"
+        example = replies.t(lang, "agreement_edit.example")
         await send(
             message, Reply(replies.t(lang, "calendar.unknown_town", text=argument[:100], example=example))
         )
@@ -330,9 +335,17 @@ async def agreement(update: Update, context: Context) -> None:
         return
     chosen = agreements[key]
     if not rest:
-        listing = "; ".join(
-            f"{item.title(lang)} [{item.key}]: {replies.format_date(lang, item.signed)}"
-            for item in town.agreements
+        listing = Markup(
+            "; ".join(
+                replies.t(
+                    lang,
+                    "agreement_edit.listing",
+                    title=item.title(lang),
+                    code=item.key,
+                    signed=replies.format_date(lang, item.signed),
+                )
+                for item in town.agreements
+            )
         )
         await send(
             message,

@@ -22,4 +22,6 @@ async def drop_repeated_update(update: Update, context: Context) -> None:
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]
+    # blocking (PTB's default) and in the first group: it has finished before any feature handler starts,
+    # including those that run concurrently (block=False); ApplicationHandlerStop only works blocking
     return [(-100, TypeHandler(Update, drop_repeated_update))]

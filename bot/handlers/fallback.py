@@ -41,9 +41,10 @@ async def unknown_button(update: Update, context: Context) -> None:
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]
-    # registered last in group 0, so they only see what no feature handler took
+    # registered last in group 0, so they only see what no feature handler took;
+    # block=False: a polite word waits for nobody (see residents.handlers)
     return [
-        (0, MessageHandler(filters.COMMAND, unknown_command)),
+        (0, MessageHandler(filters.COMMAND, unknown_command, block=False)),
         (
             0,
             MessageHandler(
@@ -55,7 +56,8 @@ def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]
                 & ~filters.VIA_BOT
                 & filters.ChatType.PRIVATE,
                 not_text,
+                block=False,
             ),
         ),
-        (0, CallbackQueryHandler(unknown_button)),
+        (0, CallbackQueryHandler(unknown_button, block=False)),
     ]

@@ -70,4 +70,5 @@ async def inline_query(update: Update, context: Context) -> None:
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]
-    return [(0, InlineQueryHandler(inline_query))]
+    # block=False: an inline query waits for nobody (see residents.handlers)
+    return [(0, InlineQueryHandler(inline_query, block=False))]

@@ -1,4 +1,7 @@
-"""/lang: the chat chooses the answer language (a Cyrillic or Latin question still decides its own)."""
+"""/lang: the chat chooses the answer language (a Cyrillic or Latin question still decides its own).
+
+In a group only its admins may change it (asked from Telegram on the command and again on every button
+press, for the user who pressed); in a private chat, the user."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.access import may_change_chat_settings
 from bot.core.model import LANGUAGES, Language
 from bot.handlers.chat import Context, language_of, runtime, send
 from bot.replies import Reply
@@ -19,6 +23,9 @@ async def choose_language(update: Update, context: Context) -> None:
         return
     lang = await language_of(update, context)
     texts = runtime(context).replies().texts
+    if not await may_change_chat_settings(update, context.bot):
+        await send(update.effective_message, Reply(texts.text(lang, "lang.refused")))
+        return
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -42,6 +49,11 @@ async def language_chosen(update: Update, context: Context) -> None:
         lang = await language_of(update, context)
         await query.answer(rt.replies().t(lang, "input.stale_button"))
         return
+    if not await may_change_chat_settings(update, context.bot):
+        # the prompt may have been opened by an admin; whoever presses is checked again
+        lang = await language_of(update, context)
+        await query.answer(rt.replies().t(lang, "lang.refused")[:200], show_alert=True)
+        return
     chosen: Language = "ru" if code == "ru" else "en"
     await rt.preferences.set_language(update.effective_chat.id, chosen)
     await query.answer()
@@ -61,6 +73,7 @@ async def language_chosen(update: Update, context: Context) -> None:
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]
+    # blocking (unlike the residents' handlers): a double tap's second press must see the first's chat_data
     return [
         (0, CommandHandler("lang", choose_language)),
         (0, CallbackQueryHandler(language_chosen, pattern=f"^{CALLBACK_LANG}")),

@@ -1,12 +1,22 @@
 """/export [YEAR] [TOWN] and /stats [YEAR]: the register as .xlsx + .csv, and a chart with a summary.
 
-Staff only; everyone else gets the polite refusal of `bot.handlers.staff`. The files and the chart
-are built by `bot.reports` in a worker thread, so the bot keeps answering others meanwhile.
+Staff only; everyone else gets the polite refusal of `bot.handlers.staff`. The register (notes
+included) goes only where `bot.access.register_visible` allows: a private chat or the office's staff
+chat; elsewhere the bot asks to use a private chat. The chart holds counts only and may be shown anywhere.
+
+The export handlers only check and answer what is quick (who asks, where, the arguments); the export
+itself runs as a task of the application (`Application.create_task`, awaited on shutdown, its errors
+go to the error handler): building and uploading a big register takes seconds, and the bot goes on
+answering everybody else meanwhile. The rows are read in one query (one consistent snapshot), the
+files are built in a worker thread, and the exports of one chat are sent one after another, each as
+its .xlsx then its .csv.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
+import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,13 +29,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.access import staff_user
 from bot.core.model import LANGUAGES, Language, Town
 from bot.core.text import words
+from bot.core.visits import year_allowed, year_range
 from bot.handlers.chat import Context, language_of, runtime, send
-from bot.handlers.staff import plain, refuse, refuse_press
+from bot.handlers.staff import alert, ask_for_private_chat, refuse_staff_only, register_here
 from bot.locale import Markup
 from bot.replies import Reply
 from bot.reports import (
-    MAX_YEARS_AHEAD,
-    MIN_YEAR,
     WRITERS,
     ExportRow,
     StatsSummary,
@@ -42,7 +51,9 @@ CALLBACK_EXPORT = "export:"  # export:<town key>:<year or 0>
 CALLBACK_LIMIT = 64
 MAX_QUERY = 200
 MAX_DOCUMENT = 50 * 1024 * 1024  # what a bot may upload with sendDocument
-BACKGROUND_ROWS = 5_000  # bigger exports are written while the bot answers other updates
+_EXPORT_DATA = re.compile(r"^export:([a-z0-9_]{1,40}):(0|[1-9][0-9]{3})$")
+# one export at a time per chat, so that two exports' files do not interleave
+_EXPORT_LOCKS: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +63,6 @@ class Filters:
 
 
 # ---- reading the arguments ----------------------------------------------------------------------
-
-
-def year_range(rt: Runtime) -> tuple[int, int]:
-    return MIN_YEAR, rt.today().year + MAX_YEARS_AHEAD
 
 
 def is_number(text: str) -> bool:
@@ -68,10 +75,14 @@ def split_year(rt: Runtime, args: list[str]) -> tuple[int | None, list[str], boo
     rest = [arg for arg in args if not is_number(arg)]
     if not years:
         return None, rest, True
-    low, high = year_range(rt)
-    if len(years) > 1 or not low <= int(years[0]) <= high:
+    if len(years) > 1 or len(years[0]) != 4 or not year_allowed(int(years[0]), rt.today()):
         return None, rest, False
     return int(years[0]), rest, True
+
+
+def bad_year(rt: Runtime, lang: Language) -> Markup:
+    low, high = year_range(rt.today())
+    return rt.replies().t(lang, "reports.export.bad_year", low=low, high=high)
 
 
 def scope(rt: Runtime, lang: Language, filters: Filters) -> Markup:
@@ -95,13 +106,20 @@ def export_buttons(lang: Language, towns: list[Town], year: int | None) -> Inlin
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+def parse_export_press(rt: Runtime, data: str) -> Filters | None:
+    """``export:<town key>:<year or 0>`` exactly as export_buttons makes it, for a known town and a
+    year in range; None for anything else."""
+    match = _EXPORT_DATA.match(data)
+    if match is None:
+        return None
+    town = rt.directory.get(match.group(1))
+    year = int(match.group(2))
+    if town is None or (year != 0 and not year_allowed(year, rt.today())):
+        return None
+    return Filters(year or None, town)
+
+
 # ---- /export ------------------------------------------------------------------------------------
-
-
-def private_enough(rt: Runtime, chat_id: int, chat_type: str) -> bool:
-    """The register holds staff notes: it goes to private chats and the office's staff chat only."""
-    staff_chat = rt.settings.reminders.staff_chat
-    return chat_type == ChatType.PRIVATE or (staff_chat != 0 and chat_id == staff_chat)
 
 
 async def export_command(update: Update, context: Context) -> None:
@@ -111,17 +129,15 @@ async def export_command(update: Update, context: Context) -> None:
     rt = runtime(context)
     lang = await language_of(update, context)
     if await staff_user(rt, update, "/export") is None:
-        await refuse(update, context, lang)
+        await refuse_staff_only(update, context, lang)
+        return
+    if not register_here(update, context):
+        await ask_for_private_chat(update, context, lang)
         return
     replies = rt.replies()
-    if not private_enough(rt, message.chat.id, message.chat.type):
-        await send(message, Reply(replies.t(lang, "reports.export.private_only")))
-        return
     year, rest, ok = split_year(rt, list(context.args or []))
     if not ok:
-        low, high = year_range(rt)
-        text = replies.t(lang, "reports.export.bad_year", low=low, high=high)
-        await send(message, Reply(text + "\n" + replies.t(lang, "reports.export.usage")))
+        await send(message, Reply(bad_year(rt, lang) + "\n" + replies.t(lang, "reports.export.usage")))
         return
     query = " ".join(rest).strip()[:MAX_QUERY]
     town: Town | None = None
@@ -140,9 +156,7 @@ async def export_command(update: Update, context: Context) -> None:
             await send(message, Reply(text), reply_markup=export_buttons(lang, found, year))
             return
         town = found[0]
-    await send_export(
-        context, rt, lang, message.chat_id, Filters(year, town), reply_to=message, update=update
-    )
+    start_export(context, update, rt, lang, message, Filters(year, town))
 
 
 async def export_pressed(update: Update, context: Context) -> None:
@@ -151,82 +165,56 @@ async def export_pressed(update: Update, context: Context) -> None:
     if query is None or query.data is None:
         return
     rt = runtime(context)
-    if await staff_user(rt, update, "export button") is None:
-        await refuse_press(update, context)
-        return
     lang = await language_of(update, context)
-    key, _, year_text = query.data.removeprefix(CALLBACK_EXPORT).partition(":")
-    town = rt.directory.get(key)
-    low, high = year_range(rt)
-    year = int(year_text) if is_number(year_text) else -1
-    if town is None or query.message is None or not (year == 0 or low <= year <= high):
-        await query.answer(plain(rt.replies().t(lang, "input.stale_button")))
+    if await staff_user(rt, update, "export button") is None:
+        await refuse_staff_only(update, context, lang)
         return
-    if not private_enough(rt, query.message.chat.id, query.message.chat.type):
-        await query.answer(plain(rt.replies().t(lang, "reports.export.private_only")), show_alert=True)
+    filters = parse_export_press(rt, query.data)
+    if filters is None or not isinstance(query.message, Message):
+        await alert(query, rt.replies().t(lang, "input.stale_button"))
         return
-    await query.answer()
-    shown = query.message
-    thread = shown.message_thread_id if isinstance(shown, Message) and shown.is_topic_message else None
-    await send_export(
-        context, rt, lang, query.message.chat.id, Filters(year or None, town), thread=thread, update=update
-    )
+    if not register_here(update, context):
+        await ask_for_private_chat(update, context, lang)
+        return
+    await alert(query)
+    start_export(context, update, rt, lang, query.message, filters)
 
 
-async def send_export(
-    context: Context,
-    rt: Runtime,
-    lang: Language,
-    chat_id: int,
-    filters: Filters,
-    reply_to: Message | None = None,
-    thread: int | None = None,
-    update: Update | None = None,
+def start_export(
+    context: Context, update: Update, rt: Runtime, lang: Language, anchor: Message, filters: Filters
 ) -> None:
-    replies = rt.replies()
-    if reply_to is not None:
-        thread = reply_to.message_thread_id if reply_to.is_topic_message else None
-
-    async def say(text: str) -> None:
-        if reply_to is not None:
-            await send(reply_to, Reply(text))
-        else:
-            await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, message_thread_id=thread)
-
-    key = filters.town.key if filters.town else None
-    count = await rt.visits.count(town_key=key, year=filters.year)
-    if count == 0:
-        await say(replies.t(lang, "reports.export.nothing", scope=scope(rt, lang, filters)))
-        return
-    job = deliver_export(context, rt, lang, chat_id, filters, reply_to, thread, say)
-    if count > BACKGROUND_ROWS:
-        # a big register takes seconds to write: the bot goes on answering others meanwhile
-        context.application.create_task(job, update=update)
-    else:
-        await job
+    """Build and send the export without holding up the updates of everybody else."""
+    context.application.create_task(send_export(rt, lang, anchor, filters), update=update)
 
 
-async def deliver_export(
-    context: Context,
-    rt: Runtime,
-    lang: Language,
-    chat_id: int,
-    filters: Filters,
-    reply_to: Message | None,
-    thread: int | None,
-    say: Callable[[str], Awaitable[None]],
-) -> None:
+async def send_export(rt: Runtime, lang: Language, anchor: Message, filters: Filters) -> None:
+    """The register as .xlsx and .csv, sent into the chat (and topic) of `anchor`."""
+    lock = _EXPORT_LOCKS.get(anchor.chat_id)
+    if lock is None:
+        lock = _EXPORT_LOCKS[anchor.chat_id] = asyncio.Lock()
+    async with lock:
+        await _deliver_export(rt, lang, anchor, filters)
+
+
+async def _deliver_export(rt: Runtime, lang: Language, anchor: Message, filters: Filters) -> None:
     replies = rt.replies()
     where = scope(rt, lang, filters)
     key = filters.town.key if filters.town else None
-    await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT, message_thread_id=thread)
+    if await rt.visits.count(town_key=key, year=filters.year) == 0:
+        await send(anchor, Reply(replies.t(lang, "reports.export.nothing", scope=where)))
+        return
+    thread = anchor.message_thread_id if anchor.is_topic_message else None
+    await anchor.get_bot().send_chat_action(
+        anchor.chat_id, ChatAction.UPLOAD_DOCUMENT, message_thread_id=thread
+    )
     rows = await load_register(rt, lang, year=filters.year, town_key=key)
     if not rows:  # deleted meanwhile
-        await say(replies.t(lang, "reports.export.nothing", scope=where))
+        await send(anchor, Reply(replies.t(lang, "reports.export.nothing", scope=where)))
         return
     files = await asyncio.to_thread(build_files, rows, lang)
     if any(len(data) > MAX_DOCUMENT for _, data in files):
-        await say(replies.t(lang, "reports.export.too_big", count=replies.number(lang, len(rows))))
+        text = replies.t(lang, "reports.export.too_big", count=replies.number(lang, len(rows)))
+        await send(anchor, Reply(text))
         return
     caption = replies.t(
         lang,
@@ -237,17 +225,12 @@ async def deliver_export(
     )
     for extension, data in files:
         document = InputFile(data, filename=export_filename(extension, year=filters.year, town_key=key))
-        if reply_to is not None:
-            await reply_to.reply_document(
-                document,
-                caption=caption,
-                parse_mode=ParseMode.HTML,
-                do_quote=reply_to.chat.type != ChatType.PRIVATE,
-            )
-        else:
-            await context.bot.send_document(
-                chat_id, document, caption=caption, parse_mode=ParseMode.HTML, message_thread_id=thread
-            )
+        await anchor.reply_document(
+            document,
+            caption=caption,
+            parse_mode=ParseMode.HTML,
+            do_quote=anchor.chat.type != ChatType.PRIVATE,
+        )
 
 
 def build_files(rows: list[ExportRow], lang: Language) -> list[tuple[str, bytes]]:
@@ -288,7 +271,7 @@ async def stats_chart(
     if before_drawing is not None:
         await before_drawing()
     png = await asyncio.to_thread(render_chart, summary, lang, rt.directory)
-    result = (png, stats_caption(summary, lang, rt.directory))
+    result = (png, stats_caption(summary, lang, rt.replies()))
     _CHARTS[key] = result
     while len(_CHARTS) > CHART_CACHE_SIZE:
         _CHARTS.popitem(last=False)
@@ -312,15 +295,14 @@ async def stats_command(update: Update, context: Context) -> None:
     rt = runtime(context)
     lang = await language_of(update, context)
     if await staff_user(rt, update, "/stats") is None:
-        await refuse(update, context, lang)
+        await refuse_staff_only(update, context, lang)
         return
     replies = rt.replies()
     year, rest, ok = split_year(rt, list(context.args or []))
     if not ok or rest:
         text = replies.t(lang, "reports.stats.usage")
         if not ok:
-            low, high = year_range(rt)
-            text = Markup(replies.t(lang, "reports.export.bad_year", low=low, high=high) + "\n" + text)
+            text = Markup(bad_year(rt, lang) + "\n" + text)
         await send(message, Reply(text))
         return
     thread = message.message_thread_id if message.is_topic_message else None

@@ -128,11 +128,15 @@ async def card_button(update: Update, context: Context) -> None:
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]
+    # block=False: each runs as its own task, so one chat waiting for its rate-limit window (a busy group:
+    # 20 messages a minute) does not hold up the others. They keep no per-chat state between updates.
+    # The duplicate-update filter (group -100) blocks, so it still runs before any of these.
     return [
-        (0, CommandHandler("start", start)),
-        (0, CommandHandler("help", help_command)),
-        (0, CommandHandler("towns", towns)),
-        (0, CommandHandler("town", town)),
-        (0, CallbackQueryHandler(card_button, pattern=f"^{CALLBACK_CARD}")),
-        (0, MessageHandler(filters.TEXT & ~filters.COMMAND & ~filters.VIA_BOT, question)),
+        (0, CommandHandler("start", start, block=False)),
+        (0, CommandHandler("help", help_command, block=False)),
+        (0, CommandHandler("towns", towns, block=False)),
+        (0, CommandHandler("town", town, block=False)),
+        # a card button sends the card as a new message (the list stays to choose the next town from)
+        (0, CallbackQueryHandler(card_button, pattern=f"^{CALLBACK_CARD}", block=False)),
+        (0, MessageHandler(filters.TEXT & ~filters.COMMAND & ~filters.VIA_BOT, question, block=False)),
     ]

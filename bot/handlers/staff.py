@@ -4,16 +4,18 @@ Admins come from `[access] admins`, staff from `[access] staff` plus the people 
 `/staff add ID [name]`, `/staff add` as a reply to a person's message (or to a message forwarded
 from them), `/staff list`, `/staff remove ID`. Staff may list; only admins add and remove.
 Everyone else gets a polite refusal in their language; `bot.access` logs the attempt.
+
+The list is staff data: it is shown only where `bot.access.register_visible` allows (a private chat
+or the office's staff chat); elsewhere the bot asks to use a private chat. This module also holds
+the answers every staff feature shares: `refuse_staff_only`, `ask_for_private_chat` and `alert`.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -31,17 +33,19 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import admin_user, is_admin, staff_user
+from bot.access import admin_user, is_admin, register_visible, staff_user
 from bot.core.model import Language
+from bot.core.staff import Refusal, add_refusal, parse_user_id, remove_refusal
+from bot.core.stamps import local_time
 from bot.handlers.chat import Context, language_of, runtime, send
 from bot.locale import Markup
-from bot.replies import Reply
+from bot.replies import Reply, plain_text
 from bot.runtime import Runtime
 
 CALLBACK_ADD = "staff:add:"
-MAX_USER_ID = 2**52  # Telegram user ids fit in 52 bits
 MAX_NAME = 100
 LIST_LIMIT = 3800  # characters of HTML, safely under Telegram's 4096
+ALERT_LIMIT = 200  # what answerCallbackQuery shows
 FORWARD_NAMES = "staff_forward_names"  # chat_data: user id -> name seen in a forward
 
 ADD = {"add", "+", "добавить", "добавь"}
@@ -49,30 +53,49 @@ REMOVE = {"remove", "rm", "del", "delete", "-", "удалить", "удали", 
 LIST = {"list", "ls", "список"}
 
 
-# ---- shared by every staff command --------------------------------------------------------------
+# ---- shared by every staff feature (visits, reports, calendar) ----------------------------------
 
 
-async def refuse(update: Update, context: Context, lang: Language | None = None) -> None:
-    """The polite "staff only" answer (a special one for anonymous admins and channels)."""
+async def alert(query: CallbackQuery, text: str | None = None, show_alert: bool = False) -> None:
+    """Answer a button press; a catalogue text becomes plain text (an alert shows no HTML)."""
+    if text is None:
+        await query.answer()
+        return
+    await query.answer(plain_text(text)[:ALERT_LIMIT], show_alert=show_alert)
+
+
+async def refuse_staff_only(update: Update, context: Context, lang: Language | None = None) -> None:
+    """The one polite "staff only" answer, in the user's language: an alert for a button press,
+    a message for a command (a special one for anonymous group admins and channels)."""
+    replies = runtime(context).replies()
+    lang = lang or await language_of(update, context)
+    if update.callback_query is not None:
+        await alert(update.callback_query, replies.t(lang, "reports.access.refused"), show_alert=True)
+        return
     message = update.effective_message
     if message is None:
         return
-    lang = lang or await language_of(update, context)
     key = "reports.access.anonymous" if message.sender_chat is not None else "reports.access.refused"
-    await send(message, Reply(runtime(context).replies().t(lang, key)))
+    await send(message, Reply(replies.t(lang, key)))
 
 
-async def refuse_press(update: Update, context: Context) -> None:
-    query = update.callback_query
-    if query is None:
+def register_here(update: Update, context: Context) -> bool:
+    """Whether staff data may be shown in the update's chat (`bot.access.register_visible`)."""
+    chat = update.effective_chat
+    return chat is not None and register_visible(runtime(context), chat.id, chat.type)
+
+
+async def ask_for_private_chat(update: Update, context: Context, lang: Language | None = None) -> None:
+    """Staff data is not shown here (a group may have residents in it): point to the private chat."""
+    rt = runtime(context)
+    lang = lang or await language_of(update, context)
+    text = rt.replies().t(lang, "reports.access.private_only", bot=rt.bot_username)
+    if update.callback_query is not None:
+        await alert(update.callback_query, text, show_alert=True)
         return
-    lang = await language_of(update, context)
-    await query.answer(plain(runtime(context).replies().t(lang, "reports.access.refused")), show_alert=True)
-
-
-def plain(markup: str) -> str:
-    """A catalogue text for places without HTML (callback answers, button labels)."""
-    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+    message = update.effective_message
+    if message is not None:
+        await send(message, Reply(text))
 
 
 # ---- who is the target --------------------------------------------------------------------------
@@ -84,18 +107,11 @@ class Target:
     name: str
 
 
-def parse_user_id(text: str) -> int | None:
-    if not re.fullmatch(r"[0-9]{1,16}", text):
-        return None
-    value = int(text)
-    return value if 0 < value < MAX_USER_ID else None
-
-
 def person(user: User | None) -> Target | str:
     if user is None:
         return "reports.staff.no_target"
     if user.is_bot:
-        return "reports.staff.is_bot"
+        return f"reports.staff.{Refusal.IS_BOT.value}"
     return Target(user.id, user.full_name[:MAX_NAME])
 
 
@@ -128,9 +144,12 @@ async def staff_command(update: Update, context: Context) -> None:
     action = args[0].lower() if args else "list"
     user_id = await staff_user(rt, update, f"/staff {action}"[:40])
     if user_id is None:
-        await refuse(update, context, lang)
+        await refuse_staff_only(update, context, lang)
         return
     if action in LIST:
+        if not register_here(update, context):
+            await ask_for_private_chat(update, context, lang)
+            return
         await send(message, Reply(await staff_list(rt, lang, show_usage=is_admin(rt, user_id))))
         return
     replies = rt.replies()
@@ -150,7 +169,8 @@ async def staff_command(update: Update, context: Context) -> None:
 
 async def add(update: Update, context: Context, lang: Language, admin_id: int, args: list[str]) -> None:
     message = update.effective_message
-    assert message is not None
+    if message is None:
+        return
     replies = runtime(context).replies()
     target: Target | str
     if args:
@@ -172,10 +192,10 @@ async def add(update: Update, context: Context, lang: Language, admin_id: int, a
 
 async def add_target(rt: Runtime, lang: Language, target: Target, admin_id: int) -> Markup:
     replies = rt.replies()
-    if is_admin(rt, target.user_id):
-        return replies.t(lang, "reports.staff.already_admin", id=target.user_id)
-    if target.user_id in rt.settings.access.staff:
-        return replies.t(lang, "reports.staff.already_config", id=target.user_id)
+    access = rt.settings.access
+    refusal = add_refusal(target.user_id, admins=access.admins, config_staff=access.staff)
+    if refusal is not None:
+        return replies.t(lang, f"reports.staff.{refusal.value}", id=target.user_id)
     name = target.name.strip()
     if await rt.staff.add(target.user_id, name, admin_id):
         return replies.t(lang, "reports.staff.added", id=target.user_id, name=name or target.user_id)
@@ -185,7 +205,8 @@ async def add_target(rt: Runtime, lang: Language, target: Target, admin_id: int)
 
 async def remove(update: Update, context: Context, lang: Language, admin_id: int, args: list[str]) -> None:
     message = update.effective_message
-    assert message is not None
+    if message is None:
+        return
     rt = runtime(context)
     replies = rt.replies()
     if not args:
@@ -195,8 +216,10 @@ async def remove(update: Update, context: Context, lang: Language, admin_id: int
     if user_id is None:
         await send(message, Reply(replies.t(lang, "reports.staff.bad_id", text=args[0][:30])))
         return
-    if is_admin(rt, user_id) or user_id in rt.settings.access.staff:
-        key = "reports.staff.config_remove"
+    access = rt.settings.access
+    refusal = remove_refusal(user_id, admins=access.admins, config_staff=access.staff)
+    if refusal is not None:
+        key = f"reports.staff.{refusal.value}"
     elif await rt.staff.remove(user_id, admin_id):
         key = "reports.staff.removed"
     else:
@@ -231,7 +254,7 @@ async def staff_list(rt: Runtime, lang: Language, show_usage: bool = False) -> s
             id=member.user_id,
             name=member.name,
             by=by,
-            date=replies.format_date(lang, added_on(rt, member.added_at)),
+            date=added_on(rt, lang, member.added_at),
         )
         more = replies.t(lang, "reports.staff.more", count=len(members) - shown)
         if size + len(line) + len(more) + 2 > LIST_LIMIT:
@@ -242,14 +265,9 @@ async def staff_list(rt: Runtime, lang: Language, show_usage: bool = False) -> s
     return "\n".join(lines) + footer
 
 
-def added_on(rt: Runtime, stamp: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(stamp.replace(" ", "T"))
-    except ValueError:
-        return rt.now()
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(rt.settings.reminders.zone)
+def added_on(rt: Runtime, lang: Language, stamp: str) -> str:
+    moment = local_time(stamp, rt.settings.reminders.zone)
+    return rt.replies().format_date(lang, moment.date()) if moment is not None else stamp[:10]
 
 
 # ---- a message forwarded to the bot by an admin -------------------------------------------------
@@ -277,7 +295,7 @@ async def forwarded(update: Update, context: Context) -> None:
         seen[target.user_id] = target.name
         while len(seen) > 50:
             seen.pop(next(iter(seen)))
-    label = plain(replies.t(lang, "reports.staff.add_button", name=target.name or target.user_id))[:60]
+    label = plain_text(replies.t(lang, "reports.staff.add_button", name=target.name or target.user_id))[:60]
     keyboard = InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=f"{CALLBACK_ADD}{target.user_id}")]]
     )
@@ -294,16 +312,16 @@ async def add_pressed(update: Update, context: Context) -> None:
     lang = await language_of(update, context)
     admin_id = await admin_user(rt, update, "staff add button")
     if admin_id is None:
-        await refuse_press(update, context)
+        await refuse_staff_only(update, context, lang)
         return
     user_id = parse_user_id(query.data.removeprefix(CALLBACK_ADD))
-    if user_id is None or query.message is None:
-        await query.answer(plain(rt.replies().t(lang, "input.stale_button")))
+    if user_id is None or not isinstance(query.message, Message):
+        await alert(query, rt.replies().t(lang, "input.stale_button"))
         return
     seen = (context.chat_data or {}).get(FORWARD_NAMES, {})
     text = await add_target(rt, lang, Target(user_id, seen.get(user_id, "")), admin_id)
-    await query.answer()
-    await context.bot.send_message(chat_id=query.message.chat.id, text=text, parse_mode="HTML")
+    await alert(query)
+    await send(query.message, Reply(text))
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]

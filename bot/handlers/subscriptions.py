@@ -1,52 +1,30 @@
 """/subscribe (a menu: anniversaries, Town Days or both, optionally some towns), /unsubscribe,
-/mysubscriptions. In groups only the chat's admins may change the subscription; every button press is
-checked again (the presser, not the one who opened the menu), and unknown or forged buttons are answered
-politely without changing anything."""
+/mysubscriptions. In groups only the chat's admins may change the subscription
+(bot.access.may_change_chat_settings); every button press is checked again (the presser, not the one who
+opened the menu), and unknown or forged buttons are answered politely without changing anything.
+
+Every button names the state it asks for, never "the other one": `sub:k:<kinds>`, `sub:t:<town>:1` (choose
+the town) or `sub:t:<town>:0` (drop it), `sub:off`. Pressing one twice, or Telegram delivering the press
+again after a restart, leaves the chat as the first press did."""
 
 from __future__ import annotations
 
-import logging
-
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.access import may_change_chat_settings
 from bot.calendar_replies import CalendarReplies
 from bot.core.model import Language
 from bot.handlers.chat import Context, language_of, runtime, send
-from bot.replies import Reply
+from bot.replies import Reply, plain_text
 from bot.runtime import Runtime
 from storage.subscriptions import KINDS, Kinds, Subscription
-
-log = logging.getLogger("bot.subscriptions")
 
 CALLBACK = "sub:"
 KIND_CODES: dict[str, Kinds] = {"a": "anniversaries", "t": "town_days", "all": "all"}
 CODE_OF_KIND = {kind: code for code, kind in KIND_CODES.items()}
-ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
-
-
-async def may_change(update: Update, context: Context) -> bool:
-    """Private chats: the user. Groups and channels: their admins only (asked from Telegram each time)."""
-    chat = update.effective_chat
-    if chat is None:
-        return False
-    if chat.type == ChatType.PRIVATE:
-        return True
-    message = update.effective_message
-    if update.callback_query is None and message is not None and message.sender_chat is not None:
-        # posted as the chat itself: an anonymous admin of the group, or the channel
-        return message.sender_chat.id == chat.id
-    user = update.callback_query.from_user if update.callback_query else update.effective_user
-    if user is None or user.is_bot:
-        return False
-    try:
-        member = await context.bot.get_chat_member(chat.id, user.id)
-    except TelegramError as error:
-        log.warning("could not check whether %s is an admin of %s: %s", user.id, chat.id, error)
-        return False
-    return member.status in ADMIN_STATUSES
 
 
 def actor_id(update: Update) -> int:
@@ -74,6 +52,21 @@ def schedule_words(rt: Runtime, lang: Language) -> dict[str, str]:
     reminders = rt.settings.reminders
     leads = CalendarReplies(rt.replies()).leads(lang, reminders.lead_days, reminders.round_lead_days)
     return {"time": reminders.send_time.strftime("%H:%M"), "zone": reminders.timezone, "leads": leads}
+
+
+def town_button(town_key: str, choose: bool) -> str:
+    """The data of a town's button: what pressing it should make true (at most 48 bytes: keys are <= 40)."""
+    return f"{CALLBACK}t:{town_key}:{int(choose)}"
+
+
+def parse_town_button(action: str) -> tuple[str, bool] | None:
+    """'t:narva:1' -> ('narva', True); None for anything else (including the old 't:narva' toggles)."""
+    if not action.startswith("t:"):
+        return None
+    town_key, _, state = action[2:].rpartition(":")
+    if not town_key or state not in ("0", "1"):
+        return None
+    return town_key, state == "1"
 
 
 def main_menu(
@@ -118,11 +111,11 @@ def towns_menu(rt: Runtime, lang: Language, subscription: Subscription) -> tuple
     text = replies.t(lang, "subscribe.towns_menu", towns=towns)
     buttons = []
     for town in sorted(rt.directory.towns, key=lambda item: (not item.is_home, item.name(lang))):
-        mark = "✅ " if town.key in subscription.towns else ""
+        chosen = town.key in subscription.towns
         buttons.append(
             InlineKeyboardButton(
-                f"{mark}{replies.flag(town.country)} {town.name(lang)}",
-                callback_data=f"{CALLBACK}t:{town.key}",
+                f"{'✅ ' if chosen else ''}{replies.flag(town.country)} {town.name(lang)}",
+                callback_data=town_button(town.key, not chosen),
             )
         )
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
@@ -143,7 +136,7 @@ async def subscribe(update: Update, context: Context) -> None:
         return
     rt = runtime(context)
     lang = await language_of(update, context)
-    if not await may_change(update, context):
+    if not await may_change_chat_settings(update, context.bot):
         await send(message, Reply(rt.replies().t(lang, "subscribe.not_admin")))
         return
     text, keyboard = main_menu(rt, lang, await rt.subscriptions.get(chat.id))
@@ -157,7 +150,7 @@ async def unsubscribe(update: Update, context: Context) -> None:
         return
     rt = runtime(context)
     lang = await language_of(update, context)
-    if not await may_change(update, context):
+    if not await may_change_chat_settings(update, context.bot):
         await send(message, Reply(rt.replies().t(lang, "subscribe.not_admin")))
         return
     changed = await rt.subscriptions.unsubscribe(chat.id, actor_id(update))
@@ -216,17 +209,17 @@ async def pressed(update: Update, context: Context) -> None:
     replies = rt.replies()
     action = query.data.removeprefix(CALLBACK)
     kind = KIND_CODES.get(action[2:]) if action.startswith("k:") else None
-    town_key = action[2:] if action.startswith("t:") else None
+    town = parse_town_button(action)
     known = (
         kind is not None
         or action in ("towns", "done", "off")
-        or (town_key is not None and rt.directory.get(town_key) is not None)
+        or (town is not None and rt.directory.get(town[0]) is not None)
     )
     if not known:
-        await query.answer(replies.t(lang, "subscribe.stale"))
+        await query.answer(plain_text(replies.t(lang, "subscribe.stale")))
         return
-    if not await may_change(update, context):
-        await query.answer(replies.t(lang, "subscribe.not_admin"), show_alert=True)
+    if not await may_change_chat_settings(update, context.bot):
+        await query.answer(plain_text(replies.t(lang, "subscribe.not_admin")), show_alert=True)
         return
     actor = actor_id(update)
     subscription = await rt.subscriptions.get(chat.id)
@@ -247,10 +240,10 @@ async def pressed(update: Update, context: Context) -> None:
         await _edit(query, replies.t(lang, "subscribe.unsubscribed"), None)
         return
     if subscription is None or not subscription.active:
-        await query.answer(replies.t(lang, "subscribe.not_subscribed_yet"), show_alert=True)
+        await query.answer(plain_text(replies.t(lang, "subscribe.not_subscribed_yet")), show_alert=True)
         return
-    if town_key is not None:
-        changed = await rt.subscriptions.toggle_town(chat.id, town_key, actor)
+    if town is not None:
+        changed = await rt.subscriptions.set_town(chat.id, town[0], town[1], actor)
         assert changed is not None
         subscription = changed
     if action == "done":

@@ -1,13 +1,18 @@
 """Staff record delegation visits: the guided /visit form, the one-line /visit, /visits, the visit
 card (edit, delete, undo), /history N and /cancel.
 
-Every command and every button press checks the acting user against the staff list again.
+Every command and every button press checks the acting user against the staff list again, and the
+chat against `bot.access.register_visible`: the register (notes included) is shown only in a private
+chat or the office's staff chat. Elsewhere the bot asks to use a private chat and shows nothing.
 
-The form is a persistent ConversationHandler (name "visit_form", per chat and user); its draft lives
-in user_data["visit_forms"][chat id]. Each step is written to SQLite (bot/persistence.py) before the
-next question is sent, so a form survives a restart, and a form idle for FORM_TIMEOUT is closed.
+The form's rules (steps, which buttons each state takes, what comes next) are in bot/core/visit_form.py;
+this module asks the questions and keeps the draft. The form is a persistent ConversationHandler (name
+"visit_form", per chat and user); its draft lives in user_data["visit_forms"][chat id]. Each step is
+written to SQLite (bot/persistence.py) before the next question is sent, so a form survives a restart,
+and a form idle for FORM_TIMEOUT is closed.
 
-Callback data (<= 64 bytes), each carrying what makes a stale press detectable:
+Callback data (<= 64 bytes), each carrying what makes a stale press detectable; only the exact values
+the bot generates are accepted, anything else is answered as a forged button:
     vf:<form id>:<action>[:<arg>]           form buttons; the form id changes with every new form
     vc:<visit id>:<revision>:<action>[:<arg>] card buttons; the revision grows with every change
     vl:<generation>:<page>:<town|->:<year|->  list pages; the generation grows with every change
@@ -17,11 +22,9 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -39,73 +42,73 @@ from telegram.ext import (
 
 from bot.access import staff_user
 from bot.core.model import Language, Town
+from bot.core.visit_form import (
+    CANCEL,
+    CHOOSE,
+    CONFIRM,
+    FIELD_STEP,
+    FORM_PREFIX,
+    FORM_TIMEOUT,
+    SAVE_EDIT,
+    STATES,
+    STEPS,
+    Answered,
+    FormValues,
+    InvalidPressError,
+    accepts,
+    apply_press,
+    apply_text,
+    apply_town,
+    changes_for,
+    empty_values,
+    expired,
+    field_of_step,
+    new_form_id,
+    next_step,
+    parse_form_press,
+)
 from bot.core.visits import (
     EDITABLE,
     DelegationType,
     Direction,
-    FieldError,
     Visit,
-    VisitDraft,
     VisitInputError,
-    check_date,
-    check_notes,
-    check_period,
-    check_purpose,
     find_town,
-    is_skip,
-    parse_date,
-    parse_direction,
-    parse_kind,
     parse_one_line,
-    parse_people,
-    parse_period,
     validate,
     visit_towns,
+    year_allowed,
 )
-from bot.handlers.chat import NO_PREVIEW, Context, command_language, is_private, language_of, runtime
+from bot.handlers.chat import NO_PREVIEW, Context, command_language, language_of, runtime, send
+from bot.handlers.staff import alert, ask_for_private_chat, refuse_staff_only, register_here
 from bot.persistence import PERSISTENT_USER_KEYS, SqlitePersistence
+from bot.replies import Reply
 from bot.runtime import Runtime
-from bot.visit_replies import CardValues, VisitReplies
+from bot.visit_replies import VisitReplies
 from storage.visits import StaleVisitError, VisitNotFoundError
 
 log = logging.getLogger(__name__)
 
 FORM_NAME = "visit_form"
-FORM_TIMEOUT = timedelta(minutes=15)
 FORMS_KEY = "visit_forms"  # user_data key of the drafts, kept across restarts
-assert FORMS_KEY in PERSISTENT_USER_KEYS
+if FORMS_KEY not in PERSISTENT_USER_KEYS:  # a real check: asserts vanish under python -O
+    raise RuntimeError(f"bot.persistence must keep user_data[{FORMS_KEY!r}] for the visit form")
 PAGE_SIZE = 10
 CALLBACK_LIMIT = 64
 GENERATION_MODULO = 1_000_000
 
-CB_FORM = "vf"
+CB_FORM = FORM_PREFIX
 CB_CARD = "vc"
 CB_LIST = "vl"
-
-STEPS = ("town", "direction", "start", "end", "kind", "people", "purpose", "notes")
-CONFIRM = "confirm"
-CHOOSE = "choose"
-STATES = (*STEPS, CONFIRM, CHOOSE)
 END = ConversationHandler.END
-# button actions each form state accepts ("x", cancel, is accepted everywhere)
-FORM_ACTIONS = {
-    "town": {"t"},
-    "direction": {"d"},
-    "start": {"day"},
-    "end": {"s"},
-    "kind": {"k"},
-    "people": {"s"},
-    "purpose": set(),
-    "notes": {"s"},
-    CONFIRM: {"save", "e"},
-    CHOOSE: {"f", "b"},
-}
-FIELD_STEP = {"town": "town", "direction": "direction", "dates": "start", "kind": "kind"}
-FIELD_STEP |= {"people": "people", "purpose": "purpose", "notes": "notes"}
 
-_CARD_DATA = re.compile(r"^vc:(\d{1,12}):(\d{1,9}):([a-z]{1,2})(?::([a-z]{1,12}))?$")
-_FORM_DATA = re.compile(r"^vf:([A-Za-z0-9_-]{1,16}):([a-z]{1,4})(?::([a-z0-9_-]{1,40}))?$")
-_LIST_DATA = re.compile(r"^vl:(\d{1,7}):(\d{1,5}):([a-z0-9_]{1,40}|-):(\d{4}|-)$")
+# card buttons without an argument; "ef" (edit a field) takes one of EDITABLE
+CARD_ACTIONS = frozenset({"o", "h", "e", "b", "d", "dy", "u"})
+EDIT_FIELD = "ef"
+_CARD_DATA = re.compile(r"^vc:([1-9][0-9]{0,11}):([1-9][0-9]{0,8}):([a-z]{1,2})(?::([a-z]{1,12}))?$")
+_LIST_DATA = re.compile(r"^vl:(0|[1-9][0-9]{0,5}):(0|[1-9][0-9]{0,4}):([a-z0-9_]{1,40}|-):([0-9]{4}|-)$")
+_VISIT_NUMBER = re.compile(r"[1-9][0-9]{0,11}")
+_YEAR = re.compile(r"[0-9]{4}")
 
 
 # ---- small helpers --------------------------------------------------------------------------------------
@@ -135,70 +138,57 @@ def text_of(rt: Runtime, lang: Language, key: str, **params: object) -> str:
 
 
 async def refuse(update: Update, context: Context) -> None:
-    """A polite no, in the user's language: a message for commands, a short alert for buttons."""
-    rt = runtime(context)
+    """The shared "staff only" answer, in the language of what was typed (for a command)."""
     message = update.effective_message
-    if update.callback_query is not None:
-        lang = await language_of(update, context)
-        await update.callback_query.answer(text_of(rt, lang, "refused_short"), show_alert=True)
-        return
-    if message is not None:
+    lang: Language | None = None
+    if update.callback_query is None and message is not None:
         parts = (message.text or "").split(maxsplit=1)
         lang = await command_language(update, context, parts[1] if len(parts) > 1 else "")
-        await reply(update, context, text_of(rt, lang, "refused"))
+    await refuse_staff_only(update, context, lang)
 
 
 async def reply(
     update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> Message | None:
     """Send into the update's chat (and forum topic), as HTML without link previews."""
-    chat = update.effective_chat
+    message = update.effective_message
+    if isinstance(message, Message):
+        return await send(message, Reply(text), reply_markup=markup)
+    chat = update.effective_chat  # a press on a message too old to be seen: a new message
     if chat is None:
         return None
-    message = update.effective_message
-    thread = getattr(message, "message_thread_id", None) if chat.is_forum and message is not None else None
     return await context.bot.send_message(
         chat_id=chat.id,
         text=text,
         parse_mode=ParseMode.HTML,
         link_preview_options=NO_PREVIEW,
         reply_markup=markup,
-        message_thread_id=thread,
     )
+
+
+async def edit(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> bool:
+    """Replace the pressed message with `text`; False when that message cannot be edited."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return False
+    try:
+        await query.edit_message_text(
+            text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW, reply_markup=markup
+        )
+    except BadRequest as error:
+        if "not modified" in error.message.lower():
+            return True
+        log.info("could not edit message: %s", error.message)
+        return False
+    return True
 
 
 async def edit_or_send(
     update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
     """Replace the pressed message with `text` (or send it when that message cannot be edited)."""
-    query = update.callback_query
-    if query is not None and query.message is not None and query.message.date.timestamp() > 0:
-        try:
-            await query.edit_message_text(
-                text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW, reply_markup=markup
-            )
-            return
-        except BadRequest as error:
-            if "not modified" in error.message.lower():
-                return
-            log.info("could not edit message, sending a new one: %s", error.message)
-    await reply(update, context, text, markup)
-
-
-async def close_prompt(update: Update, text: str) -> None:
-    """Turn the pressed question into a record of the answer (and take its buttons away)."""
-    query = update.callback_query
-    if query is None or query.message is None or query.message.date.timestamp() <= 0:
-        return
-    try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
-    except BadRequest as error:
-        log.debug("could not close prompt: %s", error.message)
-
-
-def show_notes(update: Update) -> bool:
-    """Staff notes only in private chats: a group may have residents in it."""
-    return is_private(update)
+    if not await edit(update, text, markup):
+        await reply(update, context, text, markup)
 
 
 # ---- the form's draft -----------------------------------------------------------------------------------
@@ -229,71 +219,22 @@ def drop_draft(update: Update, context: Context) -> None:
         context.user_data.pop(FORMS_KEY, None)
 
 
-def new_draft(update: Update, context: Context, lang: Language, mode: str = "new") -> dict[str, Any]:
-    chat = update.effective_chat
-    assert chat is not None
+def new_draft(context: Context, chat_id: int, lang: Language, mode: str = "new") -> dict[str, Any]:
     draft: dict[str, Any] = {
-        "id": secrets.token_urlsafe(6),
+        "id": new_form_id(),
         "lang": lang,
         "mode": mode,
         "fixing": False,
-        "step": "town",
-        "values": {
-            "town_key": None,
-            "direction": None,
-            "start": None,
-            "end": None,
-            "kind": None,
-            "people": None,
-            "purpose": None,
-            "notes": "",
-        },
+        "step": STEPS[0],
+        "values": empty_values(),
         "touched": runtime(context).now().isoformat(),
     }
-    _forms(context)[str(chat.id)] = draft
+    _forms(context)[str(chat_id)] = draft
     return draft
 
 
-def card_values(draft: dict[str, Any]) -> CardValues:
-    values = draft["values"]
-    return CardValues(
-        town_key=values["town_key"],
-        direction=Direction(values["direction"]) if values["direction"] else None,
-        start=date.fromisoformat(values["start"]) if values["start"] else None,
-        end=date.fromisoformat(values["end"]) if values["end"] else None,
-        kind=DelegationType(values["kind"]) if values["kind"] else None,
-        people=values["people"],
-        purpose=values["purpose"],
-        notes=values["notes"],
-    )
-
-
-def visit_draft(draft: dict[str, Any]) -> VisitDraft:
-    values = card_values(draft)
-    missing = [
-        FieldError(name, "missing")
-        for name, value in (
-            ("town", values.town_key),
-            ("direction", values.direction),
-            ("start", values.start),
-            ("kind", values.kind),
-            ("purpose", values.purpose),
-        )
-        if value is None
-    ]
-    if missing:
-        raise VisitInputError(missing)
-    assert values.town_key and values.direction and values.start and values.kind and values.purpose
-    return VisitDraft(
-        town_key=values.town_key,
-        direction=values.direction,
-        start=values.start,
-        end=values.end,
-        kind=values.kind,
-        people=values.people,
-        purpose=values.purpose,
-        notes=values.notes or "",
-    )
+def form_values(draft: dict[str, Any]) -> FormValues:
+    return FormValues.from_json(draft["values"])
 
 
 def form_key(user_id: int, form_id: str) -> str:
@@ -308,14 +249,6 @@ async def save_step(update: Update, context: Context, state: str | None) -> None
         await persistence.save_now(FORM_NAME, (chat.id, user.id), state, user.id, context.user_data or {})
 
 
-def expired(rt: Runtime, draft: dict[str, Any]) -> bool:
-    try:
-        touched = datetime.fromisoformat(draft["touched"])
-    except (KeyError, ValueError):
-        return True
-    return rt.now() - touched > FORM_TIMEOUT
-
-
 # ---- form prompts ---------------------------------------------------------------------------------------
 
 
@@ -325,9 +258,10 @@ def prompt(rt: Runtime, draft: dict[str, Any], note: str = "") -> tuple[str, Inl
     step: str = draft["step"]
     form = draft["id"]
     view = views(rt)
-    cancel = button(text_of(rt, lang, "button.cancel"), CB_FORM, form, "x")
+    values = form_values(draft)
+    cancel = button(text_of(rt, lang, "button.cancel"), CB_FORM, form, CANCEL)
     if step == CONFIRM:
-        text = view.draft_card(lang, card_values(draft), show_notes=draft.get("private", True))
+        text = view.draft_card(lang, values)
         confirm = [
             [button(text_of(rt, lang, "button.save"), CB_FORM, form, "save")],
             [button(text_of(rt, lang, "button.edit_field"), CB_FORM, form, "e"), cancel],
@@ -336,7 +270,7 @@ def prompt(rt: Runtime, draft: dict[str, Any], note: str = "") -> tuple[str, Inl
     if step == CHOOSE:
         fields = [button(view.field_name(lang, name), CB_FORM, form, "f", name) for name in EDITABLE]
         choose = [*rows(fields), [button(text_of(rt, lang, "button.back"), CB_FORM, form, "b")]]
-        text = view.draft_card(lang, card_values(draft), show_notes=draft.get("private", True))
+        text = view.draft_card(lang, values)
         return f"{text}\n\n{text_of(rt, lang, 'choose_field')}", InlineKeyboardMarkup(choose)
     lines: list[str] = [note] if note else []
     if draft["mode"] == "edit":
@@ -348,18 +282,18 @@ def prompt(rt: Runtime, draft: dict[str, Any], note: str = "") -> tuple[str, Inl
                 "edit_header",
                 id=draft["visit_id"],
                 field=view.field_name(lang, field),
-                current=view.value(lang, field, card_values(draft), draft.get("private", True)),
+                current=view.value(lang, field, values),
             )
         )
     elif draft.get("fixing"):
-        field = "dates" if step in ("start", "end") else step
+        field = field_of_step(step)
         lines.append(
             text_of(
                 rt,
                 lang,
                 "fix_header",
                 field=view.field_name(lang, field),
-                current=view.value(lang, field, card_values(draft), draft.get("private", True)),
+                current=view.value(lang, field, values),
             )
         )
     else:
@@ -399,11 +333,11 @@ def prompt(rt: Runtime, draft: dict[str, Any], note: str = "") -> tuple[str, Inl
 
 
 async def ask(
-    update: Update, context: Context, draft: dict[str, Any], note: str = "", edit: bool = False
+    update: Update, context: Context, draft: dict[str, Any], note: str = "", in_place: bool = False
 ) -> str:
     """Persist the draft at its current step, then ask that step's question; returns the state.
 
-    After a button press (`edit`), the pressed message turns into the next question: one request
+    After a button press (`in_place`), the pressed message turns into the next question: one request
     instead of two, which matters in groups (20 messages a minute).
     """
     rt = runtime(context)
@@ -411,7 +345,7 @@ async def ask(
     state: str = draft["step"]
     await save_step(update, context, state)
     text, markup = prompt(rt, draft, note)
-    if edit and update.callback_query is not None:
+    if in_place and update.callback_query is not None:
         await edit_or_send(update, context, text, markup)
     else:
         await reply(update, context, text, markup)
@@ -426,7 +360,7 @@ def chosen_text(rt: Runtime, draft: dict[str, Any], field: str) -> str:
         lang,
         "chosen",
         field=view.field_name(lang, field),
-        value=view.value(lang, field, card_values(draft), draft.get("private", True)),
+        value=view.value(lang, field, form_values(draft)),
     )
 
 
@@ -436,7 +370,8 @@ def chosen_text(rt: Runtime, draft: dict[str, Any], field: str) -> str:
 async def visit_command(update: Update, context: Context) -> object:
     """/visit: the guided form; /visit TOWN; DATE; ... records in one line; /visit TOWN starts at step 2."""
     message = update.effective_message
-    if message is None or message.text is None or update.effective_chat is None:
+    chat = update.effective_chat
+    if message is None or message.text is None or chat is None:
         return END
     rt = runtime(context)
     actor = await staff_user(rt, update, "/visit")
@@ -446,17 +381,20 @@ async def visit_command(update: Update, context: Context) -> object:
     parts = message.text.split(maxsplit=1)
     argument = parts[1].strip() if len(parts) > 1 else ""
     lang = await command_language(update, context, argument)
-    if ";" in argument:
-        await record_one_line(update, context, actor, argument, lang)
+    if not register_here(update, context):
+        # the form's cards and the saved card are register data: nothing is recorded or shown here
+        await ask_for_private_chat(update, context, lang)
         return END
-    draft = new_draft(update, context, lang)
-    draft["private"] = show_notes(update)
+    if ";" in argument:
+        await record_one_line(update, context, message, actor, argument, lang)
+        return END
+    draft = new_draft(context, chat.id, lang)
     draft["last_message"] = message.message_id
     note = ""
     if argument:
         lookup = find_town(rt.directory, argument)
         if lookup.town is not None:
-            draft["values"]["town_key"] = lookup.town.key
+            apply_town(draft["values"], lookup.town.key)
             draft["step"] = "direction"
             note = chosen_text(rt, draft, "town")
         else:
@@ -472,12 +410,9 @@ def town_problem(rt: Runtime, lang: Language, typed: str, towns: Sequence[Town])
 
 
 async def record_one_line(
-    update: Update, context: Context, actor: int, argument: str, lang: Language
+    update: Update, context: Context, message: Message, actor: int, argument: str, lang: Language
 ) -> None:
     rt = runtime(context)
-    message = update.effective_message
-    chat = update.effective_chat
-    assert message is not None and chat is not None
     view = views(rt)
     try:
         draft = parse_one_line(argument, rt.directory, rt.today())
@@ -486,11 +421,9 @@ async def record_one_line(
         await reply(update, context, text)
         return
     # the same message delivered again (a retry, a replay after a crash) finds the visit made the first time
-    visit, created = await rt.visits.record(draft, actor, f"msg:{chat.id}:{message.message_id}")
+    visit, created = await rt.visits.record(draft, actor, f"msg:{message.chat_id}:{message.message_id}")
     note = text_of(rt, lang, "saved" if created else "already_saved", id=visit.id)
-    await reply(
-        update, context, view.card(lang, visit, show_notes(update), note), card_keyboard(rt, lang, visit)
-    )
+    await reply(update, context, view.card(lang, visit, note), card_keyboard(rt, lang, visit))
 
 
 # ---- inside the form ------------------------------------------------------------------------------------
@@ -506,13 +439,19 @@ async def _form_context(update: Update, context: Context) -> tuple[Runtime, dict
         await refuse(update, context)
         return END
     draft = get_draft(update, context)
-    if draft is None or expired(rt, draft):
+    if not register_here(update, context):
+        # a form left open before the chat stopped being a place for the register
+        drop_draft(update, context)
+        await save_step(update, context, None)
+        await ask_for_private_chat(update, context, draft["lang"] if draft else None)
+        return END
+    if draft is None or expired(draft.get("touched"), rt.now()):
         # a form restored after a restart that has been idle too long, or a lost draft
         lang = draft["lang"] if draft else await language_of(update, context)
         drop_draft(update, context)
         await save_step(update, context, None)
         if update.callback_query is not None:
-            await update.callback_query.answer()
+            await alert(update.callback_query)
         await reply(update, context, text_of(rt, lang, "form_timeout", minutes=_minutes()))
         return END
     # After a crash Telegram delivers the last unconfirmed updates again. Message ids only grow in a
@@ -547,48 +486,23 @@ async def form_text(update: Update, context: Context) -> object:
     rt, draft, _ = found
     lang: Language = draft["lang"]
     step: str = draft["step"]
-    text = message.text.strip()
     if step in (CONFIRM, CHOOSE):
         return await ask(update, context, draft, text_of(rt, lang, "use_buttons"))
-    values = draft["values"]
-    today = rt.today()
     try:
         if step == "town":
-            lookup = find_town(rt.directory, text)
+            typed = message.text.strip()
+            lookup = find_town(rt.directory, typed)
             if lookup.town is None:
                 return await ask_town_again(
-                    update, context, draft, text, lookup.candidates or lookup.suggestions
+                    update, context, draft, typed, lookup.candidates or lookup.suggestions
                 )
-            values["town_key"] = lookup.town.key
-        elif step == "direction":
-            values["direction"] = parse_direction(text).value
-        elif step == "start":
-            start, end = parse_period(text, today)
-            values["start"] = start.isoformat()
-            if end is not None:
-                values["end"] = end.isoformat()
-            elif draft["mode"] == "edit" or draft.get("fixing"):
-                values["end"] = None  # a single new date: asked about the end next
-            if end is not None:
-                return await step_done(update, context, draft, "dates", range_given=True)
-        elif step == "end":
-            if is_skip(text):
-                values["end"] = None
-            else:
-                end_day = parse_date(text, today, "end")
-                check_period(date.fromisoformat(values["start"]), end_day)
-                values["end"] = end_day.isoformat()
-        elif step == "kind":
-            values["kind"] = parse_kind(text).value
-        elif step == "people":
-            values["people"] = parse_people(text)
-        elif step == "purpose":
-            values["purpose"] = check_purpose(message.text)
-        elif step == "notes":
-            values["notes"] = "" if is_skip(text) else check_notes(message.text)
+            answered = apply_town(draft["values"], lookup.town.key)
+        else:
+            resetting = draft["mode"] == "edit" or bool(draft.get("fixing"))
+            answered = apply_text(step, draft["values"], message.text, rt.today(), reset_end=resetting)
     except VisitInputError as error:
         return await ask(update, context, draft, "⚠️ " + views(rt).error(lang, error.errors[0]))
-    return await step_done(update, context, draft, step)
+    return await step_done(update, context, draft, answered)
 
 
 async def ask_town_again(
@@ -613,39 +527,36 @@ async def ask_town_again(
                 for town in towns
             ]
         )
-        keyboard.append([button(text_of(rt, lang, "button.cancel"), CB_FORM, draft["id"], "x")])
+        keyboard.append([button(text_of(rt, lang, "button.cancel"), CB_FORM, draft["id"], CANCEL)])
         await reply(update, context, note, InlineKeyboardMarkup(keyboard))
         return cast(str, draft["step"])
     return await ask(update, context, draft, town_problem(rt, lang, typed, ()))
 
 
 async def step_done(
-    update: Update,
-    context: Context,
-    draft: dict[str, Any],
-    field: str,
-    range_given: bool = False,
-    note: str = "",
+    update: Update, context: Context, draft: dict[str, Any], answered: Answered, note: str = ""
 ) -> object:
     """A field got its value: the next question, the confirmation card, or (editing a saved visit) the save."""
-    step: str = draft["step"]
-    editing = draft["mode"] == "edit" or draft.get("fixing")
-    pressed = update.callback_query is not None
-    if step == "start" and not range_given:
-        draft["step"] = "end"  # a single date: ask whether the visit lasted longer
-        return await ask(update, context, draft, note, edit=pressed)
-    if draft["mode"] == "edit":
+    state = next_step(
+        draft["step"], answered, editing_saved=draft["mode"] == "edit", fixing=bool(draft.get("fixing"))
+    )
+    if state == SAVE_EDIT:
         return await save_edit(update, context, draft)
-    if editing:
+    if state == CONFIRM:
         draft["fixing"] = False
-        draft["step"] = CONFIRM
-        return await ask(update, context, draft, note, edit=pressed)
-    index = STEPS.index(step)
-    following = STEPS[index + 1] if index + 1 < len(STEPS) else CONFIRM
-    if step == "start" and range_given:
-        following = "kind"
-    draft["step"] = following
-    return await ask(update, context, draft, note, edit=pressed)
+    draft["step"] = state
+    return await ask(update, context, draft, note, in_place=update.callback_query is not None)
+
+
+async def show_state(update: Update, context: Context, draft: dict[str, Any], state: str) -> str:
+    """Move the form to CONFIRM or CHOOSE and turn the pressed message into that card."""
+    rt = runtime(context)
+    draft["step"] = state
+    draft["touched"] = rt.now().isoformat()
+    await save_step(update, context, state)
+    text, markup = prompt(rt, draft)
+    await edit_or_send(update, context, text, markup)
+    return state
 
 
 async def form_button(update: Update, context: Context) -> object:
@@ -657,102 +568,66 @@ async def form_button(update: Update, context: Context) -> object:
         return found
     rt, draft, actor = found
     lang: Language = draft["lang"]
-    match = _FORM_DATA.match(query.data)
     step: str = draft["step"]
-    if match is None or match.group(1) != draft["id"]:
-        await query.answer(text_of(rt, lang, "stale_button"))
+    press = parse_form_press(query.data)
+    if press is None or press.form_id != draft["id"]:
+        await alert(query, text_of(rt, lang, "stale_button"))
         return step
-    action, argument = match.group(2), match.group(3)
-    if action == "x":
-        await query.answer()
+    if press.action == CANCEL:
+        await alert(query)
         return await cancel_form(update, context)
-    if action not in FORM_ACTIONS.get(step, set()):
-        await query.answer(text_of(rt, lang, "stale_button"))
+    if not accepts(step, press.action):
+        await alert(query, text_of(rt, lang, "stale_button"))
         return step
-    values = draft["values"]
-    view = views(rt)
-    if step == CONFIRM and action == "save":
-        return await save_new(update, context, draft, actor)
-    if step == CONFIRM and action == "e":
-        await query.answer()
-        draft["step"] = CHOOSE
-        draft["touched"] = rt.now().isoformat()
-        await save_step(update, context, CHOOSE)
-        text, markup = prompt(rt, draft)
-        await edit_or_send(update, context, text, markup)
-        return CHOOSE
+    if step == CONFIRM:
+        if press.action == "save":
+            return await save_new(update, context, draft, actor)
+        await alert(query)  # "e": choose a field to change
+        return await show_state(update, context, draft, CHOOSE)
     if step == CHOOSE:
-        await query.answer()
-        if action == "b" or argument not in FIELD_STEP:
-            draft["step"] = CONFIRM
-            draft["touched"] = rt.now().isoformat()
-            await save_step(update, context, CONFIRM)
-            text, markup = prompt(rt, draft)
-            await edit_or_send(update, context, text, markup)
-            return CONFIRM
+        await alert(query)
+        field = press.argument or ""
+        if press.action == "b" or field not in FIELD_STEP:
+            return await show_state(update, context, draft, CONFIRM)
         draft["fixing"] = True
-        draft["step"] = FIELD_STEP[argument]
-        return await ask(update, context, draft, edit=True)
+        draft["step"] = FIELD_STEP[field]
+        return await ask(update, context, draft, in_place=True)
     try:
-        if action == "t":
-            town = rt.directory.get(argument or "")
-            if town is None or town.is_home:
-                await query.answer(text_of(rt, lang, "stale_button"))
-                return step
-            values["town_key"] = town.key
-            field = "town"
-        elif action == "d":
-            values["direction"] = Direction(argument).value
-            field = "direction"
-        elif action == "day":
-            chosen = rt.today() - timedelta(days=int(argument or "0"))
-            check_date(chosen, rt.today())
-            values["start"] = chosen.isoformat()
-            values["end"] = None
-            field = "start"
-        elif action == "k":
-            values["kind"] = DelegationType(argument).value
-            field = "kind"
-        else:  # "s": skip
-            values[{"end": "end", "people": "people", "notes": "notes"}[step]] = (
-                "" if step == "notes" else None
-            )
-            field = step
-    except ValueError:
-        await query.answer(text_of(rt, lang, "stale_button"))
-        return step
+        answered = apply_press(step, press, draft["values"], rt.directory, rt.today())
     except VisitInputError as error:
-        await query.answer(view.error(lang, error.errors[0])[:200])
+        await alert(query, views(rt).error(lang, error.errors[0]))
         return step
-    await query.answer()
-    taken = chosen_text(rt, draft, "dates" if field == "start" else field)
-    return await step_done(update, context, draft, field, note=taken)
+    except InvalidPressError:
+        await alert(query, text_of(rt, lang, "stale_button"))
+        return step
+    await alert(query)
+    taken = chosen_text(rt, draft, "dates" if answered.field == "start" else answered.field)
+    return await step_done(update, context, draft, answered, note=taken)
 
 
 async def save_new(update: Update, context: Context, draft: dict[str, Any], actor: int) -> object:
     """Save: validate, commit (visit + idempotency key + audit in one transaction), then acknowledge."""
     rt = runtime(context)
     query = update.callback_query
-    assert query is not None
+    if query is None:
+        return draft["step"]
     lang: Language = draft["lang"]
     view = views(rt)
     try:
-        new = visit_draft(draft)
+        new = form_values(draft).draft()
         errors = validate(new, rt.today(), (town.key for town in visit_towns(rt.directory)))
         if errors:
             raise VisitInputError(errors)
     except VisitInputError as error:
-        await query.answer()
+        await alert(query)
         problems = view.errors(lang, error.errors, "errors_header_form")
-        return await ask(update, context, draft, problems, edit=True)
+        return await ask(update, context, draft, problems, in_place=True)
     visit, created = await rt.visits.record(new, actor, form_key(actor, draft["id"]))
     drop_draft(update, context)
     await save_step(update, context, None)
-    await query.answer()
+    await alert(query)
     note = text_of(rt, lang, "saved" if created else "already_saved", id=visit.id)
-    await edit_or_send(
-        update, context, view.card(lang, visit, show_notes(update), note), card_keyboard(rt, lang, visit)
-    )
+    await edit_or_send(update, context, view.card(lang, visit, note), card_keyboard(rt, lang, visit))
     return END
 
 
@@ -763,25 +638,15 @@ async def save_edit(update: Update, context: Context, draft: dict[str, Any]) -> 
     view = views(rt)
     actor = await staff_user(rt, update, "visit edit")
     field: str = draft["field"]
-    values = card_values(draft)
-    options: dict[str, dict[str, Any]] = {
-        "town": {"town_key": values.town_key},
-        "direction": {"direction": values.direction},
-        "dates": {"start": values.start, "end": values.end},
-        "kind": {"kind": values.kind},
-        "people": {"people": values.people},
-        "purpose": {"purpose": values.purpose},
-        "notes": {"notes": values.notes or ""},
-    }
-    changes = options[field]
+    values = form_values(draft)
+    changes = changes_for(field, values)
     drop_draft(update, context)
     await save_step(update, context, None)
     if actor is None:
         await refuse(update, context)
         return END
     try:
-        new = visit_draft(draft)
-        errors = validate(new, rt.today())
+        errors = validate(values.draft(), rt.today())
         if errors:
             raise VisitInputError(errors)
         visit = await rt.visits.update(draft["visit_id"], changes, actor, expected_revision=draft["revision"])
@@ -793,7 +658,7 @@ async def save_edit(update: Update, context: Context, draft: dict[str, Any]) -> 
         await reply(
             update,
             context,
-            view.card(lang, current, show_notes(update), text_of(rt, lang, "stale_card")),
+            view.card(lang, current, text_of(rt, lang, "stale_card")),
             card_keyboard(rt, lang, current),
         )
         return END
@@ -801,7 +666,7 @@ async def save_edit(update: Update, context: Context, draft: dict[str, Any]) -> 
         await reply(update, context, text_of(rt, lang, "not_found", id=draft["visit_id"]))
         return END
     note = text_of(rt, lang, "updated", id=visit.id, field=view.field_name(lang, field))
-    card = view.card(lang, visit, show_notes(update), note)
+    card = view.card(lang, visit, note)
     if update.callback_query is not None:
         await edit_or_send(update, context, card, card_keyboard(rt, lang, visit))
     else:
@@ -824,11 +689,10 @@ async def cancel_form(update: Update, context: Context) -> object:
     lang = draft["lang"] if draft else await language_of(update, context)
     drop_draft(update, context)
     await save_step(update, context, None)
-    if update.callback_query is not None:
-        await close_prompt(update, text_of(rt, lang, "form_cancelled"))
-        if update.callback_query.message is not None and update.callback_query.message.date.timestamp() > 0:
-            return END
-    await reply(update, context, text_of(rt, lang, "form_cancelled"))
+    text = text_of(rt, lang, "form_cancelled")
+    # a press turns the question into the record of the cancellation; a command gets a message
+    if update.callback_query is None or not await edit(update, text):
+        await reply(update, context, text)
     return END
 
 
@@ -844,9 +708,8 @@ async def visit_again(update: Update, context: Context) -> object:
     parts = message.text.split(maxsplit=1)
     argument = parts[1].strip() if len(parts) > 1 else ""
     if ";" in argument:
-        await record_one_line(
-            update, context, actor, argument, await command_language(update, context, argument)
-        )
+        lang = await command_language(update, context, argument)
+        await record_one_line(update, context, message, actor, argument, lang)
         return None
     return await ask(update, context, draft, text_of(rt, draft["lang"], "form_in_progress"))
 
@@ -879,13 +742,13 @@ async def stale_form_button(update: Update, context: Context) -> None:
         await refuse(update, context)
         return
     lang = await language_of(update, context)
-    match = _FORM_DATA.match(query.data)
-    if match is not None and match.group(2) == "save":
-        saved = await rt.visits.find_by_key(form_key(actor, match.group(1)))
+    press = parse_form_press(query.data)
+    if press is not None and press.action == "save":
+        saved = await rt.visits.find_by_key(form_key(actor, press.form_id))
         if saved is not None:
-            await query.answer(text_of(rt, lang, "already_saved", id=saved.id))
+            await alert(query, text_of(rt, lang, "already_saved", id=saved.id))
             return
-    await query.answer(text_of(rt, lang, "stale_form"))
+    await alert(query, text_of(rt, lang, "stale_form"))
 
 
 # ---- the card of a saved visit --------------------------------------------------------------------------
@@ -905,7 +768,7 @@ def card_keyboard(rt: Runtime, lang: Language, visit: Visit) -> InlineKeyboardMa
 def field_keyboard(rt: Runtime, lang: Language, visit: Visit) -> InlineKeyboardMarkup:
     view = views(rt)
     fields = [
-        button(view.field_name(lang, name), CB_CARD, visit.id, visit.revision, "ef", name)
+        button(view.field_name(lang, name), CB_CARD, visit.id, visit.revision, EDIT_FIELD, name)
         for name in EDITABLE
     ]
     back = button(text_of(rt, lang, "button.back"), CB_CARD, visit.id, visit.revision, "b")
@@ -921,10 +784,14 @@ class CardPress:
 
 
 def parse_card_press(data: str) -> CardPress | None:
+    """A card button exactly as card_keyboard / field_keyboard make it, else None."""
     match = _CARD_DATA.match(data)
     if match is None:
         return None
-    return CardPress(int(match.group(1)), int(match.group(2)), match.group(3), match.group(4))
+    action, argument = match.group(3), match.group(4)
+    if not ((action in CARD_ACTIONS and argument is None) or (action == EDIT_FIELD and argument in EDITABLE)):
+        return None
+    return CardPress(int(match.group(1)), int(match.group(2)), action, argument)
 
 
 async def card_button(update: Update, context: Context) -> None:
@@ -937,48 +804,50 @@ async def card_button(update: Update, context: Context) -> None:
         await refuse(update, context)
         return
     lang = await language_of(update, context)
+    if not register_here(update, context):
+        await ask_for_private_chat(update, context, lang)
+        return
     view = views(rt)
     press = parse_card_press(query.data)
-    if press is None or press.action not in ("o", "h", "e", "b", "d", "dy", "u", "ef"):
-        await query.answer(text_of(rt, lang, "forged_button"))
+    if press is None:
+        await alert(query, text_of(rt, lang, "forged_button"))
         return
     visit = await rt.visits.get(press.visit_id)
     if visit is None:
-        await query.answer(text_of(rt, lang, "not_found", id=press.visit_id), show_alert=True)
+        await alert(query, text_of(rt, lang, "not_found", id=press.visit_id), show_alert=True)
         return
-    notes = show_notes(update)
     if press.action == "o":
-        await query.answer()
-        await reply(update, context, view.card(lang, visit, notes), card_keyboard(rt, lang, visit))
+        await alert(query)
+        await reply(update, context, view.card(lang, visit), card_keyboard(rt, lang, visit))
         return
     if press.action == "h":
-        await query.answer()
+        await alert(query)
         await send_history(update, context, lang, visit.id)
         return
     if press.revision != visit.revision:
         # the card on screen is older than the visit: show the current one, change nothing
-        await query.answer(text_of(rt, lang, "stale_card"), show_alert=True)
-        await edit_or_send(update, context, view.card(lang, visit, notes), card_keyboard(rt, lang, visit))
+        await alert(query, text_of(rt, lang, "stale_card"), show_alert=True)
+        await edit_or_send(update, context, view.card(lang, visit), card_keyboard(rt, lang, visit))
         return
-    if press.action == "ef":
+    if press.action == EDIT_FIELD:
         # a form is already open for this user here (else the form's entry point took the press)
-        await query.answer(text_of(rt, lang, "form_busy"), show_alert=True)
+        await alert(query, text_of(rt, lang, "form_busy"), show_alert=True)
         return
     if press.action == "e" and not visit.deleted:
-        await query.answer()
+        await alert(query)
         await edit_or_send(
             update,
             context,
-            view.card(lang, visit, notes, text_of(rt, lang, "choose_field")),
+            view.card(lang, visit, text_of(rt, lang, "choose_field")),
             field_keyboard(rt, lang, visit),
         )
         return
     if press.action == "b":
-        await query.answer()
-        await edit_or_send(update, context, view.card(lang, visit, notes), card_keyboard(rt, lang, visit))
+        await alert(query)
+        await edit_or_send(update, context, view.card(lang, visit), card_keyboard(rt, lang, visit))
         return
     if press.action == "d" and not visit.deleted:
-        await query.answer()
+        await alert(query)
         keyboard = InlineKeyboardMarkup(
             [
                 [
@@ -990,7 +859,7 @@ async def card_button(update: Update, context: Context) -> None:
             ]
         )
         question = text_of(rt, lang, "delete_confirm", id=visit.id)
-        await edit_or_send(update, context, view.card(lang, visit, notes) + "\n\n" + question, keyboard)
+        await edit_or_send(update, context, view.card(lang, visit) + "\n\n" + question, keyboard)
         return
     try:
         if press.action == "dy":
@@ -1000,24 +869,23 @@ async def card_button(update: Update, context: Context) -> None:
             changed = await rt.visits.restore(visit.id, actor, expected_revision=press.revision)
             note = text_of(rt, lang, "restored", id=visit.id)
         else:  # "e" or "d" on a deleted visit
-            await query.answer(text_of(rt, lang, "stale_card"), show_alert=True)
-            await edit_or_send(update, context, view.card(lang, visit, notes), card_keyboard(rt, lang, visit))
+            await alert(query, text_of(rt, lang, "stale_card"), show_alert=True)
+            await edit_or_send(update, context, view.card(lang, visit), card_keyboard(rt, lang, visit))
             return
     except StaleVisitError as stale:
-        await query.answer(text_of(rt, lang, "stale_card"), show_alert=True)
+        await alert(query, text_of(rt, lang, "stale_card"), show_alert=True)
         current = stale.current
-        await edit_or_send(update, context, view.card(lang, current, notes), card_keyboard(rt, lang, current))
+        await edit_or_send(update, context, view.card(lang, current), card_keyboard(rt, lang, current))
         return
-    await query.answer()
-    await edit_or_send(
-        update, context, view.card(lang, changed, notes, note), card_keyboard(rt, lang, changed)
-    )
+    await alert(query)
+    await edit_or_send(update, context, view.card(lang, changed, note), card_keyboard(rt, lang, changed))
 
 
 async def edit_field_entry(update: Update, context: Context) -> object:
     """Card → Edit → a field: a one-field form for the saved visit (entry point of the conversation)."""
     query = update.callback_query
-    if query is None or query.data is None:
+    chat = update.effective_chat
+    if query is None or query.data is None or chat is None:
         return END
     rt = runtime(context)
     actor = await staff_user(rt, update, "visit edit")
@@ -1025,44 +893,35 @@ async def edit_field_entry(update: Update, context: Context) -> object:
         await refuse(update, context)
         return END
     lang = await language_of(update, context)
+    if not register_here(update, context):
+        await ask_for_private_chat(update, context, lang)
+        return END
     press = parse_card_press(query.data)
-    if press is None or press.argument not in FIELD_STEP:
-        await query.answer(text_of(rt, lang, "forged_button"))
+    field = press.argument if press is not None and press.action == EDIT_FIELD else None
+    if press is None or field is None or field not in FIELD_STEP:
+        await alert(query, text_of(rt, lang, "forged_button"))
         return END
     visit = await rt.visits.get(press.visit_id)
     if visit is None:
-        await query.answer(text_of(rt, lang, "not_found", id=press.visit_id), show_alert=True)
+        await alert(query, text_of(rt, lang, "not_found", id=press.visit_id), show_alert=True)
         return END
-    notes = show_notes(update)
     if visit.revision != press.revision or visit.deleted:
-        await query.answer(text_of(rt, lang, "stale_card"), show_alert=True)
-        await edit_or_send(
-            update, context, views(rt).card(lang, visit, notes), card_keyboard(rt, lang, visit)
-        )
+        await alert(query, text_of(rt, lang, "stale_card"), show_alert=True)
+        await edit_or_send(update, context, views(rt).card(lang, visit), card_keyboard(rt, lang, visit))
         return END
-    await query.answer()
-    draft = new_draft(update, context, lang, mode="edit")
+    await alert(query)
+    draft = new_draft(context, chat.id, lang, mode="edit")
     draft.update(
         {
             "visit_id": visit.id,
             "revision": visit.revision,
-            "field": press.argument,
-            "step": FIELD_STEP[press.argument],
-            "private": notes,
+            "field": field,
+            "step": FIELD_STEP[field],
+            "values": FormValues.of(visit).to_json(),
         }
     )
-    draft["values"] = {
-        "town_key": visit.town_key,
-        "direction": visit.direction.value,
-        "start": visit.start.isoformat(),
-        "end": visit.end.isoformat() if visit.end else None,
-        "kind": visit.kind.value,
-        "people": visit.people,
-        "purpose": visit.purpose,
-        "notes": visit.notes,
-    }
     # the card goes back to its own buttons; the question comes as a new message
-    await edit_or_send(update, context, views(rt).card(lang, visit, notes), card_keyboard(rt, lang, visit))
+    await edit_or_send(update, context, views(rt).card(lang, visit), card_keyboard(rt, lang, visit))
     return await ask(update, context, draft)
 
 
@@ -1073,12 +932,12 @@ def parse_list_arguments(rt: Runtime, argument: str) -> tuple[str | None, int | 
     """'/visits Нарва 2024' -> (town key, year, problem text key or None)."""
     words_ = argument.split()
     year: int | None = None
-    if words_ and re.fullmatch(r"\d{4}", words_[-1]):
+    if words_ and _YEAR.fullmatch(words_[-1]):
         year = int(words_.pop())
-    if words_ and year is None and re.fullmatch(r"\d{4}", words_[0]):
+    if words_ and year is None and _YEAR.fullmatch(words_[0]):
         year = int(words_.pop(0))
     town_text = " ".join(words_)
-    if year is not None and not 1950 <= year <= rt.today().year + 2:
+    if year is not None and not year_allowed(year, rt.today()):
         return None, None, "list_bad_year"
     if not town_text:
         return None, year, None
@@ -1086,6 +945,30 @@ def parse_list_arguments(rt: Runtime, argument: str) -> tuple[str | None, int | 
     if lookup.town is None:
         return None, year, "list_bad_town"
     return lookup.town.key, year, None
+
+
+@dataclass(frozen=True, slots=True)
+class ListPress:
+    generation: int
+    page: int
+    town_key: str | None
+    year: int | None
+
+
+def parse_list_press(rt: Runtime, data: str) -> ListPress | None:
+    """A list page button exactly as list_page makes it (a partner town, a year in range), else None."""
+    match = _LIST_DATA.match(data)
+    if match is None:
+        return None
+    town_key = None if match.group(3) == "-" else match.group(3)
+    if town_key is not None:
+        town = rt.directory.get(town_key)
+        if town is None or town.is_home:
+            return None
+    year = None if match.group(4) == "-" else int(match.group(4))
+    if year is not None and not year_allowed(year, rt.today()):
+        return None
+    return ListPress(int(match.group(1)), int(match.group(2)), town_key, year)
 
 
 async def list_page(
@@ -1103,7 +986,7 @@ async def list_page(
     town_part, year_part = town_key or "-", str(year) if year is not None else "-"
     buttons = [
         button(
-            f"#{visit.id} · {visit.start.strftime('%d.%m.%y')} · {view.town(lang, visit.town_key)}",
+            f"#{visit.id} · {view.short_day(lang, visit.start)} · {view.town(lang, visit.town_key)}",
             CB_CARD,
             visit.id,
             visit.revision,
@@ -1137,7 +1020,13 @@ async def visits_command(update: Update, context: Context) -> None:
     parts = message.text.split(maxsplit=1)
     argument = parts[1].strip()[:200] if len(parts) > 1 else ""
     lang = await command_language(update, context, argument)
+    if not register_here(update, context):
+        await ask_for_private_chat(update, context, lang)
+        return
     town_key, year, problem = parse_list_arguments(rt, argument)
+    if problem == "list_bad_year":
+        await reply(update, context, views(rt).bad_year(lang))
+        return
     if problem is not None:
         await reply(update, context, text_of(rt, lang, problem, text=argument[:60]))
         return
@@ -1154,16 +1043,16 @@ async def list_button(update: Update, context: Context) -> None:
         await refuse(update, context)
         return
     lang = await language_of(update, context)
-    match = _LIST_DATA.match(query.data)
-    town_key = match.group(3) if match else None
-    if match is None or (town_key != "-" and rt.directory.get(town_key or "") is None):
-        await query.answer(text_of(rt, lang, "forged_button"))
+    if not register_here(update, context):
+        await ask_for_private_chat(update, context, lang)
         return
-    generation, page = int(match.group(1)), int(match.group(2))
-    year = None if match.group(4) == "-" else int(match.group(4))
+    press = parse_list_press(rt, query.data)
+    if press is None:
+        await alert(query, text_of(rt, lang, "forged_button"))
+        return
     current = await rt.visits.generation() % GENERATION_MODULO
-    text, markup = await list_page(rt, lang, None if town_key == "-" else town_key, year, page)
-    await query.answer(text_of(rt, lang, "list_changed") if current != generation else None)
+    text, markup = await list_page(rt, lang, press.town_key, press.year, press.page)
+    await alert(query, text_of(rt, lang, "list_changed") if current != press.generation else None)
     await edit_or_send(update, context, text, markup)
 
 
@@ -1171,7 +1060,7 @@ async def send_history(update: Update, context: Context, lang: Language, visit_i
     rt = runtime(context)
     entries = await rt.visits.history(visit_id, limit=30)
     names = {member.user_id: member.name for member in await rt.staff.all() if member.name}
-    text = views(rt).history(lang, visit_id, entries, names, rt.settings.reminders.zone, show_notes(update))
+    text = views(rt).history(lang, visit_id, entries, names, rt.settings.reminders.zone)
     await reply(update, context, text)
 
 
@@ -1184,8 +1073,11 @@ async def history_command(update: Update, context: Context) -> None:
         await refuse(update, context)
         return
     lang = await language_of(update, context)
-    argument = (context.args or [""])[0].lstrip("#№") if context.args else ""
-    if not argument.isdigit() or len(argument) > 12:
+    if not register_here(update, context):
+        await ask_for_private_chat(update, context, lang)
+        return
+    argument = context.args[0].lstrip("#№") if context.args else ""
+    if not _VISIT_NUMBER.fullmatch(argument):
         await reply(update, context, text_of(rt, lang, "history_usage"))
         return
     visit = await rt.visits.get(int(argument))
@@ -1214,7 +1106,7 @@ def form_handler() -> ConversationHandler:  # type: ignore[type-arg]
         return ConversationHandler(
             entry_points=[
                 CommandHandler("visit", visit_command),
-                CallbackQueryHandler(edit_field_entry, pattern=r"^vc:\d+:\d+:ef:"),
+                CallbackQueryHandler(edit_field_entry, pattern=rf"^{CB_CARD}:\d+:\d+:{EDIT_FIELD}:"),
             ],
             states={
                 **{state: list(in_form) for state in STATES},

@@ -1,10 +1,12 @@
-"""bot/core/questions.find_date and month_number: full dates written in a question."""
+"""bot/core/dates (the one month table and the written formats) and questions.find_date, which uses it."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.core.questions import find_date, month_number
+from bot.core import calendar, questions
+from bot.core.dates import full_date, month_number, partial_date
+from bot.core.questions import find_date
 
 
 @pytest.mark.parametrize(
@@ -70,7 +72,56 @@ def test_may_and_march_are_told_apart(text: str, iso: str) -> None:
         ("Dec", 12),
         ("март", 3),
         ("маяк", None),
+        ("Июнь", 6),
+        ("июн", 6),
+        ("jun.", 6),
+        ("sept", 9),
+        ("дек.", 12),
+        ("сент", 9),
+        ("мартом", 3),
+        ("ма", None),
+        ("мартобря", None),
+        ("market", None),
+        ("mayor", None),
+        ("", None),
     ],
 )
 def test_month_number(word: str, number: int | None) -> None:
     assert month_number(word) == number
+
+
+def test_there_is_one_month_table() -> None:
+    """The calendar and the question engine read month names with the same function."""
+    assert calendar.month_number is month_number
+    assert not hasattr(questions, "_MONTHS") and not hasattr(calendar, "_MONTHS_RU")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2003", (2003, None, None)),
+        ("2003 г.", (2003, None, None)),
+        ("06.2003", (2003, 6, None)),
+        ("2003-06", (2003, 6, None)),
+        ("June 2003", (2003, 6, None)),
+        ("в июне 2003 года", (2003, 6, None)),
+        ("1.06.2003", (2003, 6, 1)),
+        ("1 June 2003", (2003, 6, 1)),
+        ("June 1, 2003", (2003, 6, 1)),
+        ("1-го июня 2003", (2003, 6, 1)),
+        ("2003-06-01", (2003, 6, 1)),
+        ("31.04.2003", (2003, 4, 31)),  # existence is the caller's business
+        ("long ago", None),
+        ("1 маяка 2003", None),
+        ("", None),
+    ],
+)
+def test_partial_dates(text: str, expected: tuple[int, int | None, int | None] | None) -> None:
+    assert partial_date(text) == expected
+
+
+def test_full_date_is_the_whole_text_and_full_dates_search() -> None:
+    assert full_date("1 июня 2003") == (2003, 6, 1)
+    assert full_date("подписано 1 июня 2003") is None
+    assert find_date("подписано 1 июня 2003, а не 31.02.2004") is not None
+    assert find_date("31.02.2004 или 1.03.2004") == questions.PartialDate(2004, 3, 1)

@@ -105,3 +105,22 @@ def test_partners_by_distance_and_by_date() -> None:
     assert [town.key for town in DIRECTORY.newest()] == ["svetlahorsk"]
     assert DIRECTORY.home is not None and DIRECTORY.home.key == "kingisepp"
     assert DIRECTORY.home not in DIRECTORY.partners
+
+
+def test_russian_typed_in_latin_finds_the_town() -> None:
+    # case endings that English words rarely have are read as Russian anywhere...
+    assert [k for k, _, _ in found("s narvoj")] == ["narva"]
+    assert [k for k, _, _ in found("skolko let s narvikom")] == ["narvik"]
+    # ...others only when the question reads as Russian typed in Latin
+    assert found("gde zasnic") == []
+    assert [m.town.key for m in DIRECTORY.find(words("gde zasnic"), latin_russian=True)] == ["sassnitz"]
+    assert found("raise") == []  # "раисе" would meet Раисио's stem: English words are not read so
+
+
+def test_names_spelled_by_ear() -> None:
+    assert [k for k, _, _ in found("джохви")] == ["johvi"]
+    assert [k for k, _, _ in found("dzhohvi")] == ["johvi"]
+
+
+def test_suggestions_keep_to_close_words() -> None:
+    assert DIRECTORY.suggest(words("работает ли граница в ивангороде")) == []  # "граница" is no "Засниц"

@@ -19,7 +19,7 @@ from bot.core.directory import TownDirectory
 from bot.core.model import LANGUAGES, Language
 from bot.core.questions import Answer, Intent, QuestionEngine
 from bot.core.townfile import shipped_towns
-from bot.replies import MESSAGE_LIMIT, Replies, plain_text, visible_length
+from bot.replies import MESSAGE_LIMIT, Replies, VisitLine, plain_text, visible_length
 
 TODAY = date(2026, 11, 26)
 QUESTIONS_FILE = Path(__file__).with_name("questions.toml")
@@ -175,6 +175,16 @@ def test_question(case: Case) -> None:
         for town in DIRECTORY.towns:
             if town.key not in suggested:
                 assert town.name(answer.language) not in text, text
+    if answer.intent is Intent.OFF_TOPIC:
+        # Not the bot's subject: nothing in the text looks like an answer about a town; the towns the
+        # question named are offered as card buttons only.
+        for town in DIRECTORY.towns:
+            assert town.name(answer.language) not in text, text
+        pressed = {button.data for row in reply.buttons for button in row}
+        assert pressed == {f"card:{town.key}" for town in answer.towns}
+    if answer.intent is Intent.NOT_PARTNER:
+        # Never presented as a partner: the answer carries no town, and says the name is not on the list.
+        assert not towns
 
 
 def describe(answer: Answer) -> str:
@@ -198,7 +208,51 @@ def test_every_intent_renders_in_both_languages(lang: Language) -> None:
             when=answer.when,
             topic=answer.topic,
             suggestions=answer.suggestions,
+            extra=answer.extra,
+            mention=answer.mention,
         )
         reply = REPLIES.answer(swapped)
         assert "{" not in reply.text and "}" not in reply.text, reply.text
         assert 0 < visible_length(reply.text) <= MESSAGE_LIMIT
+        # ...and without the question's details (superlative, year bounds, names) too
+        bare = Answer(answer.intent, lang, towns=answer.towns, country=answer.country, topic=answer.topic)
+        reply = REPLIES.answer(bare)
+        assert "{" not in reply.text and "}" not in reply.text, reply.text
+        assert 0 < visible_length(reply.text) <= MESSAGE_LIMIT
+
+
+VISITS = {
+    "narva": [
+        VisitLine(
+            date(2024, 6, 5), "visits.public.direction_in", "visits.public.kind_official", "Дни города"
+        ),
+        VisitLine(date(2023, 9, 1), "visits.public.direction_out", "visits.public.kind_youth", ""),
+    ],
+    "raisio": [
+        VisitLine(date(2027, 1, 10), "visits.public.direction_out", "visits.public.kind_cultural", "")
+    ],
+}
+WITH_VISITS = Replies(DIRECTORY, TODAY, visits=VISITS)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("визиты нарва", "Последний записанный визит: 🇪🇪 Нарва, 5 июня 2024 — приезд в Кингисепп"),
+        ("делегации из Нарвы", "Последний записанный визит: 🇪🇪 Нарва, 5 июня 2024"),
+        ("visits narva", "The latest recorded visit: 🇪🇪 Narva, 5 June 2024 — a visit to Kingisepp"),
+        ("delegations from narva", "The latest recorded visit: 🇪🇪 Narva, 5 June 2024"),
+        ("Narva visits", "The latest recorded visit: 🇪🇪 Narva, 5 June 2024"),
+        ("Когда был последний визит делегации?", "Последний записанный визит: 🇪🇪 Нарва, 5 июня 2024"),
+    ],
+)
+def test_the_last_recorded_visit_is_shown(question: str, expected: str) -> None:
+    text = plain_text(WITH_VISITS.answer(ENGINE.answer(question, "ru")).text)
+    assert expected in text, text
+    assert "2023" not in text  # the latest one only
+    assert "2027" not in text  # a planned visit is not a visit yet
+
+
+def test_a_town_without_visits_says_so_and_planned_visits_do_not_count() -> None:
+    text = plain_text(WITH_VISITS.answer(ENGINE.answer("из Райсио приезжали?", "ru")).text)
+    assert "Райсио: визиты делегаций пока не записаны" in text, text

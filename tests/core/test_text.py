@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.text import MAX_QUESTION_CHARS, make_word, script_language, to_ascii, words
+from bot.core.text import (
+    MAX_QUESTION_CHARS,
+    make_word,
+    script_language,
+    sound_key,
+    to_ascii,
+    to_cyrillic,
+    words,
+)
 
 
 @pytest.mark.parametrize(
@@ -61,3 +69,34 @@ def test_numbers_are_words_but_marked() -> None:
 
 def test_overlong_text_is_cut() -> None:
     assert len(words("нарва " * 5000)) == len(("нарва " * 5000)[:MAX_QUESTION_CHARS].split())
+
+
+@pytest.mark.parametrize(
+    ("latin", "cyrillic"),
+    [
+        ("narvoj", "нарвой"),
+        ("druzhim", "дружим"),
+        ("s", "с"),
+        ("kakogo", "какого"),
+        ("kakoy", "какой"),  # y after a vowel is й
+        ("gorody", "городы"),  # ...and ы after a consonant
+        ("shchuka", "щука"),
+        ("zasnic", "засниц"),
+        ("yubilej", "юбилей"),
+        ("zdravstvujte", "здравствуйте"),
+    ],
+)
+def test_russian_typed_in_latin_reads_back_in_cyrillic(latin: str, cyrillic: str) -> None:
+    assert to_cyrillic(latin) == cyrillic
+
+
+def test_latin_case_forms_reach_the_russian_stem() -> None:
+    assert make_word("narvoj").ru_stem == make_word("нарвой").stem == "narv"
+    assert make_word("narvikom").ru_stem == make_word("Нарвиком").stem == "narvik"
+    assert make_word("нарвой").ru_stem == ""  # only Latin words are read as Russian
+    assert make_word("2000").ru_stem == ""
+
+
+def test_sound_key_reads_j_the_english_way() -> None:
+    assert sound_key("dzhokhvi") == sound_key("johvi") == "johvi"
+    assert make_word("Джохви").sound == make_word("dzhohvi").sound == make_word("Jõhvi").sound

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from bot.core.model import PartialDate
-from bot.core.townfile import TownFileError, load_town_file, parse_towns, shipped_towns
+from bot.core.townfile import (
+    TownFileError,
+    load_town_file,
+    parse_mentions,
+    parse_towns,
+    shipped_mentions,
+    shipped_towns,
+)
 
 MINIMAL = """
 format = 1
@@ -103,3 +110,15 @@ def test_loaded_from_disk(tmp_path: Path) -> None:
     path = tmp_path / "towns.toml"
     path.write_text(MINIMAL, encoding="utf-8")
     assert [town.key for town in load_town_file(path)] == ["kingisepp", "narva"]
+
+
+def test_shipped_mentions_are_no_partner_towns() -> None:
+    mentions = {mention.key: mention for mention in shipped_mentions()}
+    assert set(mentions) == {"pitsunda", "kraslava"}
+    assert mentions["kraslava"].country == "LV" and "2019" in mentions["kraslava"].note_en
+    assert not set(mentions) & {town.key for town in shipped_towns()}
+
+
+def test_a_broken_mentions_file_says_where() -> None:
+    with pytest.raises(TownFileError, match="mentioned"):
+        parse_mentions('format = 1\n[[mentioned]]\nkey = "x"\n', source="m.toml")

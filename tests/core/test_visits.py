@@ -26,6 +26,8 @@ from bot.core.visits import (
     parse_period,
     resolve_town,
     validate,
+    year_allowed,
+    year_range,
 )
 
 TODAY = date(2026, 11, 26)
@@ -229,6 +231,9 @@ def test_people_can_be_unknown(text: str) -> None:
         ("100000", "people_range"),
         ("10001", "people_range"),
         ("много", "people_format"),
+        ("²", "people_format"),  # "²".isdigit() is true, but int("²") fails
+        ("١٢", "people_format"),
+        ("1" * 5000, "people_format"),  # over int()'s limit for text
     ],
 )
 def test_bad_people(text: str, code: str) -> None:
@@ -347,3 +352,9 @@ def test_validate_a_draft() -> None:
     assert VisitDraft(
         "narva", Direction.INCOMING, date(2027, 1, 5), None, DelegationType.YOUTH, None, "x"
     ).planned(TODAY)
+
+
+def test_one_year_range_for_every_command() -> None:
+    assert year_range(TODAY) == (1950, 2028)
+    assert year_allowed(1950, TODAY) and year_allowed(2028, TODAY)
+    assert not year_allowed(1949, TODAY) and not year_allowed(2029, TODAY)

@@ -472,6 +472,69 @@ async def test_connection_refused_is_retried_later_and_sent_once(tmp_path: Path)
         await runtime.close()
 
 
+class MigratingFakeBotApi(TimedFakeBotApi):
+    """Answers a sendMessage to an old group id as Telegram does after the group became a supergroup."""
+
+    def __init__(self, moved: dict[int, int], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.moved = moved
+        self.refused: list[int] = []
+
+    def _handle_http(self, raw_path: str, content_type: str, body: bytes) -> tuple[int, bytes, str]:
+        if raw_path.endswith("/sendMessage"):
+            params, _, _ = _parse_body(content_type, body, "")
+            chat = int(params.get("chat_id", 0))
+            if chat in self.moved:
+                with self._cond:
+                    self.refused.append(chat)
+                answer = {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": "Bad Request: group chat was upgraded to a supergroup chat",
+                    "parameters": {"migrate_to_chat_id": self.moved[chat]},
+                }
+                return 400, json.dumps(answer).encode(), "application/json"
+        return super()._handle_http(raw_path, content_type, body)
+
+
+async def test_a_group_upgraded_to_a_supergroup_gets_the_reminder_there_in_the_same_pass(
+    tmp_path: Path,
+) -> None:
+    old, new = -300, -100_300
+    server = MigratingFakeBotApi({old: new}).start()
+    try:
+        settings = parse_settings(
+            {
+                "telegram": {"token": TOKEN, "base_url": server.base_url},
+                "storage": {"database": str(tmp_path / "bot.sqlite3")},
+            }
+        )
+        runtime = await open_runtime(settings, clock=lambda: datetime(2026, 5, 25, 7, 30, tzinfo=UTC))
+        try:
+            await runtime.subscriptions.subscribe(old, "group", "anniversaries", "ru", actor_id=5)
+            await runtime.preferences.set_language(old, "en")
+            bot: ExtBot[Any] = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=BroadcastRateLimiter())
+            async with bot:
+                service = ReminderService(runtime, TelegramSender(bot))
+                first = await service.run_pass(date(2026, 5, 25))
+                second = await service.run_pass(date(2026, 5, 25))
+            assert server.refused == [old]
+            assert first.outcomes == {"sent": 1} and second.deliveries == []
+            (text,) = server.sent_texts(new)
+            assert "Sassnitz" in text and "in 7 days" in text  # the chat's language moved with it
+            statuses = {(e.chat_id, e.status) for e in await runtime.ledger.entries()}
+            assert statuses == {(old, "failed"), (new, "sent")}
+            moved = await runtime.subscriptions.get(new)
+            assert moved is not None and moved.active and await runtime.subscriptions.get(old) is None
+            assert await runtime.preferences.language(new) == "en"
+            assert [e.action for e in await runtime.audit.history("subscription", new)] == ["migrate"]
+            assert server.violations == []
+        finally:
+            await runtime.close()
+    finally:
+        server.stop()
+
+
 def test_retry_after_helper_reads_both_forms() -> None:
     from datetime import timedelta
 

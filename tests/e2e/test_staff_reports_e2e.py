@@ -164,3 +164,21 @@ def test_forwarded_message_then_reply_adds_staff(bot: RunningBot) -> None:
     )
     assert "Irina" in done["text"] and "теперь сотрудник" in done["text"]
     assert (777_003, "Irina", ADMIN_ID) in staff_rows(bot)
+
+
+def test_staff_data_stays_out_of_an_ordinary_group(bot: RunningBot) -> None:
+    """The office group here is not the configured staff chat: residents may read it."""
+    if not staff_rows(bot):
+        bot.push_and_wait(
+            OFFICE, lambda: bot.server.push_message(OFFICE, f"/staff add {STAFF}", user_id=ADMIN_ID)
+        )
+    for command in ("/export 2025", "/staff list", "/visits", "/history 1", "/visit"):
+        calls = bot.reactions(
+            lambda command=command: bot.server.push_message(
+                OFFICE, command, user_id=STAFF, chat_type="supergroup"
+            )
+        )
+        assert [method for method, _ in calls] == ["sendMessage"], command
+        text = calls[0][1]["text"]
+        assert "только в личном чате со мной" in text, command
+        assert "hotel booked" not in text and "Olga" not in text and "Town Day" not in text, command

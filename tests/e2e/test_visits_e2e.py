@@ -297,3 +297,19 @@ def test_kill_9_right_after_the_acknowledgement(fresh_server: FakeBotApi, tmp_pa
     finally:
         finish(third)
     assert [row["purpose"] for row in visits_in(third.database)] == ["Паром", "Фестиваль"]
+
+
+def test_a_group_gets_no_register(clean: RunningBot) -> None:
+    """Staff asking in an ordinary group are sent to the private chat; nothing is recorded or shown."""
+    group = -100_777_001
+    before = len(visits_in(clean.database))
+    for command in ("/visits", "/visit Нарва; 05.06.2024; in; official; 3; Публично", "/visit"):
+        [reply] = clean.push_and_wait(
+            group,
+            lambda command=command: clean.server.push_message(
+                group, command, user_id=STAFF, chat_type="supergroup"
+            ),
+        )
+        assert "только в личном чате со мной" in reply["text"], command
+        assert not FakeBotApi.inline_buttons(reply), command
+    assert len(visits_in(clean.database)) == before

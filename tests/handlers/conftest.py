@@ -20,7 +20,7 @@ from telegram import Update
 from telegram.ext import Application
 from telegram.request import RequestData
 
-from bot.app import build_application
+from bot.app import build_application, settle
 from bot.config import parse_settings
 from bot.console import BOT_USER, ConsoleRequest
 from tests.e2e.fake_bot_api import ApiSpec, SpecValidator, UploadedFile
@@ -78,6 +78,7 @@ class Harness:
         payload.setdefault("update_id", next(self.update_ids))
         start = len(self.request.calls)
         await self.app.process_update(Update.de_json(payload, self.app.bot))
+        await settle(self.app)  # handlers with block=False run as tasks: wait for their answers
         return self.request.calls[start:]
 
     def message(
@@ -146,6 +147,7 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     try:
         yield Harness(app, request)
     finally:
+        await settle(app)
         await app.shutdown()
         assert app.post_shutdown is not None
         await app.post_shutdown(app)

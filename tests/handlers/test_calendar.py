@@ -72,6 +72,41 @@ async def test_residents_do_not_see_planned_visits_staff_do(harness: Harness) ->
     assert "запланированный визит" in staff and "Choir" in staff
 
 
+async def test_planned_visits_follow_the_one_rule_for_staff_data(harness: Harness) -> None:
+    """bot.access.register_visible (a private chat or the staff chat) and a staff member asking."""
+    await rt(harness).database.connection.execute(
+        "INSERT INTO visits (town_key, direction, start_date, kind, purpose, created_by, updated_by) "
+        "VALUES ('narva', 'in', '2026-12-10', 'cultural', 'Choir', 1, 1)"
+    )
+    group = -100_123
+    (in_a_group,) = [
+        call
+        for call in await harness.say("/upcoming", chat_id=group, user_id=ADMIN_ID)
+        if call.method == "sendMessage"
+    ]
+    assert "Choir" not in in_a_group.params["text"]  # residents may be reading along
+    (ics,) = await harness.say("/calendar", chat_id=group, user_id=ADMIN_ID)
+    document = ics.params["document"]
+    assert isinstance(document, UploadedFile) and b"Choir" not in document.data
+    (private,) = await harness.say("/calendar", chat_id=ADMIN_ID)
+    assert b"Choir" in private.params["document"].data
+
+
+async def test_residents_calendar_reads_no_visits(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """/upcoming and /calendar for residents are built from memory: the register is not even asked."""
+
+    async def refused(*args: object, **kwargs: object) -> object:
+        raise AssertionError("residents' calendar must not read the visit register")
+
+    monkeypatch.setattr(rt(harness).calendar, "planned_visits", refused)
+    monkeypatch.setattr(rt(harness).visits, "generation", refused)
+    monkeypatch.setattr(rt(harness).towns, "all", refused)
+    (text,) = await harness.texts("/upcoming")
+    assert "Ближайшие события" in text
+    (call,) = await harness.say("/calendar")
+    assert call.method == "sendDocument"
+
+
 # ---- /calendar -------------------------------------------------------------------------------------------
 
 
@@ -153,6 +188,14 @@ async def test_townday_finds_multi_word_towns(harness: Harness) -> None:
     assert "every year on 15 June" in text
 
 
+async def test_the_example_comes_from_the_catalogue(harness: Harness) -> None:
+    await harness.press("lang:en", chat_id=ADMIN_ID)
+    text = await staff_says(harness, "/townday Atlantis 15 June")
+    assert "for example: /townday Narva first weekend of June" in text
+    text = await staff_says(harness, "/agreement Atlantis 2000")
+    assert "for example: /agreement Narva 2000" in text
+
+
 @pytest.mark.parametrize(
     ("argument", "expected"),
     [
@@ -206,4 +249,13 @@ async def test_agreement_date_edit_keeps_precision_and_is_audited(harness: Harne
     assert "только для сотрудников" in refused
     assert await audit_count(harness) == before
     current = await staff_says(harness, "/agreement Нарва")
-    assert "[cooperation]" in current
+    assert "[cooperation]: июнь 2000" in current
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+async def test_help_lists_the_calendar_commands_for_residents(harness: Harness, lang: str) -> None:
+    await harness.press(f"lang:{lang}")
+    (text,) = await harness.texts("/help")
+    for command in ("/upcoming", "/calendar", "/subscribe", "/unsubscribe", "/mysubscriptions"):
+        assert command in text, command
+    assert "/townday" not in text and "/visit " not in text  # staff commands are listed elsewhere

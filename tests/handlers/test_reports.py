@@ -228,37 +228,86 @@ async def test_export_stays_out_of_ordinary_groups(register: Harness) -> None:
     assert calls[-1].method == "sendPhoto"
 
 
-def test_the_staff_chat_may_receive_exports() -> None:
-    from types import SimpleNamespace
+async def test_the_staff_chat_may_receive_exports(register: Harness) -> None:
+    """The one rule of bot.access.register_visible: a private chat, or the configured staff chat."""
+    office = -100_5
+    runtime = rt(register)
+    reminders = runtime.settings.reminders.model_copy(update={"staff_chat": office})
+    runtime.settings = runtime.settings.model_copy(update={"reminders": reminders})
+    calls = await register.say("/export 2025", chat_id=office, user_id=STAFF)
+    assert set(documents(calls)) == {"visits-2025.xlsx", "visits-2025.csv"}
+    calls = await register.say("/export 2025", chat_id=-100_6, user_id=STAFF)
+    assert [call.method for call in calls] == ["sendMessage"] and not documents(calls)
 
-    from bot.handlers.reports import private_enough
 
-    office = SimpleNamespace(settings=SimpleNamespace(reminders=SimpleNamespace(staff_chat=-100_5)))
-    assert private_enough(office, -100_5, "supergroup")  # type: ignore[arg-type]
-    assert private_enough(office, 42, "private")  # type: ignore[arg-type]
-    assert not private_enough(office, -100_6, "supergroup")  # type: ignore[arg-type]
-    unset = SimpleNamespace(settings=SimpleNamespace(reminders=SimpleNamespace(staff_chat=0)))
-    assert not private_enough(unset, 0, "group")  # type: ignore[arg-type]
-
-
-async def test_big_exports_are_written_in_the_background(
+async def test_an_export_does_not_hold_up_other_updates(
     register: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import asyncio
-    import warnings
+    """/export runs as a task of its own: while its files are built, the bot answers other updates;
+    two exports in one chat still arrive one after the other, each as .xlsx then .csv."""
+    import threading
 
+    from telegram import Update
+
+    from bot.app import settle
     from bot.handlers import reports
 
-    monkeypatch.setattr(reports, "BACKGROUND_ROWS", 1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the harness's Application is not "running"
-        start = len(register.request.calls)
-        await register.say("/export 2025", chat_id=STAFF)
-        for _ in range(200):
-            if len(documents(register.calls(since=start))) == 2:
-                break
-            await asyncio.sleep(0.01)
-    assert set(documents(register.calls(since=start))) == {"visits-2025.xlsx", "visits-2025.csv"}
+    release = threading.Event()
+    build = reports.build_files
+
+    def slow_build(rows: list[Any], lang: Any) -> list[tuple[str, bytes]]:
+        release.wait(10)
+        return build(rows, lang)
+
+    monkeypatch.setattr(reports, "build_files", slow_build)
+
+    async def arrive(text: str) -> None:  # as the update loop would: no waiting for tasks handlers start
+        message = register.message(text, chat_id=STAFF)
+        await register.app.process_update(
+            Update.de_json({"update_id": message["message_id"], "message": message}, register.app.bot)
+        )
+
+    start = len(register.request.calls)
+    try:
+        await arrive("/export 2025")
+        await arrive("/export 2024")
+        await arrive("/stats")  # answered while both exports wait for their files
+        assert "sendPhoto" in [call.method for call in register.calls(since=start)]
+        assert not documents(register.calls(since=start))
+    finally:
+        release.set()
+    await settle(register.app)
+    sent = [
+        call.params["document"].filename
+        for call in register.calls(since=start)
+        if call.method == "sendDocument"
+    ]
+    assert sent == ["visits-2025.xlsx", "visits-2025.csv", "visits-2024.xlsx", "visits-2024.csv"]
+
+
+def test_forged_export_buttons_are_refused() -> None:
+    from types import SimpleNamespace
+
+    from bot.core.directory import TownDirectory
+    from bot.core.townfile import shipped_towns
+    from bot.handlers.reports import parse_export_press
+
+    office = SimpleNamespace(directory=TownDirectory(shipped_towns()), today=lambda: date(2026, 11, 26))
+    press = parse_export_press(office, "export:narva:2025")  # type: ignore[arg-type]
+    assert press is not None and press.town is not None and (press.town.key, press.year) == ("narva", 2025)
+    whole = parse_export_press(office, "export:narva:0")  # type: ignore[arg-type]
+    assert whole is not None and whole.year is None
+    for forged in (
+        "export:narva:1800",
+        "export:narva:2029",
+        "export:narva:02025",
+        "export:narva:-1",
+        "export:atlantis:2025",
+        "export:narva:" + "9" * 50,
+        "export:narva",
+        "export:narva:²⁰²⁵",
+    ):
+        assert parse_export_press(office, forged) is None, forged  # type: ignore[arg-type]
 
 
 async def test_prewarm_draws_the_charts_before_anyone_asks(register: Harness) -> None:

@@ -1,4 +1,12 @@
-from bot.app import MENU_COMMANDS
+import asyncio
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.ext import ConversationHandler, TypeHandler
+
+from bot.app import MENU_COMMANDS, settle
+from bot.handlers import dedup, fallback, inline, residents, visits
 from tests.handlers.conftest import Harness
 
 
@@ -72,7 +80,7 @@ async def test_town_command(harness: Harness) -> None:
 
 async def test_free_text_language_follows_the_script(harness: Harness) -> None:
     (ru,) = await harness.texts("С какого года дружим с Нарвой?")
-    assert "2000" in ru and "Соглашение" in ru
+    assert "2000" in ru and "соглашение о сотрудничестве" in ru
     (en,) = await harness.texts("how far is Raisio")
     assert "380 km" in en
 
@@ -128,3 +136,52 @@ async def test_same_update_twice_is_answered_once(harness: Harness) -> None:
 async def test_edited_message_is_answered(harness: Harness) -> None:
     calls = await harness.feed({"edited_message": {**harness.message("Нарвик"), "edit_date": 1}})
     assert len(calls) == 1 and "Нарвик" in calls[0].params["text"]
+
+
+async def test_the_same_update_twice_before_the_first_is_answered_is_dropped(harness: Harness) -> None:
+    """The residents' handlers run concurrently; the duplicate filter (group -100) still runs first."""
+    payload = {"update_id": 778, "message": harness.message("Нарва")}
+    start = len(harness.request.calls)
+    for _ in range(2):
+        await harness.app.process_update(Update.de_json(dict(payload), harness.app.bot))
+    await settle(harness.app)
+    assert len(harness.calls("sendMessage", since=start)) == 1
+
+
+def test_residents_handlers_do_not_block_but_the_filter_and_the_visit_form_do() -> None:
+    for module in (residents, inline, fallback):
+        for _group, handler in module.handlers():
+            assert handler.block is False, handler
+    ((group, dedup_handler),) = dedup.handlers()
+    assert group < 0 and isinstance(dedup_handler, TypeHandler) and dedup_handler.block
+    forms = [handler for _, handler in visits.handlers() if isinstance(handler, ConversationHandler)]
+    assert forms and all(form.block for form in forms)
+
+
+async def test_a_slow_chat_does_not_hold_up_the_others(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy group waiting for its rate-limit window (here: a send that hangs) while a private chat asks."""
+    busy, other = -100_777, 20
+    gate, other_answered = asyncio.Event(), asyncio.Event()
+    original = harness.request.do_request
+
+    async def do_request(url: str, method: str, request_data: Any = None, *args: Any, **kwargs: Any) -> Any:
+        chat = request_data.parameters.get("chat_id") if request_data else None
+        if url.endswith("/sendMessage") and chat == busy:
+            await gate.wait()
+        answer = await original(url, method, request_data, *args, **kwargs)
+        if chat == other:
+            other_answered.set()
+        return answer
+
+    monkeypatch.setattr(harness.request, "do_request", do_request)
+    for chat_id, text in ((busy, "/towns"), (other, "/towns")):
+        update = {"update_id": next(harness.update_ids), "message": harness.message(text, chat_id=chat_id)}
+        # with blocking handlers the first of these would wait for the gate
+        await asyncio.wait_for(harness.app.process_update(Update.de_json(update, harness.app.bot)), 5)
+    await asyncio.wait_for(other_answered.wait(), timeout=5)
+    assert [call.params["chat_id"] for call in harness.calls("sendMessage")] == [other]
+    gate.set()
+    await settle(harness.app)
+    assert [call.params["chat_id"] for call in harness.calls("sendMessage")] == [other, busy]

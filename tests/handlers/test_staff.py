@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import Any
 
@@ -83,8 +84,16 @@ async def test_the_forward_button_adds_and_checks_the_presser(harness: Harness) 
     assert [call.method for call in calls] == ["answerCallbackQuery", "sendMessage"]
     assert "Oleg" in calls[1].params["text"]
     assert await rt(harness).staff.contains(6161)
-    forged = await harness.press("staff:add:abc", chat_id=ADMIN_ID)
-    assert [call.method for call in forged] == ["answerCallbackQuery"]
+    for data in (
+        "staff:add:abc",
+        "staff:add:0",
+        "staff:add:06161",
+        "staff:add:-6161",
+        f"staff:add:{'9' * 50}",
+    ):
+        forged = await harness.press(data, chat_id=ADMIN_ID)
+        assert [call.method for call in forged] == ["answerCallbackQuery"], data
+    assert [member.user_id for member in await rt(harness).staff.all()] == [6161]
 
 
 async def test_hidden_and_channel_forwards_are_explained(harness: Harness) -> None:
@@ -202,3 +211,39 @@ async def test_forwards_from_residents_are_still_answered_as_questions(harness: 
     forward = harness.message("Нарва", chat_id=RESIDENT, forward_origin=origin)
     (answer,) = texts(await harness.feed({"message": forward}))
     assert "Нарва" in answer and "staff" not in answer
+
+
+async def test_the_staff_list_stays_out_of_public_groups(harness: Harness) -> None:
+    await harness.say("/staff add 12345 Olga", chat_id=ADMIN_ID)
+    for command in ("/staff", "/staff list"):
+        (reply,) = texts(await harness.say(command, chat_id=GROUP, user_id=ADMIN_ID))
+        assert "только в личном чате со мной" in reply and "Olga" not in reply and "12345" not in reply
+    # the office's staff chat may see it
+    runtime = rt(harness)
+    reminders = runtime.settings.reminders.model_copy(update={"staff_chat": GROUP})
+    runtime.settings = runtime.settings.model_copy(update={"reminders": reminders})
+    (listing,) = texts(await harness.say("/staff list", chat_id=GROUP, user_id=ADMIN_ID))
+    assert "Olga" in listing and "12345" in listing
+
+
+async def test_alerts_are_plain_text() -> None:
+    """answerCallbackQuery shows no HTML: a catalogue text loses its tags and entities, within 200."""
+    from bot.handlers.staff import alert
+
+    answered: list[dict[str, Any]] = []
+
+    class Query:
+        async def answer(self, text: str | None = None, show_alert: bool = False) -> None:
+            answered.append({"text": text, "show_alert": show_alert})
+
+    await alert(Query(), "<b>Визит</b> «Tom &amp; Jerry» &lt;3 " + "x" * 300, show_alert=True)  # type: ignore[arg-type]
+    await alert(Query())  # type: ignore[arg-type]
+    assert answered[0]["text"].startswith("Визит «Tom & Jerry» <3 x") and len(answered[0]["text"]) == 200
+    assert answered[0]["show_alert"] is True and answered[1] == {"text": None, "show_alert": False}
+
+
+async def test_the_staff_list_shows_local_dates_in_the_language(harness: Harness) -> None:
+    await harness.say("/staff add 12345 Olga", chat_id=ADMIN_ID)
+    await harness.press("lang:en", chat_id=ADMIN_ID)
+    (listing,) = texts(await harness.say("/staff list", chat_id=ADMIN_ID))
+    assert re.search(r"Olga — added by 900, \d{1,2} [A-Z][a-z]+ \d{4}", listing), listing

@@ -72,11 +72,13 @@ async def test_subscribe_menu_then_choices(harness: Harness) -> None:
     subscription = await rt(harness).subscriptions.get(10)
     assert subscription is not None and subscription.active and subscription.kinds == "all"
     _, towns = await harness.press("sub:towns")
-    assert "sub:t:narva" in buttons(towns) and "sub:done" in buttons(towns)
-    _, toggled = await harness.press("sub:t:narva")
+    assert "sub:t:narva:1" in buttons(towns) and "sub:done" in buttons(towns)
+    assert all(len(data.encode()) <= 64 for data in buttons(towns))
+    _, toggled = await harness.press("sub:t:narva:1")
     assert "✅ 🇪🇪 Нарва" in [
         b["text"] for row in toggled.params["reply_markup"]["inline_keyboard"] for b in row
     ]
+    assert "sub:t:narva:0" in buttons(toggled)  # pressing it again would take Narva out
     _, done = await harness.press("sub:done")
     assert "города: Нарва" in done.params["text"]
     (mine,) = await harness.texts("/mysubscriptions")
@@ -100,7 +102,33 @@ async def test_kinds_switch_and_the_language_follows_the_chat(harness: Harness) 
     assert "Subscribed: anniversaries; all towns" in edit.params["text"]
 
 
-@pytest.mark.parametrize("data", ["sub:k:zzz", "sub:t:atlantis", "sub:t:", "sub:hack", "sub:k:a:extra"])
+async def test_a_repeated_town_press_does_not_undo_itself(harness: Harness) -> None:
+    """The same press delivered again (a retry, a restart that lost the in-memory dedup) asks for the
+    same state, so it changes nothing the second time."""
+    await harness.press("sub:k:all")
+    for _ in range(3):
+        await harness.press("sub:t:narva:1")
+    subscription = await rt(harness).subscriptions.get(10)
+    assert subscription is not None and subscription.towns == ("narva",)
+    for _ in range(2):
+        await harness.press("sub:t:narva:0")
+    subscription = await rt(harness).subscriptions.get(10)
+    assert subscription is not None and subscription.towns == ()
+    history = await rt(harness).audit.history("subscription", 10)
+    assert [entry.action for entry in reversed(history)] == ["subscribe", "towns", "towns"]
+
+
+async def test_alerts_are_plain_text(harness: Harness) -> None:
+    await harness.press("lang:en")
+    (answer,) = await harness.press("sub:t:narva:1")  # not subscribed yet
+    assert answer.params["show_alert"] is True
+    assert "<" not in answer.params["text"] and "&" not in answer.params["text"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["sub:k:zzz", "sub:t:atlantis:1", "sub:t:", "sub:hack", "sub:k:a:extra", "sub:t:narva", "sub:t:narva:2"],
+)
 async def test_forged_buttons_are_answered_and_change_nothing(harness: Harness, data: str) -> None:
     calls = await harness.press(data)
     assert [call.method for call in calls] == ["answerCallbackQuery"]
@@ -109,7 +137,7 @@ async def test_forged_buttons_are_answered_and_change_nothing(harness: Harness, 
 
 
 async def test_choosing_towns_needs_a_subscription_first(harness: Harness) -> None:
-    calls = await harness.press("sub:t:narva")
+    calls = await harness.press("sub:t:narva:1")
     assert [call.method for call in calls] == ["answerCallbackQuery"]
     assert "Сначала выберите" in calls[0].params["text"]
     assert await rt(harness).subscriptions.get(10) is None

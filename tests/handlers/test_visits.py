@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import copy
 import itertools
+import logging
+import re
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -50,6 +53,13 @@ async def bot(harness: Harness) -> AsyncIterator[Harness]:
 def rt(harness: Harness) -> Runtime:
     value: Runtime = harness.app.bot_data["runtime"]
     return value
+
+
+def office_chat(harness: Harness, chat_id: int) -> None:
+    """Make `chat_id` the office's staff chat ([reminders] staff_chat), as the config file would."""
+    runtime = rt(harness)
+    reminders = runtime.settings.reminders.model_copy(update={"staff_chat": chat_id})
+    runtime.settings = runtime.settings.model_copy(update={"reminders": reminders})
 
 
 def buttons(calls: list[Call]) -> list[str]:
@@ -145,7 +155,9 @@ async def test_anonymous_group_admins_are_not_staff(bot: Harness) -> None:
         user_id=ADMIN_ID,
         sender_chat={"id": GROUP, "type": "supergroup", "title": "G"},
     )
-    assert "для сотрудников" in texts(calls)
+    # the shared staff-only refusal, in its version for messages sent on behalf of a chat
+    assert "анонимные администраторы" in texts(calls)
+    assert await rt(bot).visits.count() == 0
 
 
 async def test_staff_added_in_chat_may_record(bot: Harness) -> None:
@@ -343,6 +355,7 @@ async def test_a_redelivered_answer_is_not_taken_for_the_next_step(bot: Harness)
 
 
 async def test_two_staff_in_one_group_do_not_interfere(bot: Harness) -> None:
+    office_chat(bot, GROUP)  # the office's staff chat: the register may be shown there
     await rt(bot).staff.add(777, "Борис", ADMIN_ID)
     mine = form_id(await staff(bot, "/visit Нарва", GROUP))
     theirs = form_id(await bot.say("/visit Raisio", chat_id=GROUP, user_id=777))
@@ -359,9 +372,7 @@ async def test_two_staff_in_one_group_do_not_interfere(bot: Harness) -> None:
         await bot.press(f"vf:{form}:s", chat_id=GROUP, user_id=user)
         await bot.say(f"Цель {user}", chat_id=GROUP, user_id=user)
         confirm = await bot.say(f"Заметка {user}", chat_id=GROUP, user_id=user)
-        hidden = ("Заметки скрыты в групповом чате", "Notes are hidden in group chats")
-        assert any(text in texts(confirm) for text in hidden)  # residents may be in the group
-        assert f"Заметка {user}" not in texts(confirm)
+        assert f"Заметка {user}" in texts(confirm)  # the staff chat sees the notes
         await bot.press(f"vf:{form}:save", chat_id=GROUP, user_id=user)
     visits = await rt(bot).visits.list()
     assert sorted((v.town_key, v.purpose, v.created_by) for v in visits) == [
@@ -531,6 +542,9 @@ async def test_history_needs_a_number(bot: Harness) -> None:
     # notes are staff-only, but not for a group with residents in it
     assert "секрет" in history
     assert "секрет" not in texts(await staff(bot, f"/history {visit_id}", GROUP))
+    # digits that are not ASCII (int("²") fails) and numbers too long are not visit numbers
+    for odd in ("²", "١٢", "0", "01", "1" * 13, "-1"):
+        assert "номер визита" in texts(await staff(bot, f"/history {odd}")), odd
 
 
 # ---- /visits --------------------------------------------------------------------------------------------
@@ -561,7 +575,8 @@ async def test_visits_list_is_paged_newest_first(bot: Harness) -> None:
     assert "— 1." in texts(await staff(bot, "/visits 2023"))
     assert "Райсио" in texts(await staff(bot, "/visits Raisio 2023"))
     assert "No visits · Raisio · 2022" in texts(await staff(bot, "/visits Raisio 2022"))
-    assert "Год — от 1950" in texts(await staff(bot, "/visits 1800"))
+    assert "Год — от 1950 до 2028" in texts(await staff(bot, "/visits 1800"))
+    assert "Год — от 1950 до 2028" in texts(await staff(bot, "/visits 2029"))
     assert "Не знаю города" in texts(await staff(bot, "/visits Атлантида"))
 
 
@@ -581,7 +596,7 @@ async def test_residents_see_past_visits_without_notes(bot: Harness) -> None:
     assert "1 September 2025" in english and "a visit to Kingisepp" in english
     assert "youth delegation" in english
     nothing = texts(await bot.say("last delegation from Raisio", chat_id=RESIDENT))
-    assert "No delegation visits" in nothing
+    assert "no delegation visits" in nothing.lower()
 
 
 async def test_callback_data_stays_within_64_bytes(bot: Harness) -> None:
@@ -610,3 +625,172 @@ async def test_persistence_keeps_conversations_and_only_the_form_drafts(tmp_path
         assert await again.get_conversations(FORM_NAME) == {}
     finally:
         await again.flush()
+
+
+async def test_save_now_writes_the_draft_and_the_state_together(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    persistence = SqlitePersistence(path)
+    first = {"visit_forms": {"10": {"id": "abc", "step": "town"}}}
+    await persistence.save_now(FORM_NAME, (10, 900), "town", 900, first)
+    store = await persistence.store()
+    async with store.db.transaction() as conn:
+        await conn.execute(
+            "CREATE TRIGGER no_states BEFORE UPDATE ON ptb_conversations "
+            "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+        )
+    second = {"visit_forms": {"10": {"id": "abc", "step": "direction"}}, "other": 1}
+    with pytest.raises(sqlite3.IntegrityError):
+        await persistence.save_now(FORM_NAME, (10, 900), "direction", 900, second)
+    await persistence.flush()
+    again = SqlitePersistence(path)
+    try:
+        # never a new draft with an old state (or the reverse): both are as the last good step left them
+        assert await again.get_user_data() == {900: first}
+        assert await again.get_conversations(FORM_NAME) == {(10, 900): "town"}
+    finally:
+        await again.flush()
+
+
+# ---- where the register may be shown --------------------------------------------------------------------
+
+
+PRIVATE_ONLY_RU = "только в личном чате со мной"
+PRIVATE_ONLY_EN = "only in a private chat with me"
+
+
+async def test_the_register_stays_out_of_public_groups(bot: Harness) -> None:
+    """Staff asking in a group (residents may be in it) get a pointer to the private chat, nothing else."""
+    visit_id = await record(bot, purpose="Визит мэра", notes="секрет")
+    before = await rt(bot).visits.count()
+    for command in (
+        "/visits",
+        "/visits Нарва 2024",
+        f"/history {visit_id}",
+        "/visit",
+        "/visit Нарва",
+        "/visit Нарва; 05.06.2024; приезд; молодёжная; 5; Публичный лагерь",
+        "/staff",
+        "/staff list",
+    ):
+        calls = await staff(bot, command, GROUP)
+        assert [call.method for call in calls] == ["sendMessage"], command
+        text = texts(calls)
+        assert PRIVATE_ONLY_RU in text and "@" in text, command
+        assert "секрет" not in text and "Визит мэра" not in text and f"#{visit_id}" not in text, command
+        assert buttons(calls) == [], command
+    assert await rt(bot).visits.count() == before  # the one-line record was not written
+    # in the language of what was typed
+    assert PRIVATE_ONLY_EN in texts(await staff(bot, "/visits Narva", GROUP))
+    # no form was opened: a text in the group is not taken for a form answer
+    assert "шаг" not in texts(await staff(bot, "05.06.2024", GROUP))
+    # buttons of a card or a list (forwarded, or shown before) answer with an alert and show nothing
+    for data in (f"vc:{visit_id}:1:o", f"vc:{visit_id}:1:h", f"vc:{visit_id}:1:ef:notes", "vl:1:1:-:-"):
+        calls = await press(bot, data, GROUP)
+        assert [call.method for call in calls] == ["answerCallbackQuery"], data
+        assert PRIVATE_ONLY_RU in calls[0].params["text"] and calls[0].params["show_alert"] is True
+        assert "<" not in calls[0].params["text"]  # plain text: an alert shows no HTML
+    # residents are refused as before, before any word about private chats
+    calls = await bot.say("/visits", chat_id=GROUP, user_id=RESIDENT)
+    assert "для сотрудников" in texts(calls) and PRIVATE_ONLY_RU not in texts(calls)
+
+
+async def test_the_staff_chat_sees_the_register_and_its_notes(bot: Harness) -> None:
+    office_chat(bot, GROUP)
+    visit_id = await record(bot, notes="секрет")
+    assert f"#{visit_id}" in texts(await staff(bot, "/visits", GROUP))
+    assert "секрет" in texts(await staff(bot, f"/history {visit_id}", GROUP))
+    opened = await press(bot, f"vc:{visit_id}:1:o", GROUP)
+    assert "секрет" in texts(opened)
+    card = await staff(bot, "/visit Нарва; 05.06.2024; in; official; 3; Переговоры", GROUP)
+    assert "записан" in texts(card) and card_button(card, "e").startswith("vc:")
+    # a form opened in the staff chat is closed when that chat stops being the staff chat
+    form_id(await staff(bot, "/visit", GROUP))
+    office_chat(bot, 0)
+    calls = await staff(bot, "Нарва", GROUP)
+    assert PRIVATE_ONLY_RU in texts(calls)
+    assert "шаг" not in texts(await staff(bot, "Нарва", GROUP))
+
+
+async def test_forged_form_buttons_are_refused_not_crashed(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    form = form_id(await staff(bot, "/visit Нарва"))
+    await press(bot, f"vf:{form}:d:in")  # now at the start date, with Today / Yesterday buttons
+    forged = (
+        f"vf:{form}:day:-700",  # a date in the future
+        f"vf:{form}:day:{'9' * 40}",  # int() -> timedelta raised OverflowError
+        f"vf:{form}:day:2",  # the bot makes only 0 and 1
+        f"vf:{form}:day:01",
+        f"vf:{form}:day",
+        f"vf:{form}:d:sideways",
+        f"vf:{form}:k:ballet",
+        f"vf:{form}:t:../../etc",
+        f"vf:{form}:s:extra",
+        f"vf:{form}:f:secret",
+        f"vf:{form}:zz",
+        "vf:short:day:0",
+    )
+    with caplog.at_level(logging.ERROR):
+        for data in forged:
+            calls = await press(bot, data)
+            assert [call.method for call in calls] == ["answerCallbackQuery"], data
+            assert calls[0].params.get("text"), data
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    # the form is where it was: the real Yesterday button works
+    calls = await press(bot, f"vf:{form}:day:1")
+    assert "шаг 4 из 8" in texts(calls) and "25 ноября 2026" in texts(calls)
+
+
+async def test_forged_card_and_list_buttons_are_refused_not_crashed(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    visit_id = await record(bot)
+    forged = (
+        f"vc:0{visit_id}:1:o",  # a leading zero: not what the bot makes
+        f"vc:{visit_id}:0:o",
+        f"vc:{visit_id}:1:o:notes",  # an argument where none is taken
+        f"vc:{visit_id}:1:ef",
+        f"vc:{visit_id}:1:ef:secret",
+        f"vc:{'9' * 13}:1:o",
+        "vl:1:0:-:1800",  # a year out of range
+        "vl:1:0:-:9999",
+        "vl:1:0:kingisepp:-",  # not a partner town
+        "vl:01:0:-:-",
+        f"vl:1:{'9' * 9}:-:-",
+    )
+    with caplog.at_level(logging.ERROR):
+        for data in forged:
+            calls = await press(bot, data)
+            assert [call.method for call in calls] == ["answerCallbackQuery"], data
+            assert "понимаю эту кнопку" in calls[0].params["text"], data
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    visit = await rt(bot).visits.get(visit_id)
+    assert visit is not None and visit.revision == 1 and not visit.deleted
+
+
+async def test_odd_digits_in_the_form_are_asked_again(bot: Harness) -> None:
+    form = form_id(await staff(bot, "/visit Нарва"))
+    await press(bot, f"vf:{form}:d:in")
+    await staff(bot, "05.06.2024")
+    await press(bot, f"vf:{form}:s")
+    await press(bot, f"vf:{form}:k:youth")
+    # "²".isdigit() is true but int("²") fails; 5000 digits are over int()'s limit for text
+    for odd in ("²", "1" * 5000):
+        assert "нужно число" in texts(await staff(bot, odd))
+    assert "от 1 до" in texts(await staff(bot, "99999999"))
+    assert "шаг 7 из 8" in texts(await staff(bot, "12"))
+
+
+async def test_english_staff_get_english_dates(bot: Harness) -> None:
+    await rt(bot).preferences.set_language(STAFF_CHAT, "en")
+    visit_id = await record(bot, start=date(2024, 6, 5))
+    listing = await staff(bot, "/visits")
+    labels = [
+        b["text"] for call in listing for row in call.params["reply_markup"]["inline_keyboard"] for b in row
+    ]
+    assert f"#{visit_id} · 2024-06-05 · Narva" in labels
+    history = texts(await staff(bot, f"/history {visit_id}"))
+    assert re.search(r"• 20\d\d-\d\d-\d\d \d\d:\d\d — recorded", history), history
+    await rt(bot).preferences.set_language(STAFF_CHAT, "ru")
+    listing = await staff(bot, "/visits")
+    assert f"#{visit_id} · 05.06.24 · Нарва" in str(listing[0].params["reply_markup"])

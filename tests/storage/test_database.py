@@ -1,3 +1,5 @@
+import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,102 @@ async def test_backup_is_a_usable_copy(tmp_path: Path) -> None:
 def test_migrations_are_numbered_without_gaps() -> None:
     numbers = [number for number, _, _ in migrations()]
     assert numbers == list(range(1, len(numbers) + 1))
+
+
+# ---- reads: a second, read-only connection --------------------------------------------------------------
+
+
+async def test_a_read_never_sees_another_coroutines_open_transaction(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "a.sqlite3")
+    inside, release = asyncio.Event(), asyncio.Event()
+
+    async def writer() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO chat_preferences (chat_id, language) VALUES (1, 'en')")
+            inside.set()
+            await release.wait()
+
+    try:
+        task = asyncio.create_task(writer())
+        await inside.wait()
+        assert await db.fetchone("SELECT language FROM chat_preferences WHERE chat_id = 1") is None
+        assert await db.fetchall("SELECT * FROM chat_preferences") == []
+        release.set()
+        await task
+        row = await db.fetchone("SELECT language FROM chat_preferences WHERE chat_id = 1")
+        assert row is not None and row[0] == "en"
+    finally:
+        release.set()
+        await db.close()
+
+
+async def test_reads_inside_a_transaction_see_its_own_changes(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "a.sqlite3")
+    try:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO chat_preferences (chat_id, language) VALUES (2, 'ru')")
+            row = await db.fetchone("SELECT language FROM chat_preferences WHERE chat_id = 2")
+            assert row is not None and row[0] == "ru"
+            assert len(await db.fetchall("SELECT * FROM chat_preferences")) == 1
+    finally:
+        await db.close()
+
+
+async def test_the_reader_is_read_only_with_the_same_settings(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "a.sqlite3")
+    try:
+        assert db.reader is not db.connection
+        for pragma, value in (("query_only", 1), ("foreign_keys", 1), ("journal_mode", "wal")):
+            async with db.reader.execute(f"PRAGMA {pragma}") as cursor:
+                row = await cursor.fetchone()
+            assert row is not None and row[0] == value, pragma
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            await db.fetchone("INSERT INTO chat_preferences (chat_id, language) VALUES (3, 'ru') RETURNING 1")
+    finally:
+        await db.close()
+
+
+async def test_close_closes_both_connections(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "a.sqlite3")
+    await db.close()
+    for connection in (db.connection, db.reader):
+        with pytest.raises(ValueError, match="no active connection"):
+            await connection.execute("SELECT 1")
+
+
+async def test_backup_leaves_out_a_transaction_still_open(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "a.sqlite3")
+    inside, release = asyncio.Event(), asyncio.Event()
+
+    async def writer() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO chat_preferences (chat_id, language) VALUES (9, 'en')")
+            inside.set()
+            await release.wait()
+
+    try:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO chat_preferences (chat_id, language) VALUES (8, 'ru')")
+        task = asyncio.create_task(writer())
+        await inside.wait()
+        await db.backup(tmp_path / "copy.sqlite3")
+        release.set()
+        await task
+    finally:
+        release.set()
+        await db.close()
+    copy = await open_database(tmp_path / "copy.sqlite3")
+    try:
+        rows = await copy.fetchall("SELECT chat_id FROM chat_preferences ORDER BY chat_id")
+        assert [row[0] for row in rows] == [8]
+    finally:
+        await copy.close()
+
+
+async def test_in_memory_uses_one_connection() -> None:
+    db = await open_database(Path(":memory:"))
+    try:
+        assert db.reader is db.connection
+        assert await db.schema_version() == len(migrations())
+    finally:
+        await db.close()

@@ -102,6 +102,80 @@ async def test_blocked_deactivates_only_that_subscription(db: Database) -> None:
     assert [s.chat_id for s in await subscriptions.active_subscribers()] == [2]
     blocked = await subscriptions.get(1)
     assert blocked is not None and not blocked.active and "blocked" in blocked.inactive_reason
+    # the one audited path, in the ledger's transaction: who (0: Telegram), what before and after
+    (entry, _) = await AuditLog(db).history("subscription", 1)
+    assert (entry.action, entry.actor_id) == ("unreachable", 0)
+    assert entry.before is not None and entry.before["active"] is True
+    assert entry.after is not None and entry.after["active"] is False
+    assert "blocked" in entry.after["inactive_reason"]
+
+
+async def test_a_failed_settlement_leaves_the_subscription_alone(db: Database) -> None:
+    """The deactivation shares the ledger's transaction: if settling fails, the subscription stays on."""
+    ledger = DeliveryLedger(db)
+    subscriptions = SubscriptionRepository(db)
+    await subscriptions.subscribe(1, "private", "all", "ru", actor_id=1)
+    await ledger.plan(DAY, keys(1))
+    (entry,) = await ledger.entries(DAY)
+    await ledger.claim([entry.id], "a")
+    with pytest.raises(Exception, match="CHECK constraint"):
+        await ledger.finish([entry.id], "a", "nonsense", deactivate_chat=1)  # type: ignore[arg-type]
+    assert [s.chat_id for s in await subscriptions.active_subscribers()] == [1]
+    assert [e.action for e in await AuditLog(db).history("subscription", 1)] == ["subscribe"]
+
+
+async def test_a_migrated_chat_takes_its_subscription_language_and_reminders_along(db: Database) -> None:
+    ledger = DeliveryLedger(db)
+    subscriptions = SubscriptionRepository(db)
+    await subscriptions.subscribe(-500, "group", "town_days", "ru", actor_id=9)
+    await subscriptions.set_town(-500, "narva", True, actor_id=9)
+    await db.connection.execute("INSERT INTO chat_preferences (chat_id, language) VALUES (-500, 'en')")
+    await ledger.plan(DAY, keys(-500, lead=7) + keys(-500, lead=1))
+    ids = [entry.id for entry in await ledger.entries(DAY)]
+    await ledger.claim(ids, "a")
+    migrated = await ledger.migrate(ids, "a", -500, -100500, error="the chat moved to -100500")
+    assert migrated.complete and len(migrated.pending) == 2 and migrated.move.subscription
+    assert migrated.move.language == "en"
+    entries = {(e.chat_id, e.lead_days): e for e in await ledger.entries(DAY)}
+    assert {entries[(-500, lead)].status for lead in (7, 1)} == {"failed"}
+    assert sorted(entries[(-100500, lead)].id for lead in (7, 1)) == sorted(migrated.pending)
+    assert {entries[(-100500, lead)].status for lead in (7, 1)} == {"pending"}
+    assert await subscriptions.get(-500) is None
+    moved = await subscriptions.get(-100500)
+    assert (
+        moved is not None and moved.active and moved.chat_type == "supergroup" and moved.towns == ("narva",)
+    )
+    (subscriber,) = await subscriptions.active_subscribers()
+    assert subscriber.chat_id == -100500 and subscriber.language == "en"
+    audit = AuditLog(db)
+    (entry,) = await audit.history("subscription", -100500)
+    assert entry.action == "migrate" and entry.actor_id == 0
+    assert entry.before is not None and entry.before["chat_id"] == -500
+    (language,) = await audit.history("chat_preferences", -100500)
+    assert language.after == {"chat_id": -100500, "language": "en"}
+    row = await db.fetchone("SELECT count(*) FROM chat_preferences WHERE chat_id = -500")
+    assert row is not None and row[0] == 0
+    # the same answer again (another worker, a repeated pass): nothing more is recorded or moved
+    again = await ledger.migrate(ids, "a", -500, -100500, error="again")
+    assert again.pending == [] and not again.complete
+    assert len(await audit.history("subscription", -100500)) == 1
+
+
+async def test_a_migration_keeps_what_the_new_chat_already_has(db: Database) -> None:
+    ledger = DeliveryLedger(db)
+    subscriptions = SubscriptionRepository(db)
+    await subscriptions.subscribe(-500, "group", "all", "ru", actor_id=9)
+    await subscriptions.subscribe(-100500, "supergroup", "anniversaries", "en", actor_id=9)
+    await ledger.plan(DAY, keys(-500, -100500))
+    old, new = (entry.id for entry in await ledger.entries(DAY))
+    await ledger.claim([new], "n")
+    await ledger.finish([new], "n", "sent", message_id=1)
+    await ledger.claim([old], "o")
+    migrated = await ledger.migrate([old], "o", -500, -100500, error="moved")
+    assert not migrated.move.subscription and migrated.pending == [] and not migrated.complete
+    kept = await subscriptions.get(-100500)
+    assert kept is not None and kept.kinds == "anniversaries"
+    assert (await subscriptions.get(-500)) is not None  # left where it was, for the record
 
 
 async def test_stale_claims_become_in_doubt_and_are_never_pending_again(db: Database) -> None:
@@ -167,7 +241,42 @@ async def test_shipped_town_days_are_seeded_once(db: Database) -> None:
     assert town_days["narva"].dates[2025] == DateSpan(date(2025, 6, 28), date(2025, 6, 30))
     assert town_days["kingisepp"].rule is None and 2022 in town_days["kingisepp"].dates
     assert "raisio" not in town_days and "svetlahorsk" not in town_days  # unknown stays unknown
-    assert await calendar.typed_rule("sassnitz") == "second weekend of July"
+    row = await db.fetchone("SELECT typed FROM town_day_rules WHERE town_key = 'sassnitz'")
+    assert row is not None and row[0] == "second weekend of July"
+
+
+async def test_town_days_are_read_once_until_they_change(db: Database) -> None:
+    calendar = CalendarRepository(db)
+    await calendar.seed_if_empty(shipped_town_days())
+    first = await calendar.town_days()
+    version = calendar.version
+    await db.connection.execute("DELETE FROM town_day_rules WHERE town_key = 'narva'")  # behind its back
+    assert await calendar.town_days() == first  # served from memory
+    await calendar.set_rule("raisio", TownDayRule.fixed(6, 1), "1 June", actor_id=1)
+    assert calendar.version > version
+    fresh = await calendar.town_days()
+    assert fresh["narva"].rule is None and fresh["raisio"].rule == TownDayRule.fixed(6, 1)
+    await db.connection.execute("DELETE FROM town_day_dates")
+    calendar.forget()
+    assert "narva" not in await calendar.town_days()  # neither a rule nor dates any more
+
+
+async def test_planned_visits_carry_no_notes_and_skip_deleted_ones(db: Database) -> None:
+    for start, deleted in (("2026-06-03", None), ("2026-06-05", "2026-05-01"), ("2026-08-01", None)):
+        await db.connection.execute(
+            "INSERT INTO visits (town_key, direction, start_date, kind, purpose, notes, created_by, "
+            "updated_by, deleted_at) VALUES ('narva', 'in', ?, 'cultural', 'Choir', 'hotel booked', 1, 1, ?)",
+            (start, deleted),
+        )
+    (visit,) = await CalendarRepository(db).planned_visits(date(2026, 6, 1), date(2026, 7, 1))
+    assert (visit.town_key, visit.start, visit.direction, visit.kind, visit.purpose) == (
+        "narva",
+        date(2026, 6, 3),
+        "in",
+        "cultural",
+        "Choir",
+    )
+    assert not hasattr(visit, "notes")
 
 
 async def test_staff_edits_are_audited_and_survive_seeding(db: Database) -> None:
@@ -216,9 +325,9 @@ async def test_subscriptions_keep_their_towns_and_follow_the_chat_language(db: D
     subscriptions = SubscriptionRepository(db)
     sub = await subscriptions.subscribe(-500, "supergroup", "town_days", "ru", actor_id=9, title="Group")
     assert sub.active and sub.event_kinds == frozenset({EventKind.TOWN_DAY}) and sub.towns == ()
-    await subscriptions.toggle_town(-500, "narva", actor_id=9)
-    await subscriptions.toggle_town(-500, "raisio", actor_id=9)
-    await subscriptions.toggle_town(-500, "narva", actor_id=9)
+    await subscriptions.set_town(-500, "narva", True, actor_id=9)
+    await subscriptions.set_town(-500, "raisio", True, actor_id=9)
+    await subscriptions.set_town(-500, "narva", False, actor_id=9)
     assert (await subscriptions.get(-500)).towns == ("raisio",)  # type: ignore[union-attr]
     assert await subscriptions.unsubscribe(-500, actor_id=9)
     assert not await subscriptions.unsubscribe(-500, actor_id=9)
@@ -231,5 +340,18 @@ async def test_subscriptions_keep_their_towns_and_follow_the_chat_language(db: D
     history = await AuditLog(db).history("subscription", -500)
     assert [entry.action for entry in history][:2] == ["subscribe", "unsubscribe"]
     assert await subscriptions.count_active() == 1
-    assert await subscriptions.migrate(-500, -100500)
-    assert (await subscriptions.get(-100500)) is not None
+
+
+async def test_the_same_choice_twice_changes_and_audits_nothing_more(db: Database) -> None:
+    subscriptions = SubscriptionRepository(db)
+    assert await subscriptions.set_town(-500, "narva", True, actor_id=9) is None  # not subscribed
+    await subscriptions.subscribe(-500, "supergroup", "all", "ru", actor_id=9)
+    await subscriptions.subscribe(-500, "supergroup", "all", "ru", actor_id=9)
+    for _ in range(2):
+        chosen = await subscriptions.set_town(-500, "narva", True, actor_id=9)
+        assert chosen is not None and chosen.towns == ("narva",)
+    for _ in range(2):
+        dropped = await subscriptions.set_town(-500, "narva", False, actor_id=9)
+        assert dropped is not None and dropped.towns == ()
+    history = await AuditLog(db).history("subscription", -500)
+    assert [entry.action for entry in reversed(history)] == ["subscribe", "towns", "towns"]

@@ -38,7 +38,10 @@ async def test_import_updates_but_keeps_staff_edits_and_extra_towns(tmp_path: Pa
         repo = TownRepository(db)
         shipped = shipped_towns()
         await repo.import_towns(shipped)
-        await repo.set_town_field("narva", "population", 60000)
+        # a staff edit in chat: the new value, and the field marked so that imports leave it alone
+        await db.connection.execute(
+            "UPDATE towns SET population = 60000, staff_fields = '[\"population\"]' WHERE key = 'narva'"
+        )
         edited = [
             dataclasses.replace(town, population=55000, description_en="Edited text.")
             if town.key == "narva"

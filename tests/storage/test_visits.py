@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -275,3 +276,34 @@ async def test_chat_state_store_round_trip(database: Database, tmp_path: Path) -
     await store.save_data("user", 900, {})
     assert await store.load_conversations("visit_form") == {}
     assert await store.load_data("user") == {}
+
+
+async def test_a_form_step_is_saved_in_one_transaction(database: Database, tmp_path: Path) -> None:
+    """The draft and the conversation state commit together: a failure leaves both as they were."""
+    store = ChatStateStore(database)
+    old = {"visit_forms": {"10": {"step": "town"}}}
+    await store.save_step("visit_form", (10, 900), "town", "user", 900, old)
+    new = {"visit_forms": {"10": {"step": "direction"}}}
+    # the conversation row cannot be written: a trigger makes its INSERT/UPDATE fail
+    async with database.transaction() as conn:
+        await conn.execute(
+            "CREATE TRIGGER no_states BEFORE UPDATE ON ptb_conversations "
+            "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+        )
+    with pytest.raises(sqlite3.IntegrityError, match="disk on fire"):
+        await store.save_step("visit_form", (10, 900), "direction", "user", 900, new)
+    fresh = ChatStateStore(await open_database(tmp_path / "visits.sqlite3"))
+    try:
+        assert await fresh.load_data("user") == {900: old}  # the draft was rolled back with the state
+        assert await fresh.load_conversations("visit_form") == {(10, 900): "town"}
+    finally:
+        await fresh.close()
+    async with database.transaction() as conn:
+        await conn.execute("DROP TRIGGER no_states")
+    # nothing was taken for written: the same step is saved in full on the next try
+    await store.save_step("visit_form", (10, 900), "direction", "user", 900, new)
+    assert await store.load_data("user") == {900: new}
+    assert await store.load_conversations("visit_form") == {(10, 900): "direction"}
+    # the end of a form removes both rows, again together
+    await store.save_step("visit_form", (10, 900), None, "user", 900, {})
+    assert await store.load_data("user") == {} and await store.load_conversations("visit_form") == {}

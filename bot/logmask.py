@@ -1,0 +1,70 @@
+"""Keep the bot token out of every log line: a masking formatter on the log handlers, quiet HTTP loggers.
+
+Telegram-free and cheap to import: the CLI installs it before any command runs, and build_application()
+installs it again, so an embedding that builds the application itself is covered too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+
+MASK = "***"
+# these log every request URL at INFO/DEBUG, and a Bot API URL carries the token
+CHATTY_LOGGERS = ("httpx", "httpcore")
+
+
+def token_secrets(token: str) -> list[str]:
+    """The token, and its part after "123456:" (a URL-encoded colon would hide the whole token)."""
+    token = token.strip()
+    if not token:
+        return []
+    return sorted({token, token.partition(":")[2]} - {""}, key=len, reverse=True)
+
+
+def mask_secret(text: str, token: str) -> str:
+    for secret in token_secrets(token):
+        text = text.replace(secret, MASK)
+    return text
+
+
+class SecretMaskingFormatter(logging.Formatter):
+    """Masks the secrets in whole log lines, tracebacks included (PTB logs its token URL at DEBUG)."""
+
+    def __init__(self, base: logging.Formatter | None, secrets: Sequence[str]) -> None:
+        super().__init__()
+        self.base = base or logging.Formatter()
+        self.secrets = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = self.base.format(record)
+        for secret in self.secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+
+def _handlers() -> Iterable[logging.Handler]:
+    yield from logging.getLogger().handlers
+    # with no handler configured, logging prints warnings through lastResort: mask those too
+    if logging.lastResort is not None:
+        yield logging.lastResort
+
+
+def mask_token_in_logs(token: str) -> None:
+    """Install the masking formatter on every root handler (again after new handlers were added; a handler
+    that already masks keeps its own base formatter and gains this token's secrets)."""
+    secrets = token_secrets(token)
+    for logger_name in CHATTY_LOGGERS:
+        chatty = logging.getLogger(logger_name)
+        if chatty.getEffectiveLevel() < logging.WARNING:
+            chatty.setLevel(logging.WARNING)
+    if not secrets:
+        return
+    for handler in _handlers():
+        current = handler.formatter
+        if isinstance(current, SecretMaskingFormatter):
+            if set(secrets) <= set(current.secrets):
+                continue
+            handler.setFormatter(SecretMaskingFormatter(current.base, [*current.secrets, *secrets]))
+        else:
+            handler.setFormatter(SecretMaskingFormatter(current, secrets))
