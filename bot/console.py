@@ -11,7 +11,7 @@ import itertools
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,23 @@ CONSOLE_USER = {"id": 1001, "is_bot": False, "first_name": "Console", "language_
 CONSOLE_CHAT = {"id": 1001, "type": "private", "first_name": "Console"}
 
 
+class SessionIds:
+    """Ids that stay unique across console sessions: milliseconds since the epoch, strictly increasing
+    within a session. Restarting at a fixed number made a new message reuse the idempotency key
+    (msg:<chat>:<message_id>) of a visit recorded in an earlier session."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._last = 0
+
+    def __next__(self) -> int:
+        self._last = max(self._last + 1, int(self._clock() * 1000))
+        return self._last
+
+    def __iter__(self) -> SessionIds:
+        return self
+
+
 @dataclass(slots=True)
 class Outgoing:
     method: str
@@ -50,7 +67,8 @@ class ConsoleRequest(BaseRequest):
 
     def __init__(self) -> None:
         self.outbox: list[Outgoing] = []
-        self._message_ids = itertools.count(1)
+        # the bot's own messages; a ConsoleChat shares its ids with them, as a Telegram chat does
+        self.message_ids: Iterator[int] = itertools.count(1)
 
     @property
     def read_timeout(self) -> float | None:
@@ -100,7 +118,7 @@ class ConsoleRequest(BaseRequest):
         keyboard = [button["text"] for row in markup.get("keyboard", []) for button in row]
         text = str(params.get("text") or params.get("caption") or f"[{api_method}]")
         message = {
-            "message_id": int(params.get("message_id") or next(self._message_ids)),
+            "message_id": int(params.get("message_id") or next(self.message_ids)),
             "date": int(time.time()),
             "chat": CONSOLE_CHAT,
             "from": BOT_USER,
@@ -118,8 +136,9 @@ class ConsoleChat:
     def __init__(self, application: Application, request: ConsoleRequest) -> None:  # type: ignore[type-arg]
         self.application = application
         self.request = request
-        self._update_ids = itertools.count(1)
-        self._message_ids = itertools.count(100000)
+        self._update_ids = SessionIds()
+        self._message_ids = SessionIds()
+        request.message_ids = self._message_ids  # the user's and the bot's messages share one sequence
         self.buttons: list[tuple[str, str]] = []
         self._buttons_message: dict[str, Any] = {}
 

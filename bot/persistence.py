@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 Data = dict[Any, Any]
 # user_data keys that survive a restart; their values must be JSON (str keys, lists, no tuples)
-PERSISTENT_USER_KEYS = frozenset({"visit_forms"})
+PERSISTENT_USER_KEYS = frozenset({"visit_forms", "visit_pending"})
 # as telegram.ext._utils.types spells them (a private module)
 ConversationKey = tuple[int | str, ...]
 ConversationDict = MutableMapping[ConversationKey, object]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain
 
-from bot.core.calendar import is_round
+from bot.core.calendar import DateSpan, is_round
 from bot.core.directory import TownDirectory
 from bot.core.model import Agreement, Language, PartialDate, Town, distance_km
 from bot.core.questions import Answer, Intent, agreements_matching
@@ -52,6 +52,8 @@ class Replies:
     texts: Catalogue = field(default_factory=catalogue)
     visits: Mapping[str, Sequence[VisitLine]] = field(default_factory=dict)
     bot_username: str = "twinbot"
+    # town key -> the Town Day the calendar knows (the next one, else this year's past one): staff edits
+    town_days: Mapping[str, DateSpan] = field(default_factory=dict)
 
     # -- small pieces --------------------------------------------------------------------------------
 
@@ -96,6 +98,48 @@ class Replies:
         if when.day is None:
             return self.t(lang, "towns.since_month", month=month, year=when.year)
         return self.t(lang, "towns.since_day", day=when.day, month=month, year=when.year)
+
+    def span_text(self, lang: Language, span: DateSpan, short: bool = False) -> str:
+        """'5–7 июня 2026 (пятница–воскресенье)', '15 июня 2026 (понедельник)'; short: '(пт–вс)'."""
+        weekdays = self.texts.raw(lang, "calendar.weekdays_short" if short else "calendar.weekdays")
+        if span.start == span.end:
+            return self.t(
+                lang,
+                "town_day_info.one_day",
+                date=self.format_date(lang, span.start),
+                weekday=weekdays[span.start.weekday()],
+            )
+        if (span.start.year, span.start.month) == (span.end.year, span.end.month):
+            text = self.t(
+                lang,
+                "calendar.span_same_month",
+                first=span.start.day,
+                last=span.end.day,
+                month=self.texts.raw(lang, "month.genitive")[span.start.month - 1],
+                year=span.start.year,
+            )
+        else:
+            text = self.t(
+                lang,
+                "calendar.span",
+                first=self.format_date(lang, span.start),
+                last=self.format_date(lang, span.end),
+            )
+        return self.t(
+            lang,
+            "town_day_info.days",
+            text=Markup(text),
+            first=weekdays[span.start.weekday()],
+            last=weekdays[span.end.weekday()],
+        )
+
+    def town_day_when(self, lang: Language, town: Town) -> str:
+        """'ближайший: 5–7 июня 2026 (пятница–воскресенье)' (or this year's, when it is over); '' if unknown."""
+        span = self.town_days.get(town.key)
+        if span is None:
+            return ""
+        key = "town_day_info.next" if span.end >= self.today else "town_day_info.past"
+        return self.t(lang, key, when=Markup(self.span_text(lang, span)), year=span.start.year)
 
     def number(self, lang: Language, value: int) -> str:
         text = f"{value:,}"
@@ -207,7 +251,12 @@ class Replies:
         km = self.km(town)
         if km is not None:
             lines.append(self.t(lang, "card.distance", km=self.number(lang, km)))
-        if town.town_day(lang):
+        when = self.town_day_when(lang, town)
+        if when:  # what the calendar knows (staff edits), the shipped words as background
+            lines.append(self.t(lang, "card.town_day", text=Markup(when)))
+            if town.town_day(lang):
+                lines.append(f"    <i>{escape(town.town_day(lang))}</i>")
+        elif town.town_day(lang):
             lines.append(self.t(lang, "card.town_day", text=town.town_day(lang)))
         if town.description(lang):
             lines.append("")
@@ -737,6 +786,10 @@ class Replies:
                 year=town.population_year or "—",
             )
         text = town.town_day(lang)
+        when = self.town_day_when(lang, town)
+        if when:
+            line = self.t(lang, "town_day_info.answer", flag=flag, name=name, when=Markup(when))
+            return Markup(f"{line} {escape(sentence(text))}") if text else line
         if not text:
             return self.t(lang, "answer.town_day_unknown", flag=flag, name=name)
         return self.t(lang, "answer.town_day", flag=flag, name=name, text=text)

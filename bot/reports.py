@@ -187,7 +187,7 @@ async def load_register(
     visits = await rt.visits.list(town_key=town_key, year=year)
     if not visits:
         return []
-    names = {member.user_id: member.name for member in await rt.staff.all()}
+    names = await rt.staff.names()
     # localising 100,000 rows takes a while: off the event loop
     return await asyncio.to_thread(
         partial(
@@ -233,10 +233,14 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
+CSV_DELIMITER = {"ru": ";", "en": ","}
+
+
 def write_csv(rows: Sequence[ExportRow], lang: Language) -> bytes:
-    """UTF-8 with a BOM (so Excel picks the encoding), commas, CRLF, ISO dates."""
+    """UTF-8 with a BOM (so Excel picks the encoding), CRLF, ISO dates; ';' between fields in Russian
+    (Excel with Russian regional settings splits on ';', since ',' is its decimal comma), ',' in English."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, dialect="excel")
+    writer = csv.writer(buffer, dialect="excel", delimiter=CSV_DELIMITER.get(lang, ","))
     writer.writerow([csv_safe(header) for header in headers(lang)])
     for row in rows:
         writer.writerow([_csv_value(value) for value in row.values()])

@@ -17,7 +17,14 @@ from datetime import date, datetime
 from typing import Protocol
 
 from bot.config import Settings
-from bot.core.calendar import Calendar, CalendarSettings, PlannedVisit, TownDay, shipped_town_days
+from bot.core.calendar import (
+    Calendar,
+    CalendarSettings,
+    DateSpan,
+    PlannedVisit,
+    TownDay,
+    shipped_town_days,
+)
 from bot.core.directory import TownDirectory
 from bot.core.model import Language, Town
 from bot.core.questions import QuestionEngine
@@ -69,6 +76,7 @@ class Runtime:
     _data_version: int | None = None
     _checked_at: float = -math.inf
     _calendars: dict[tuple[object, ...], Calendar] = field(default_factory=dict)
+    _town_day_spans: tuple[tuple[object, ...], Mapping[str, DateSpan]] | None = None
 
     def now(self) -> datetime:
         return self.clock().astimezone(self.settings.reminders.zone)
@@ -83,7 +91,27 @@ class Runtime:
             today,
             bot_username=self.bot_username,
             visits=PublicVisitLines(self.visits, today),
+            town_days=self.town_day_spans(today),
         )
+
+    def town_day_spans(self, today: date) -> Mapping[str, DateSpan]:
+        """town key -> the Town Day a card shows (the next one, else this year's), from the Town Days kept
+        in memory; worked out again only when they, the towns or the day change. Empty while the Town Days
+        are not loaded (every write and every refresh() reads them back at once)."""
+        key: tuple[object, ...] = (self.calendar.version, self.towns_version, today)
+        if self._town_day_spans is not None and self._town_day_spans[0] == key:
+            return self._town_day_spans[1]
+        town_days = self.calendar.cached_town_days()
+        if town_days is None:
+            return {}
+        spans: dict[str, DateSpan] = {}
+        for town in self.directory.towns:
+            info = town_days.get(town.key)
+            span = info.shown_span(today) if info is not None else None
+            if span is not None:
+                spans[town.key] = span
+        self._town_day_spans = (key, spans)
+        return spans
 
     def default_language(self) -> Language:
         return self.settings.bot.default_language
@@ -115,6 +143,7 @@ class Runtime:
             return False
         self.calendar.forget()
         self._calendars.clear()
+        await self.calendar.town_days()  # kept in memory again at once, for the town cards
         towns = await self.towns.all()
         if tuple(towns) == self.directory.towns:
             return False
@@ -200,6 +229,7 @@ async def open_runtime(settings: Settings, clock: Callable[[], datetime] | None 
         await runtime.visits.load_public(runtime.today())
         if await runtime.calendar.seed_if_empty(shipped_town_days()):
             log.info("loaded the shipped Town Days into the calendar")
+        await runtime.calendar.town_days()
     except BaseException:
         await database.close()
         raise

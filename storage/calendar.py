@@ -47,6 +47,10 @@ class CalendarRepository:
         self._town_days = None
         self.version += 1
 
+    def cached_town_days(self) -> Mapping[str, TownDay] | None:
+        """The Town Days kept in memory, without a query; None when they are not loaded."""
+        return self._town_days
+
     async def town_days(self) -> dict[str, TownDay]:
         if self._town_days is None:
             self._town_days = await self._load_town_days()
@@ -80,8 +84,12 @@ class CalendarRepository:
         try:
             async with self.db.transaction() as conn:
                 yield conn
-        finally:
+        except BaseException:
             self.forget()
+            raise
+        self.forget()
+        # read back at once: Runtime.replies() (synchronous) shows the Town Days from this copy
+        self._town_days = await self._load_town_days()
 
     async def _load_town_days(self) -> dict[str, TownDay]:
         rules = {

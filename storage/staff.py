@@ -42,6 +42,30 @@ class StaffRepository:
                 )
         return added
 
+    async def remember(self, user_id: int, name: str) -> None:
+        """Keep the display name of someone who just acted (table `people`); written only on a change."""
+        name = " ".join(name.split())[:200]
+        if user_id <= 0 or not name:
+            return
+        row = await self.db.fetchone("SELECT name FROM people WHERE user_id = ?", (user_id,))
+        if row is not None and row["name"] == name:
+            return
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO people (user_id, name) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET "
+                "name = excluded.name, seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                (user_id, name),
+            )
+
+    async def names(self) -> dict[int, str]:
+        """user id -> the name to show: the name given in /staff add, else the last one seen acting."""
+        rows = await self.db.fetchall("SELECT user_id, name FROM people WHERE name != ''")
+        found = {int(row["user_id"]): str(row["name"]) for row in rows}
+        for member in await self.all():
+            if member.name.strip():
+                found[member.user_id] = member.name.strip()
+        return found
+
     async def remove(self, user_id: int, removed_by: int) -> bool:
         async with self.db.transaction() as conn:
             cursor = await conn.execute("DELETE FROM staff_members WHERE user_id = ?", (user_id,))

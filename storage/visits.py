@@ -183,6 +183,15 @@ class VisitRepository:
         )
         return await self.get(int(row[0])) if row else None
 
+    async def find_similar(self, town_key: str, direction: Direction, start: date) -> Visit | None:
+        """A live visit with the same town, direction and start date (a likely duplicate), if any."""
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM visits WHERE deleted_at IS NULL AND town_key = ? AND direction = ? "
+            "AND start_date = ? ORDER BY id LIMIT 1",
+            (town_key, direction.value, start.isoformat()),
+        )
+        return _visit(row) if row else None
+
     async def history(self, visit_id: int, limit: int = 50) -> builtins.list[AuditEntry]:
         """The audit log of one visit, newest first."""
         return await self.audit.history(ENTITY, visit_id, limit)

@@ -25,6 +25,12 @@ def test_example_config_is_valid_and_documents_every_section() -> None:
             assert f"\n{key} = " in text, f"config.example.toml does not document [{section}] {key}"
 
 
+def test_example_config_says_where_plain_http_is_accepted() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    comment = text[: text.index("\nbase_url = ")].rsplit("token = ", 1)[1]
+    assert "http://" in comment and "127.0.0.1" in comment and "localhost" in comment
+
+
 def test_missing_default_file_means_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     settings = load_settings(None, environ={})

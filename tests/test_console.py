@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.app import build_application
 from bot.config import parse_settings
-from bot.console import ConsoleChat, ConsoleRequest, run_console
+from bot.console import ConsoleChat, ConsoleRequest, SessionIds, run_console
 
 
 async def test_console_chat_gets_the_answers_of_concurrent_handlers(tmp_path: Path) -> None:
@@ -37,3 +37,30 @@ async def test_run_console_session(tmp_path: Path) -> None:
     )
     assert len(written) == 3  # intro, /start, /help
     assert "/towns" in written[2]
+
+
+def test_session_ids_increase_even_when_the_clock_stands_still() -> None:
+    now = [1_760_000_000.0]
+    ids = SessionIds(lambda: now[0])
+    first, second = next(ids), next(ids)
+    assert first == 1_760_000_000_000 and second == first + 1
+    now[0] -= 5  # the clock stepped back: still no repeat
+    assert next(ids) == second + 1
+
+
+async def test_message_ids_do_not_restart_in_a_new_session(tmp_path: Path) -> None:
+    """Idempotency keys are msg:<chat>:<message_id>: a second session must not reuse the first one's ids
+    (it answered "This visit is already recorded" for an unrelated visit)."""
+    settings = parse_settings({"storage": {"database": str(tmp_path / "bot.sqlite3")}})
+    seen: list[list[int]] = []
+    for _ in range(2):
+        request = ConsoleRequest()
+        chat = ConsoleChat(build_application(settings, request=request), request)
+        await chat.start()
+        try:
+            replies = await chat.say("/towns") + await chat.say("Нарва")
+            seen.append([out.message["message_id"] for out in replies])
+        finally:
+            await chat.stop()
+    first, second = seen
+    assert len(set(first)) == len(first) and min(second) > max(first)

@@ -123,7 +123,8 @@ def test_csv_has_a_bom_a_header_and_reads_back() -> None:
     data = write_csv(rows("ru"), "ru")
     assert data.startswith(b"\xef\xbb\xbf")
     assert b"\r\n" in data  # Excel's line ends
-    table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert data.decode("utf-8-sig").splitlines()[0].count(";") == len(COLUMNS) - 1  # Russian Excel
+    table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
     assert table[0] == headers("ru") and len(table[0]) == len(COLUMNS)
     assert len(table) == 4
     first = dict(zip(COLUMNS, table[1], strict=True))
@@ -305,7 +306,7 @@ def test_cli_export_writes_the_register(tmp_path: Path, capsys: pytest.CaptureFi
         main(["export", "csv", str(csv_path), "--town", "Нарва", "--lang", "ru", "--config", str(config)])
         == 0
     )
-    rows = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8-sig"), newline="")))
+    rows = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8-sig"), newline=""), delimiter=";"))
     assert [row[1] for row in rows[1:]] == ["Нарва", "Нарва"] and rows[0][1] == "Город"
 
     empty = tmp_path / "none.csv"

@@ -36,6 +36,7 @@ from bot.core.model import PartialDate, Precision, Town
 
 ROUND_YEARS: frozenset[int] = frozenset({5, 10, 15, 20, 25, 30, 40, 50, 60, 70, 75, 100})
 MIN_YEAR = 1950  # concrete Town Day dates: older ones are history nobody needs reminding of
+MIN_AGREEMENT_YEAR = 1950  # no partnership of Kingisepp's is older; "1900" is a typo, not history
 MAX_YEARS_AHEAD = 10
 MAX_SPAN_DAYS = 31  # a Town Day "festival week" may be long, a month at most
 SATURDAY = 5
@@ -192,6 +193,18 @@ class TownDay:
         if concrete is not None:
             return concrete
         return self.rule.span(year) if self.rule is not None else None
+
+    def next_span(self, today: date) -> DateSpan | None:
+        """The next occurrence that has not ended yet (today included), looking a few years ahead."""
+        for year in range(today.year, today.year + 3):
+            span = self.span(year)
+            if span is not None and span.end >= today:
+                return span
+        return None
+
+    def shown_span(self, today: date) -> DateSpan | None:
+        """What a town card shows: the next occurrence, else this year's (already over), else nothing."""
+        return self.next_span(today) or self.span(today.year)
 
     def source(self, year: int) -> str:
         if year in self.dates:
@@ -363,7 +376,7 @@ def _parse_town_day(cleaned: str, today: date) -> ParsedTownDay:
         if year is not None:
             raise CalendarInputError("rule_with_year", year=year)
         return ParsedTownDay(ParsedKind.RULE, rule=rule)
-    day_month = _parse_daymonth_number(tokens, year, today)
+    day_month = _parse_daymonth_number(tokens, year)
     if day_month is not None:
         return day_month
     raise CalendarInputError("not_understood", text=cleaned)
@@ -453,7 +466,7 @@ def _parse_rule(tokens: Sequence[str]) -> TownDayRule | None:
     return None
 
 
-def _parse_daymonth_number(tokens: Sequence[str], year: int | None, today: date) -> ParsedTownDay | None:
+def _parse_daymonth_number(tokens: Sequence[str], year: int | None) -> ParsedTownDay | None:
     """'15 june', 'june 15', '28 - 30 june' (needs a year)."""
     last_day: int | None = None
     if len(tokens) == 4 and tokens[1] == "-" and tokens[0].isdigit() and tokens[2].isdigit():
@@ -493,8 +506,8 @@ def parse_partial_date(text: str, today: date) -> PartialDate:
 
 
 def _checked_partial(year: int, rest: Sequence[int], shown: str, today: date) -> PartialDate:
-    if not 1900 <= year <= today.year:
-        raise CalendarInputError("agreement_year_range", year=year, first=1900, last=today.year)
+    if not MIN_AGREEMENT_YEAR <= year <= today.year:
+        raise CalendarInputError("agreement_year_range", year=year, first=MIN_AGREEMENT_YEAR, last=today.year)
     try:
         result = PartialDate(year, *rest)
     except ValueError:

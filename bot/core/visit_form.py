@@ -62,7 +62,7 @@ FORM_ACTIONS: Mapping[str, frozenset[str]] = {
     "people": frozenset({"s"}),
     "purpose": frozenset(),
     "notes": frozenset({"s"}),
-    CONFIRM: frozenset({"save", "e"}),
+    CONFIRM: frozenset({"save", "sa", "e"}),
     CHOOSE: frozenset({"f", "b"}),
 }
 # the field a "change this field" button names -> the step that asks for it
@@ -89,6 +89,7 @@ _ARGUMENTS: Mapping[str, frozenset[str] | str | None] = {
     "k": frozenset(kind.value for kind in DelegationType),
     "s": None,
     "save": None,
+    "sa": None,  # save anyway, after the "a similar visit is already recorded" warning
     "e": None,
     "f": frozenset(EDITABLE),
     "b": None,

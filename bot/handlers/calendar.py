@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from datetime import date, timedelta
 
-from telegram import InputFile, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.access import acting_user_id, is_staff, register_visible, staff_user
 from bot.calendar_replies import CalendarReplies
@@ -19,18 +21,23 @@ from bot.core.calendar import (
     parse_partial_date,
     parse_town_day,
 )
-from bot.core.model import Language, Town
+from bot.core.model import Language, PartialDate, Town
 from bot.core.text import words
-from bot.handlers.chat import Context, command_language, language_of, runtime, send
+from bot.handlers.chat import Context, language_of, runtime, send
 from bot.handlers.staff import refuse_staff_only
 from bot.ics import build_ics
 from bot.locale import Markup
-from bot.replies import Reply, fit
+from bot.replies import Reply, fit, plain_text
 from bot.runtime import Runtime
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
 MAX_ARGUMENT = 300
+# an agreement date moved by more than this many years is applied only after staff confirm it
+CONFIRM_SHIFT_YEARS = 5
+CALLBACK_AGREEMENT = "agr:"
+_PENDING_AGREEMENTS = "calendar.pending_agreements"
+_MAX_PENDING = 100
 
 
 def texts(rt: Runtime) -> CalendarReplies:
@@ -68,11 +75,19 @@ def find_town_prefix(rt: Runtime, text: str) -> tuple[Town, str] | None:
 
 
 def next_span(info: TownDay, today: date) -> DateSpan | None:
-    for year in range(today.year, today.year + 3):
-        span = info.span(year)
-        if span is not None and span.end >= today:
-            return span
-    return None
+    return info.next_span(today)
+
+
+async def staff_language(update: Update, context: Context) -> Language:
+    """Staff commands answer in the chat's /lang choice, else the configured default language — never in
+    the script of the arguments (town names and dates are often typed in Latin in a Russian chat)."""
+    rt = runtime(context)
+    chat = update.effective_chat
+    if chat is not None:
+        chosen = await rt.preferences.language(chat.id)
+        if chosen:
+            return chosen
+    return rt.default_language()
 
 
 async def error_reply(update: Update, rt: Runtime, lang: Language, error: CalendarInputError) -> None:
@@ -153,7 +168,7 @@ async def townday(update: Update, context: Context) -> None:
         return
     rt, actor = allowed
     argument = " ".join(context.args or []).strip()[:MAX_ARGUMENT]
-    lang = await command_language(update, context, argument)
+    lang = await staff_language(update, context)
     replies = rt.replies()
     if not argument:
         await send(message, Reply(replies.t(lang, "townday.usage")))
@@ -205,8 +220,8 @@ async def townday(update: Update, context: Context) -> None:
         )
         if previous is not None and previous != parsed.span:
             text += replies.t(lang, "townday.replaced", previous=calendar_texts.span(lang, previous))
-        if parsed.span.end < today:
-            text += replies.t(lang, "townday.past_year", year=parsed.year)
+        if parsed.span.end < today:  # the whole span is over (an earlier day of this year included)
+            text += replies.t(lang, "townday.past_dates", when=calendar_texts.span(lang, parsed.span))
     elif parsed.year is not None:
         removed = await rt.calendar.clear_date(town.key, parsed.year, actor)
         if removed is None:
@@ -220,6 +235,8 @@ async def townday(update: Update, context: Context) -> None:
                 year=parsed.year,
                 next=await next_text(parsed.year),
             )
+    elif (await rt.calendar.town_days()).get(town.key, TownDay(town.key)).rule is None:
+        text = replies.t(lang, "townday.no_rule_to_clear", flag=flag, name=name, next=await next_text())
     else:
         await rt.calendar.set_rule(town.key, None, rest, actor)
         text = replies.t(lang, "townday.cleared_rule", flag=flag, name=name, next=await next_text())
@@ -262,7 +279,9 @@ async def events(update: Update, context: Context) -> None:
         else:
             lines.append(replies.t(lang, "events.town_day_unknown"))
         if info.dates:
-            dates = ", ".join(calendar_texts.span(lang, span) for _, span in sorted(info.dates.items())[-4:])
+            dates = "; ".join(
+                replies.span_text(lang, span, short=True) for _, span in sorted(info.dates.items())[-4:]
+            )
             lines.append(replies.t(lang, "events.town_day_dates", dates=dates))
         for agreement in town.agreements:
             lines.append(
@@ -300,7 +319,7 @@ async def agreement(update: Update, context: Context) -> None:
         return
     rt, actor = allowed
     argument = " ".join(context.args or []).strip()[:MAX_ARGUMENT]
-    lang = await command_language(update, context, argument)
+    lang = await staff_language(update, context)
     replies = rt.replies()
     if not argument:
         await send(message, Reply(replies.t(lang, "agreement_edit.usage")))
@@ -357,22 +376,117 @@ async def agreement(update: Update, context: Context) -> None:
     except CalendarInputError as error:
         await error_reply(update, rt, lang, error)
         return
+    if signed == chosen.signed:
+        await send(
+            message,
+            Reply(
+                replies.t(
+                    lang,
+                    "agreement_edit.unchanged",
+                    flag=flag,
+                    name=name,
+                    title=chosen.title(lang),
+                    signed=replies.format_date(lang, signed),
+                )
+            ),
+        )
+        return
+    if abs(signed.year - chosen.signed.year) > CONFIRM_SHIFT_YEARS:
+        pending: dict[str, tuple[str, str, PartialDate, PartialDate]] = context.bot_data.setdefault(
+            _PENDING_AGREEMENTS, {}
+        )
+        if len(pending) >= _MAX_PENDING:
+            pending.clear()
+        token = secrets.token_hex(4)
+        pending[token] = (town.key, key, chosen.signed, signed)
+        text = replies.t(
+            lang,
+            "agreement_edit.confirm",
+            flag=flag,
+            name=name,
+            title=chosen.title(lang),
+            signed=replies.format_date(lang, signed),
+            previous=replies.format_date(lang, chosen.signed),
+            years=abs(signed.year - chosen.signed.year),
+        )
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        replies.texts.raw(lang, "agreement_edit.button_yes"),
+                        callback_data=f"{CALLBACK_AGREEMENT}yes:{token}",
+                    ),
+                    InlineKeyboardButton(
+                        replies.texts.raw(lang, "agreement_edit.button_no"),
+                        callback_data=f"{CALLBACK_AGREEMENT}no:{token}",
+                    ),
+                ]
+            ]
+        )
+        await send(message, Reply(text), reply_markup=keyboard)
+        return
+    await send(message, Reply(await _apply_agreement(rt, lang, town, key, signed, actor)))
+
+
+async def _apply_agreement(
+    rt: Runtime, lang: Language, town: Town, key: str, signed: PartialDate, actor: int
+) -> str:
+    replies = rt.replies()
+    chosen = next(item for item in town.agreements if item.key == key)
     previous = await rt.calendar.set_agreement_date(town.key, key, signed, actor)
     await rt.reload_towns()
-    await send(
-        message,
-        Reply(
-            replies.t(
-                lang,
-                "agreement_edit.done",
-                flag=flag,
-                name=name,
-                title=chosen.title(lang),
-                signed=replies.format_date(lang, signed),
-                previous=replies.format_date(lang, previous),
-            )
-        ),
+    return replies.t(
+        lang,
+        "agreement_edit.done",
+        flag=replies.flag(town.country),
+        name=town.name(lang),
+        title=chosen.title(lang),
+        signed=replies.format_date(lang, signed),
+        previous=replies.format_date(lang, previous),
     )
+
+
+async def agreement_pressed(update: Update, context: Context) -> None:
+    """'Yes' / 'No' under a large agreement date change; the presser is checked to be staff again."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    rt = runtime(context)
+    lang = await staff_language(update, context)
+    replies = rt.replies()
+    answer, _, token = query.data.removeprefix(CALLBACK_AGREEMENT).partition(":")
+    actor = await staff_user(rt, update, "/agreement (confirm)")
+    if actor is None:
+        await query.answer(plain_text(replies.t(lang, "agreement_edit.staff_only")), show_alert=True)
+        return
+    pending: dict[str, tuple[str, str, PartialDate, PartialDate]] = context.bot_data.get(
+        _PENDING_AGREEMENTS, {}
+    )
+    found = pending.pop(token, None)
+    town = rt.directory.get(found[0]) if found is not None else None
+    current = None
+    if found is not None and town is not None:
+        current = next((item for item in town.agreements if item.key == found[1]), None)
+    # gone (a restart, pressed twice) or changed meanwhile: nothing is applied
+    if found is None or town is None or current is None or current.signed != found[2]:
+        await query.answer(plain_text(replies.t(lang, "agreement_edit.stale")), show_alert=True)
+        await _edit(query, replies.t(lang, "agreement_edit.stale"))
+        return
+    await query.answer()
+    if answer != "yes":
+        await _edit(query, replies.t(lang, "agreement_edit.cancelled"))
+        return
+    await _edit(query, await _apply_agreement(rt, lang, town, found[1], found[3], actor))
+
+
+async def _edit(query: CallbackQuery, text: str) -> None:
+    if query.message is None:
+        return
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            raise
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]
@@ -382,4 +496,5 @@ def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]
         (0, CommandHandler("townday", townday)),
         (0, CommandHandler("events", events)),
         (0, CommandHandler("agreement", agreement)),
+        (0, CallbackQueryHandler(agreement_pressed, pattern=f"^{CALLBACK_AGREEMENT}")),
     ]

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+    Update,
+)
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import ContextTypes
 
@@ -61,14 +68,22 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 async def send(message: Message, reply: Reply, **extra: Any) -> Message:
-    """Reply in the message's chat (and topic), as HTML, without link previews."""
+    """Reply in the message's chat (and topic), as HTML, without link previews.
+
+    In a group the answer quotes the question, unless the question was deleted meanwhile: then it is
+    sent anyway (allow_sending_without_reply) rather than rejected by Telegram."""
     keyboard = extra.pop("reply_markup", None) or markup(reply)
+    if message.chat.type != ChatType.PRIVATE:
+        extra.setdefault(
+            "reply_parameters",
+            ReplyParameters(message_id=message.message_id, allow_sending_without_reply=True),
+        )
     return await message.reply_text(
         reply.text,
         parse_mode=ParseMode.HTML,
         link_preview_options=NO_PREVIEW,
         reply_markup=keyboard,
-        do_quote=message.chat.type != ChatType.PRIVATE,
+        do_quote=False,
         **extra,
     )
 

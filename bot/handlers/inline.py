@@ -13,6 +13,20 @@ from bot.replies import plain_text
 
 MAX_RESULTS = 20
 CACHE_SECONDS = 300
+# answers not worth posting into a chat: a refusal ("I only know about the partner towns"), small talk,
+# the bot's own help, or nothing at all; the town cards below are offered instead. A not_partner answer
+# ("X is not on the list") stays: it is what the user wanted to find out.
+NOT_SHARED = frozenset(
+    {
+        Intent.CARD,
+        Intent.NO_MATCH,
+        Intent.EMPTY,
+        Intent.OFF_TOPIC,
+        Intent.GREETING,
+        Intent.THANKS,
+        Intent.HELP,
+    }
+)
 
 
 async def inline_query(update: Update, context: Context) -> None:
@@ -28,7 +42,7 @@ async def inline_query(update: Update, context: Context) -> None:
     if text:
         answer = rt.engine.answer(text, lang)
         towns = list(answer.towns)
-        if answer.intent not in (Intent.CARD, Intent.NO_MATCH, Intent.EMPTY):
+        if answer.intent not in NOT_SHARED:
             reply = replies.answer(answer)
             results.append(
                 InlineQueryResultArticle(

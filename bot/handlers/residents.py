@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.access import acting_user_id, is_staff, register_visible
 from bot.core.model import Language
 from bot.core.text import words
 from bot.handlers.chat import (
@@ -17,7 +18,9 @@ from bot.handlers.chat import (
     runtime,
     send,
 )
-from bot.replies import CALLBACK_CARD, Reply
+from bot.locale import escape
+from bot.replies import CALLBACK_CARD, Reply, fit
+from bot.runtime import Runtime
 
 MAX_QUESTION = 1000
 
@@ -49,11 +52,26 @@ async def start(update: Update, context: Context) -> None:
 
 
 async def help_command(update: Update, context: Context) -> None:
-    if update.effective_message is None:
+    message = update.effective_message
+    if message is None:
         return
     lang = await language_of(update, context)
-    replies = runtime(context).replies()
-    await send(update.effective_message, Reply(replies.t(lang, "help.text", bot=context.bot.username)))
+    rt = runtime(context)
+    replies = rt.replies()
+    text: str = replies.t(lang, "help.text", bot=context.bot.username)
+    if await shows_staff_help(update, rt):
+        text += "\n\n" + replies.t(lang, "help.staff")
+    await send(message, Reply(text))
+
+
+async def shows_staff_help(update: Update, rt: Runtime) -> bool:
+    """Staff commands are listed to staff, and only where staff data may be shown (not to residents in a
+    group: they would only learn about commands refused to them)."""
+    chat = update.effective_chat
+    user_id = acting_user_id(update)
+    if chat is None or user_id is None or not register_visible(rt, chat.id, chat.type):
+        return False
+    return await is_staff(rt, user_id)
 
 
 async def towns(update: Update, context: Context) -> None:
@@ -81,10 +99,14 @@ async def town(update: Update, context: Context) -> None:
             message, replies.card(lang, found[0]) if len(found) == 1 else replies.short_list(lang, found)
         )
         return
+    # one "not found" sentence (the question-answer no_match would add a second one), then suggestions
     suggestions = rt.directory.suggest(words(query))
-    no_match = replies.no_match(lang, suggestions)
-    text = replies.t(lang, "town_command.not_found", query=query[:100]) + "\n" + no_match.text
-    await send(message, Reply(text, no_match.buttons))
+    lines: list[str] = [replies.t(lang, "town_command.not_found", query=query[:100])]
+    if suggestions:
+        lines.append(replies.t(lang, "answer.suggest"))
+        lines.extend(f"• {escape(found_town.name(lang))}" for found_town in suggestions)
+    lines.append(replies.t(lang, "answer.no_match_hint"))
+    await send(message, Reply(fit(lines), replies.town_buttons(lang, suggestions)))
 
 
 async def question(update: Update, context: Context) -> None:

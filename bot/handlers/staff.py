@@ -79,6 +79,13 @@ async def refuse_staff_only(update: Update, context: Context, lang: Language | N
     await send(message, Reply(replies.t(lang, key)))
 
 
+async def note_actor(rt: Runtime, update: Update) -> None:
+    """Remember the display name of staff who act (table `people`), for /history, exports, /staff list."""
+    user = update.effective_user
+    if user is not None and not user.is_bot:
+        await rt.staff.remember(user.id, user.full_name)
+
+
 def register_here(update: Update, context: Context) -> bool:
     """Whether staff data may be shown in the update's chat (`bot.access.register_visible`)."""
     chat = update.effective_chat
@@ -146,6 +153,7 @@ async def staff_command(update: Update, context: Context) -> None:
     if user_id is None:
         await refuse_staff_only(update, context, lang)
         return
+    await note_actor(rt, update)
     if action in LIST:
         if not register_here(update, context):
             await ask_for_private_chat(update, context, lang)
@@ -198,9 +206,11 @@ async def add_target(rt: Runtime, lang: Language, target: Target, admin_id: int)
         return replies.t(lang, f"reports.staff.{refusal.value}", id=target.user_id)
     name = target.name.strip()
     if await rt.staff.add(target.user_id, name, admin_id):
-        return replies.t(lang, "reports.staff.added", id=target.user_id, name=name or target.user_id)
-    known = {member.user_id: member.name for member in await rt.staff.all()}
-    return replies.t(lang, "reports.staff.already", id=target.user_id, name=known.get(target.user_id) or "")
+        key = "reports.staff.added" if name else "reports.staff.added_unnamed"
+        return replies.t(lang, key, id=target.user_id, name=name)
+    known = (await rt.staff.names()).get(target.user_id, "")
+    key = "reports.staff.already" if known else "reports.staff.already_unnamed"
+    return replies.t(lang, key, id=target.user_id, name=known)
 
 
 async def remove(update: Update, context: Context, lang: Language, admin_id: int, args: list[str]) -> None:
@@ -229,39 +239,38 @@ async def remove(update: Update, context: Context, lang: Language, admin_id: int
 
 async def staff_list(rt: Runtime, lang: Language, show_usage: bool = False) -> str:
     replies = rt.replies()
+    names = await rt.staff.names()
+
+    def line(key: str, user_id: int, **params: object) -> str:
+        # "• Olga Ivanova (1001) — ..." when the name is known, "• 1001 — ..." otherwise
+        name = names.get(user_id, "")
+        return replies.t(lang, f"{key}_named" if name else key, id=user_id, name=name, **params)
+
     lines: list[str] = [replies.t(lang, "reports.staff.list_title")]
+    lines += [line("reports.staff.admin_line", user_id) for user_id in rt.settings.access.admins]
     lines += [
-        replies.t(lang, "reports.staff.admin_line", id=user_id) for user_id in rt.settings.access.admins
-    ]
-    lines += [
-        replies.t(lang, "reports.staff.config_line", id=user_id)
+        line("reports.staff.config_line", user_id)
         for user_id in rt.settings.access.staff
         if user_id not in rt.settings.access.admins
     ]
     members = await rt.staff.all()
-    names = {member.user_id: member.name for member in members}
     if not members:
         lines.append(replies.t(lang, "reports.staff.list_empty"))
     footer = "\n\n" + replies.t(lang, "reports.staff.usage") if show_usage else ""
-    size = sum(len(line) + 1 for line in lines) + len(footer)
+    size = sum(len(text) + 1 for text in lines) + len(footer)
     for shown, member in enumerate(members):
         by = (
             f"{names[member.added_by]} ({member.added_by})" if names.get(member.added_by) else member.added_by
         )
-        line = replies.t(
-            lang,
-            "reports.staff.member_line",
-            id=member.user_id,
-            name=member.name,
-            by=by,
-            date=added_on(rt, lang, member.added_at),
+        text = line(
+            "reports.staff.member_line", member.user_id, by=by, date=added_on(rt, lang, member.added_at)
         )
         more = replies.t(lang, "reports.staff.more", count=len(members) - shown)
-        if size + len(line) + len(more) + 2 > LIST_LIMIT:
+        if size + len(text) + len(more) + 2 > LIST_LIMIT:
             lines.append(more)
             break
-        lines.append(line)
-        size += len(line) + 1
+        lines.append(text)
+        size += len(text) + 1
     return "\n".join(lines) + footer
 
 

@@ -36,8 +36,11 @@ def actor_id(update: Update) -> int:
     return update.effective_user.id if update.effective_user else 0
 
 
-def describe(rt: Runtime, lang: Language, subscription: Subscription) -> tuple[str, str]:
-    """(what, towns) in words."""
+def describe(
+    rt: Runtime, lang: Language, subscription: Subscription, *, labelled: bool = True
+) -> tuple[str, str]:
+    """(what, towns) in words; `labelled` says "towns: A, B" (in a sentence), else just "A, B" (after a
+    "Towns:" label of its own)."""
     replies = rt.replies()
     what = replies.t(lang, f"subscribe.what_{subscription.kinds}")
     if not subscription.towns:
@@ -45,7 +48,8 @@ def describe(rt: Runtime, lang: Language, subscription: Subscription) -> tuple[s
     names = [
         town.name(lang) for key in subscription.towns if (town := rt.directory.get(key)) is not None
     ] or list(subscription.towns)
-    return what, replies.t(lang, "subscribe.towns_some", names=", ".join(sorted(names)))
+    key = "subscribe.towns_some" if labelled else "subscribe.towns_names"
+    return what, replies.t(lang, key, names=", ".join(sorted(names)))
 
 
 def schedule_words(rt: Runtime, lang: Language) -> dict[str, str]:
@@ -87,14 +91,14 @@ def main_menu(
         return InlineKeyboardButton(label, callback_data=f"{CALLBACK}k:{CODE_OF_KIND[kind]}")
 
     rows = [[kind_button(kind) for kind in KINDS]]
-    rows.append(
-        [
-            InlineKeyboardButton(
-                replies.texts.raw(lang, "subscribe.button_towns"), callback_data=f"{CALLBACK}towns"
-            )
-        ]
-    )
-    if active:
+    if active:  # towns narrow a subscription: offered once there is one, so every button shown works
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    replies.texts.raw(lang, "subscribe.button_towns"), callback_data=f"{CALLBACK}towns"
+                )
+            ]
+        )
         rows.append(
             [
                 InlineKeyboardButton(
@@ -182,7 +186,7 @@ async def my_subscriptions(update: Update, context: Context) -> None:
             message, Reply(replies.t(lang, "subscribe.mine_inactive", reason=replies.t(lang, reason_key)))
         )
         return
-    what, towns = describe(rt, lang, subscription)
+    what, towns = describe(rt, lang, subscription, labelled=False)
     language = await rt.preferences.language(chat.id) or subscription.language
     await send(
         message,

@@ -16,6 +16,8 @@ the bot generates are accepted, anything else is answered as a forged button:
     vf:<form id>:<action>[:<arg>]           form buttons; the form id changes with every new form
     vc:<visit id>:<revision>:<action>[:<arg>] card buttons; the revision grows with every change
     vl:<generation>:<page>:<town|->:<year|->  list pages; the generation grows with every change
+    vd:<token>:<y|n>                        "save anyway?" after a one-line visit like one on record;
+                                            the draft waits in user_data["visit_pending"][token]
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -72,6 +75,7 @@ from bot.core.visits import (
     DelegationType,
     Direction,
     Visit,
+    VisitDraft,
     VisitInputError,
     find_town,
     parse_one_line,
@@ -80,7 +84,7 @@ from bot.core.visits import (
     year_allowed,
 )
 from bot.handlers.chat import NO_PREVIEW, Context, command_language, language_of, runtime, send
-from bot.handlers.staff import alert, ask_for_private_chat, refuse_staff_only, register_here
+from bot.handlers.staff import alert, ask_for_private_chat, note_actor, refuse_staff_only, register_here
 from bot.persistence import PERSISTENT_USER_KEYS, SqlitePersistence
 from bot.replies import Reply
 from bot.runtime import Runtime
@@ -91,8 +95,11 @@ log = logging.getLogger(__name__)
 
 FORM_NAME = "visit_form"
 FORMS_KEY = "visit_forms"  # user_data key of the drafts, kept across restarts
-if FORMS_KEY not in PERSISTENT_USER_KEYS:  # a real check: asserts vanish under python -O
-    raise RuntimeError(f"bot.persistence must keep user_data[{FORMS_KEY!r}] for the visit form")
+PENDING_KEY = "visit_pending"  # user_data key of one-line visits waiting for "save anyway?"
+PENDING_LIMIT = 5
+for _key in (FORMS_KEY, PENDING_KEY):
+    if _key not in PERSISTENT_USER_KEYS:  # a real check: asserts vanish under python -O
+        raise RuntimeError(f"bot.persistence must keep user_data[{_key!r}] for the visit register")
 PAGE_SIZE = 10
 CALLBACK_LIMIT = 64
 GENERATION_MODULO = 1_000_000
@@ -100,6 +107,7 @@ GENERATION_MODULO = 1_000_000
 CB_FORM = FORM_PREFIX
 CB_CARD = "vc"
 CB_LIST = "vl"
+CB_DUPLICATE = "vd"
 END = ConversationHandler.END
 
 # card buttons without an argument; "ef" (edit a field) takes one of EDITABLE
@@ -107,6 +115,7 @@ CARD_ACTIONS = frozenset({"o", "h", "e", "b", "d", "dy", "u"})
 EDIT_FIELD = "ef"
 _CARD_DATA = re.compile(r"^vc:([1-9][0-9]{0,11}):([1-9][0-9]{0,8}):([a-z]{1,2})(?::([a-z]{1,12}))?$")
 _LIST_DATA = re.compile(r"^vl:(0|[1-9][0-9]{0,5}):(0|[1-9][0-9]{0,4}):([a-z0-9_]{1,40}|-):([0-9]{4}|-)$")
+_DUPLICATE_DATA = re.compile(r"^vd:([A-Za-z0-9_-]{8}):([yn])$")
 _VISIT_NUMBER = re.compile(r"[1-9][0-9]{0,11}")
 _YEAR = re.compile(r"[0-9]{4}")
 
@@ -133,12 +142,22 @@ def views(rt: Runtime) -> VisitReplies:
     return VisitReplies(rt.replies())
 
 
+async def staff_language(update: Update, context: Context) -> Language:
+    """Staff commands and forms answer in the chat's /lang choice, else [bot] default_language.
+
+    Never the script of the arguments: `/visit Нарва; 1.6.24; in; official` is a Russian chat
+    following the bot's own hint, not an English speaker (the script rule is for residents' questions).
+    """
+    return await language_of(update, context)
+
+
 def text_of(rt: Runtime, lang: Language, key: str, **params: object) -> str:
     return rt.replies().t(lang, f"visits.{key}", **params)
 
 
 async def refuse(update: Update, context: Context) -> None:
-    """The shared "staff only" answer, in the language of what was typed (for a command)."""
+    """The shared "staff only" answer; the refused are residents, answered in the language of what
+    they typed (for a command), as residents' questions are."""
     message = update.effective_message
     lang: Language | None = None
     if update.callback_query is None and message is not None:
@@ -378,9 +397,10 @@ async def visit_command(update: Update, context: Context) -> object:
     if actor is None:
         await refuse(update, context)
         return END
+    await note_actor(rt, update)
     parts = message.text.split(maxsplit=1)
     argument = parts[1].strip() if len(parts) > 1 else ""
-    lang = await command_language(update, context, argument)
+    lang = await staff_language(update, context)
     if not register_here(update, context):
         # the form's cards and the saved card are register data: nothing is recorded or shown here
         await ask_for_private_chat(update, context, lang)
@@ -420,10 +440,119 @@ async def record_one_line(
         text = view.errors(lang, error.errors) + "\n\n" + text_of(rt, lang, "one_line_usage")
         await reply(update, context, text)
         return
+    key = f"msg:{message.chat_id}:{message.message_id}"
     # the same message delivered again (a retry, a replay after a crash) finds the visit made the first time
-    visit, created = await rt.visits.record(draft, actor, f"msg:{message.chat_id}:{message.message_id}")
+    if await rt.visits.find_by_key(key) is None:
+        similar = await rt.visits.find_similar(draft.town_key, draft.direction, draft.start)
+        if similar is not None:
+            token = remember_pending(context, key, draft)
+            keyboard = InlineKeyboardMarkup(
+                [
+                    [
+                        button(text_of(rt, lang, "button.save_anyway"), CB_DUPLICATE, token, "y"),
+                        button(text_of(rt, lang, "button.cancel"), CB_DUPLICATE, token, "n"),
+                    ]
+                ]
+            )
+            await reply(update, context, similar_warning(rt, lang, similar), keyboard)
+            return
+    visit, created = await rt.visits.record(draft, actor, key)
     note = text_of(rt, lang, "saved" if created else "already_saved", id=visit.id)
     await reply(update, context, view.card(lang, visit, note), card_keyboard(rt, lang, visit))
+
+
+def similar_warning(rt: Runtime, lang: Language, similar: Visit) -> str:
+    """ "A similar visit is already recorded: #N · town · dates · direction. Save anyway?" """
+    view = views(rt)
+    return text_of(
+        rt,
+        lang,
+        "similar_found",
+        id=similar.id,
+        town=view.town(lang, similar.town_key),
+        dates=view.dates(lang, similar.start, similar.end),
+        direction=view.direction(lang, similar.direction),
+    )
+
+
+def _pending(context: Context) -> dict[str, dict[str, Any]]:
+    data = context.user_data
+    if data is None:
+        raise RuntimeError("the visit register needs user data")
+    pending: dict[str, dict[str, Any]] = data.setdefault(PENDING_KEY, {})
+    return pending
+
+
+def remember_pending(context: Context, key: str, draft: VisitDraft) -> str:
+    """Keep a one-line visit (as JSON) until "save anyway" or "cancel"; returns its token."""
+    pending = _pending(context)
+    while len(pending) >= PENDING_LIMIT:
+        pending.pop(next(iter(pending)))
+    token = new_form_id()
+    pending[token] = {
+        "key": key,
+        "draft": {
+            "town_key": draft.town_key,
+            "direction": draft.direction.value,
+            "start": draft.start.isoformat(),
+            "end": draft.end.isoformat() if draft.end else None,
+            "kind": draft.kind.value,
+            "people": draft.people,
+            "purpose": draft.purpose,
+            "notes": draft.notes,
+        },
+    }
+    return token
+
+
+def pending_draft(values: dict[str, Any]) -> VisitDraft:
+    return VisitDraft(
+        town_key=values["town_key"],
+        direction=Direction(values["direction"]),
+        start=date.fromisoformat(values["start"]),
+        end=date.fromisoformat(values["end"]) if values["end"] else None,
+        kind=DelegationType(values["kind"]),
+        people=values["people"],
+        purpose=values["purpose"],
+        notes=values["notes"],
+    )
+
+
+async def duplicate_button(update: Update, context: Context) -> None:
+    """Save anyway / Cancel under "a similar visit is already recorded" (a one-line /visit)."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    rt = runtime(context)
+    actor = await staff_user(rt, update, "visit save anyway")
+    if actor is None:
+        await refuse(update, context)
+        return
+    await note_actor(rt, update)
+    lang = await staff_language(update, context)
+    if not register_here(update, context):
+        await ask_for_private_chat(update, context, lang)
+        return
+    match = _DUPLICATE_DATA.match(query.data)
+    if match is None:
+        await alert(query, text_of(rt, lang, "forged_button"))
+        return
+    token, answer = match.group(1), match.group(2)
+    entry = _pending(context).get(token) if context.user_data is not None else None
+    if entry is None:
+        await alert(query, text_of(rt, lang, "stale_button"))
+        return
+    if answer == "n":
+        _pending(context).pop(token, None)
+        await alert(query)
+        await edit_or_send(update, context, text_of(rt, lang, "not_saved"))
+        return
+    # kept until it goes stale: a second press finds the visit by the message's key (idempotent)
+    view = views(rt)
+    visit, created = await rt.visits.record(pending_draft(entry["draft"]), actor, entry["key"])
+    await alert(query, None if created else text_of(rt, lang, "already_saved", id=visit.id))
+    note = text_of(rt, lang, "saved" if created else "already_saved", id=visit.id)
+    await edit_or_send(update, context, view.card(lang, visit, note), card_keyboard(rt, lang, visit))
 
 
 # ---- inside the form ------------------------------------------------------------------------------------
@@ -580,8 +709,8 @@ async def form_button(update: Update, context: Context) -> object:
         await alert(query, text_of(rt, lang, "stale_button"))
         return step
     if step == CONFIRM:
-        if press.action == "save":
-            return await save_new(update, context, draft, actor)
+        if press.action in ("save", "sa"):
+            return await save_new(update, context, draft, actor, check_similar=press.action == "save")
         await alert(query)  # "e": choose a field to change
         return await show_state(update, context, draft, CHOOSE)
     if step == CHOOSE:
@@ -605,8 +734,11 @@ async def form_button(update: Update, context: Context) -> object:
     return await step_done(update, context, draft, answered, note=taken)
 
 
-async def save_new(update: Update, context: Context, draft: dict[str, Any], actor: int) -> object:
-    """Save: validate, commit (visit + idempotency key + audit in one transaction), then acknowledge."""
+async def save_new(
+    update: Update, context: Context, draft: dict[str, Any], actor: int, check_similar: bool = True
+) -> object:
+    """Save: validate, warn about a similar visit on record (unless "save anyway"), commit (visit +
+    idempotency key + audit in one transaction), then acknowledge."""
     rt = runtime(context)
     query = update.callback_query
     if query is None:
@@ -622,7 +754,25 @@ async def save_new(update: Update, context: Context, draft: dict[str, Any], acto
         await alert(query)
         problems = view.errors(lang, error.errors, "errors_header_form")
         return await ask(update, context, draft, problems, in_place=True)
-    visit, created = await rt.visits.record(new, actor, form_key(actor, draft["id"]))
+    key = form_key(actor, draft["id"])
+    if check_similar and await rt.visits.find_by_key(key) is None:
+        similar = await rt.visits.find_similar(new.town_key, new.direction, new.start)
+        if similar is not None:
+            await alert(query)
+            form = draft["id"]
+            keyboard = InlineKeyboardMarkup(
+                [
+                    [
+                        button(text_of(rt, lang, "button.save_anyway"), CB_FORM, form, "sa"),
+                        button(text_of(rt, lang, "button.cancel"), CB_FORM, form, CANCEL),
+                    ]
+                ]
+            )
+            draft["touched"] = rt.now().isoformat()
+            await save_step(update, context, CONFIRM)
+            await edit_or_send(update, context, similar_warning(rt, lang, similar), keyboard)
+            return CONFIRM
+    visit, created = await rt.visits.record(new, actor, key)
     drop_draft(update, context)
     await save_step(update, context, None)
     await alert(query)
@@ -708,7 +858,7 @@ async def visit_again(update: Update, context: Context) -> object:
     parts = message.text.split(maxsplit=1)
     argument = parts[1].strip() if len(parts) > 1 else ""
     if ";" in argument:
-        lang = await command_language(update, context, argument)
+        lang = await staff_language(update, context)
         await record_one_line(update, context, message, actor, argument, lang)
         return None
     return await ask(update, context, draft, text_of(rt, draft["lang"], "form_in_progress"))
@@ -743,7 +893,7 @@ async def stale_form_button(update: Update, context: Context) -> None:
         return
     lang = await language_of(update, context)
     press = parse_form_press(query.data)
-    if press is not None and press.action == "save":
+    if press is not None and press.action in ("save", "sa"):
         saved = await rt.visits.find_by_key(form_key(actor, press.form_id))
         if saved is not None:
             await alert(query, text_of(rt, lang, "already_saved", id=saved.id))
@@ -803,6 +953,7 @@ async def card_button(update: Update, context: Context) -> None:
     if actor is None:
         await refuse(update, context)
         return
+    await note_actor(rt, update)
     lang = await language_of(update, context)
     if not register_here(update, context):
         await ask_for_private_chat(update, context, lang)
@@ -892,6 +1043,7 @@ async def edit_field_entry(update: Update, context: Context) -> object:
     if actor is None:
         await refuse(update, context)
         return END
+    await note_actor(rt, update)
     lang = await language_of(update, context)
     if not register_here(update, context):
         await ask_for_private_chat(update, context, lang)
@@ -1019,7 +1171,7 @@ async def visits_command(update: Update, context: Context) -> None:
         return
     parts = message.text.split(maxsplit=1)
     argument = parts[1].strip()[:200] if len(parts) > 1 else ""
-    lang = await command_language(update, context, argument)
+    lang = await staff_language(update, context)
     if not register_here(update, context):
         await ask_for_private_chat(update, context, lang)
         return
@@ -1059,7 +1211,7 @@ async def list_button(update: Update, context: Context) -> None:
 async def send_history(update: Update, context: Context, lang: Language, visit_id: int) -> None:
     rt = runtime(context)
     entries = await rt.visits.history(visit_id, limit=30)
-    names = {member.user_id: member.name for member in await rt.staff.all() if member.name}
+    names = await rt.staff.names()
     text = views(rt).history(lang, visit_id, entries, names, rt.settings.reminders.zone)
     await reply(update, context, text)
 
@@ -1130,5 +1282,6 @@ def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]
         (0, CommandHandler("cancel", cancel_outside)),
         (0, CallbackQueryHandler(card_button, pattern=f"^{CB_CARD}:")),
         (0, CallbackQueryHandler(list_button, pattern=f"^{CB_LIST}:")),
+        (0, CallbackQueryHandler(duplicate_button, pattern=f"^{CB_DUPLICATE}:")),
         (0, CallbackQueryHandler(stale_form_button, pattern=f"^{CB_FORM}:")),
     ]

@@ -4,8 +4,14 @@
 polls, and offers helpers that push an update and wait for the bot's reaction (never a fixed
 sleep). Stopping it sends SIGTERM and requires a clean exit (code 0) within 15 s.
 
-Silence is checked with a sentinel: updates are processed one at a time, in order, so once the
-bot has answered a `/help` pushed *after* an update, that update has been fully handled.
+Silence is checked in three steps, because most handlers run concurrently (block=False) and some
+start background work (the /export documents): answering a `/help` pushed *after* an update proves
+only that the update has been dispatched, not that its handler is done. So `settle()`
+1. pushes a sentinel `/help` and waits for its answer (every earlier update has been dispatched),
+2. waits until the bot has confirmed every pushed update (the getUpdates offset has moved past them),
+3. waits for a quiet window: QUIET_WINDOW seconds without any new request other than getUpdates
+   (the fake server logs a request as it arrives, so one still in flight counts as activity).
+No fixed sleep is longer than the quiet window; when a test expects a reply, it waits for that reply.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +39,8 @@ SENTINEL_CHAT = 999_999_001  # a private chat used only to tell that the bot has
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
 REPLY_TIMEOUT = 10.0
+QUIET_WINDOW = 0.3  # seconds without a (non-getUpdates) request: the bot has nothing more to say
+QUIET_POLL = 0.02
 
 JsonDict = dict[str, Any]
 
@@ -158,6 +167,36 @@ class RunningBot:
         before = len(self.server.sent_messages(SENTINEL_CHAT))
         self.server.push_message(SENTINEL_CHAT, "/help")
         self.server.wait_for_messages(SENTINEL_CHAT, before + 1, timeout=REPLY_TIMEOUT)
+        self.server.wait_for(
+            lambda: not self.server.pending_updates(),
+            timeout=REPLY_TIMEOUT,
+            description="the bot to confirm every update (getUpdates offset)",
+        )
+        self.wait_quiet()
+
+    def _activity(self) -> int:
+        """How many requests other than getUpdates the bot has made so far."""
+        requests = list(self.server.requests)  # a snapshot: the server appends from its own threads
+        return sum(1 for method, _ in requests if method != "getUpdates")
+
+    def wait_quiet(self, window: float = QUIET_WINDOW, timeout: float = REPLY_TIMEOUT) -> None:
+        """Wait until the bot has made no request (besides polling) for `window` seconds."""
+        deadline = time.monotonic() + timeout
+        seen = self._activity()
+        last_change = time.monotonic()
+        while True:
+            now = time.monotonic()
+            if now - last_change >= window:
+                return
+            if now >= deadline:
+                raise AssertionError(
+                    f"the bot kept making requests for {timeout}s, never quiet for {window}s\n"
+                    + self.server.dump()
+                )
+            time.sleep(QUIET_POLL)
+            count = self._activity()
+            if count != seen:
+                seen, last_change = count, time.monotonic()
 
     def reactions(self, push: Callable[[], object]) -> list[tuple[str, JsonDict]]:
         """Every API call the bot made because of the update(s) queued by `push`."""

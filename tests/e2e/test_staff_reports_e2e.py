@@ -116,7 +116,7 @@ def test_staff_exports_the_year_as_xlsx_and_csv(bot: RunningBot) -> None:
 
     text = bot.server.file_content(documents[1]["document"]["file_id"])
     assert text.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig"), newline="")))
+    rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig"), newline=""), delimiter=";"))
     assert rows[2][COLUMNS.index("purpose")] == "'=cmd|' /C calc'!A0"
     assert rows[1][COLUMNS.index("notes")] == "hotel booked"
 

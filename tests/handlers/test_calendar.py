@@ -15,7 +15,7 @@ from bot.core.calendar import DateSpan, TownDayRule
 from bot.core.model import PartialDate
 from bot.runtime import Runtime
 from tests.e2e.fake_bot_api import UploadedFile
-from tests.handlers.conftest import ADMIN_ID, Harness
+from tests.handlers.conftest import ADMIN_ID, Call, Harness
 
 RESIDENT = 10
 
@@ -162,10 +162,8 @@ async def test_townday_is_for_staff_only(harness: Harness) -> None:
 async def test_townday_rule_then_date_then_clear_all_audited(harness: Harness) -> None:
     text = await staff_says(harness, "/townday Райсио последние выходные августа")
     assert "Райсио" in text and "последние выходные августа" in text and "28–29 августа 2027" in text
-    text = await staff_says(
-        harness, "/townday Raisio 21-23 August 2027"
-    )  # answered in the command's language
-    assert "Town Day 2027: 21–23 August 2027, Sat–Mon" in text
+    text = await staff_says(harness, "/townday Raisio 21-23 August 2027")  # Latin, but a Russian chat
+    assert "День города в 2027 году — 21–23 августа 2027, сб–пн" in text
     town_days = await rt(harness).calendar.town_days()
     assert town_days["raisio"].rule == TownDayRule.nth_weekend(-1, 8)
     assert town_days["raisio"].span(2027) == DateSpan(date(2027, 8, 21), date(2027, 8, 23))
@@ -185,7 +183,7 @@ async def test_townday_finds_multi_word_towns(harness: Harness) -> None:
     assert town_days["narva_joesuu"].rule == TownDayRule.nth_weekday(1, 5, 8)
     assert town_days["narva"].rule == TownDayRule.nth_weekend(1, 6)  # Narva untouched
     text = await staff_says(harness, "/townday Kohtla-Järve; 15 June")
-    assert "every year on 15 June" in text
+    assert "ежегодно 15 июня" in text  # Latin arguments, but the chat's language
 
 
 async def test_the_example_comes_from_the_catalogue(harness: Harness) -> None:
@@ -259,3 +257,93 @@ async def test_help_lists_the_calendar_commands_for_residents(harness: Harness, 
     for command in ("/upcoming", "/calendar", "/subscribe", "/unsubscribe", "/mysubscriptions"):
         assert command in text, command
     assert "/townday" not in text and "/visit " not in text  # staff commands are listed elsewhere
+
+
+# ---- QA: Town Day edits reach residents, precise warnings, checked agreement dates ---------------------
+
+
+def _buttons(call: Call) -> list[str]:
+    markup = call.params["reply_markup"]
+    return [button["callback_data"] for row in markup["inline_keyboard"] for button in row]
+
+
+async def test_town_day_edits_reach_the_card_and_the_answers(harness: Harness) -> None:
+    _, card = await harness.press("card:narva")
+    assert "День города: ближайший: 5–6 июня 2027 (суббота–воскресенье)" in card.params["text"]
+    assert "в 2025 году прошли 28–30 июня" in card.params["text"]  # the shipped note stays, as background
+    await staff_says(harness, "/townday Нарва 5-7 июня 2027")
+    await staff_says(harness, "/townday Райсио последние выходные августа")
+    _, card = await harness.press("card:narva")
+    assert "ближайший: 5–7 июня 2027 (суббота–понедельник)" in card.params["text"]
+    (answer,) = await harness.texts("когда день города в нарве")
+    assert "5–7 июня 2027 (суббота–понедельник)" in answer
+    _, card = await harness.press("card:raisio")
+    assert "ближайший: 28–29 августа 2027 (суббота–воскресенье)" in card.params["text"]
+    assert "в конце августа" in card.params["text"]
+    (answer,) = await harness.texts("когда день города в райсио")
+    assert "28–29 августа 2027" in answer
+
+
+async def test_a_date_earlier_this_year_is_shown_as_past_and_warned_precisely(harness: Harness) -> None:
+    text = await staff_says(harness, "/townday Райсио 5-7 июня 2026")  # today: 26 November 2026
+    assert "год уже прошёл" not in text
+    assert "эти дни (5–7 июня 2026, пт–вс) уже прошли" in text
+    _, card = await harness.press("card:raisio")
+    assert "в 2026 году: 5–7 июня 2026 (пятница–воскресенье)" in card.params["text"]
+    text = await staff_says(harness, "/townday Райсио 26-28 ноября 2026")  # still going on: no warning
+    assert "прошли" not in text
+    runtime = rt(harness)
+    assert runtime.replies().town_days["raisio"] == DateSpan(date(2026, 11, 26), date(2026, 11, 28))
+
+
+async def test_removing_a_rule_that_is_not_there_says_so(harness: Harness) -> None:
+    before = await audit_count(harness)
+    text = await staff_says(harness, "/townday Жэньхуай unknown")
+    assert "не было правила" in text and "правило удалено" not in text
+    assert await audit_count(harness) == before
+
+
+async def test_staff_commands_answer_in_the_chats_language_not_the_arguments(harness: Harness) -> None:
+    text = await staff_says(harness, "/agreement Засниц partnership 01.06.2003")
+    assert "ничего не изменилось" in text  # Russian, and the same date: nothing changed
+    await harness.press("lang:en", chat_id=ADMIN_ID)
+    text = await staff_says(harness, "/townday Кохтла-Ярве 15 июня")
+    assert "every year on 15 June" in text
+
+
+async def test_events_lists_dates_with_short_weekdays(harness: Harness) -> None:
+    await staff_says(harness, "/townday Кингисепп 8 июня 2026")
+    await staff_says(harness, "/townday Кингисепп 20-21 июня 2025")
+    text = await staff_says(harness, "/events")
+    assert "20–21 июня 2025 (пт–сб); 8 июня 2026 (пн)" in text
+
+
+async def test_agreement_years_are_checked_and_big_moves_confirmed(harness: Harness) -> None:
+    before = await audit_count(harness)
+    text = await staff_says(harness, "/agreement Нарва 1900")
+    assert "вне диапазона" in text and "с 1950" in text
+    assert "вне диапазона" in await staff_says(harness, "/agreement Нарва 2030")
+    assert await audit_count(harness) == before
+    (call,) = await harness.say("/agreement Нарва 1990", chat_id=ADMIN_ID)  # 2000 -> 1990: ask first
+    assert "Точно изменить?" in call.params["text"]
+    yes, no = _buttons(call)
+    narva = rt(harness).directory.get("narva")
+    assert narva is not None and narva.agreements[0].signed == PartialDate(2000)
+    refused = await harness.press(yes, chat_id=ADMIN_ID, user_id=RESIDENT)  # a resident presses it
+    assert [c.method for c in refused] == ["answerCallbackQuery"]
+    assert await audit_count(harness) == before
+    _, edit = await harness.press(yes, chat_id=ADMIN_ID)
+    assert "1990 (было: 2000)" in edit.params["text"]
+    narva = rt(harness).directory.get("narva")
+    assert narva is not None and narva.agreements[0].signed == PartialDate(1990)
+    stale = await harness.press(yes, chat_id=ADMIN_ID)  # pressed again: nothing more happens
+    assert "устарело" in stale[0].params["text"]
+    assert await audit_count(harness) == before + 1
+    (call,) = await harness.say("/agreement Нарва 2010", chat_id=ADMIN_ID)
+    _, no = _buttons(call)
+    _, cancelled = await harness.press(no, chat_id=ADMIN_ID)
+    assert "Отменено" in cancelled.params["text"]
+    assert await audit_count(harness) == before + 1
+    text = await staff_says(harness, "/agreement Нарва 1992")  # a small move: applied at once
+    assert "1992 (было: 1990)" in text
+    assert "ничего не изменилось" in await staff_says(harness, "/agreement Нарва 1992")

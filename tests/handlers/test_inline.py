@@ -35,3 +35,22 @@ async def test_inline_question_offers_the_answer_first(harness: Harness) -> None
     assert results[0]["id"].startswith("answer:")
     assert "1972" in results[0]["input_message_content"]["message_text"]
     assert any(result["id"] == "card:narvik" for result in results)
+
+
+async def test_inline_off_topic_offers_only_the_cards(harness: Harness) -> None:
+    """'Weather in Narva' is not the bot's subject: a refusal is nothing to post, the card is."""
+    (call,) = await harness.feed(inline("погода в Нарве"))
+    ids = [result["id"] for result in call.params["results"]]
+    assert ids == ["card:narva"]
+
+
+async def test_inline_small_talk_offers_no_answer_article(harness: Harness) -> None:
+    (call,) = await harness.feed(inline("привет"))
+    assert not any(result["id"].startswith("answer:") for result in call.params["results"])
+
+
+async def test_inline_not_partner_answer_is_offered(harness: Harness) -> None:
+    (call,) = await harness.feed(inline("москва побратим"))
+    results = call.params["results"]
+    assert results[0]["id"] == "answer:not_partner"
+    assert "нет в моём списке" in results[0]["input_message_content"]["message_text"]

@@ -93,7 +93,7 @@ async def test_export_sends_xlsx_and_csv_of_the_year(register: Harness) -> None:
 
     data = files["visits-2025.csv"].data
     assert data.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
     assert len(rows) == 3 and rows[2][COLUMNS.index("country")] == "Эстония"
 
 
@@ -101,7 +101,9 @@ async def test_export_by_town_and_formula_guard(register: Harness) -> None:
     calls = await register.say("/export Нарвы", chat_id=ADMIN_ID)
     files = documents(calls)
     assert set(files) == {"visits-narva.xlsx", "visits-narva.csv"}
-    rows = list(csv.reader(io.StringIO(files["visits-narva.csv"].data.decode("utf-8-sig"), newline="")))
+    rows = list(
+        csv.reader(io.StringIO(files["visits-narva.csv"].data.decode("utf-8-sig"), newline=""), delimiter=";")
+    )
     assert rows[1][COLUMNS.index("purpose")] == "'=1+2 <b>bold</b>"  # verbatim, not HTML, not a formula
     calls = await register.say("/export narvik 2027", chat_id=ADMIN_ID)
     assert set(documents(calls)) == {"visits-narvik-2027.xlsx", "visits-narvik-2027.csv"}

@@ -7,7 +7,8 @@ from telegram.ext import ConversationHandler, TypeHandler
 
 from bot.app import MENU_COMMANDS, settle
 from bot.handlers import dedup, fallback, inline, residents, visits
-from tests.handlers.conftest import Harness
+from bot.locale import catalogue
+from tests.handlers.conftest import ADMIN_ID, Harness
 
 
 async def test_start_greets_in_russian_with_keyboard(harness: Harness) -> None:
@@ -78,6 +79,18 @@ async def test_town_command(harness: Harness) -> None:
     assert "Атлантида" in missing and "/towns" in missing
 
 
+async def test_town_not_found_says_so_once_with_suggestions(harness: Harness) -> None:
+    (missing,) = await harness.say("/town москва")
+    text = missing.params["text"]
+    assert text.startswith("Не знаю города «москва».")
+    assert "Не нашёл ответа" not in text  # not a second "not found" sentence
+    assert text.count("Не знаю") == 1 and text.rstrip().endswith("справка — /help.")
+    (typo,) = await harness.say("/town Нарвакк")
+    text = typo.params["text"]
+    assert text.count("Не знаю") == 1 and "Может быть, вы имели в виду:" in text and "• Нарв" in text
+    assert typo.params["reply_markup"]["inline_keyboard"]  # the suggestions as card buttons
+
+
 async def test_free_text_language_follows_the_script(harness: Harness) -> None:
     (ru,) = await harness.texts("С какого года дружим с Нарвой?")
     assert "2000" in ru and "соглашение о сотрудничестве" in ru
@@ -117,7 +130,12 @@ async def test_group_messages_need_addressing(harness: Harness) -> None:
     assert await harness.say("где Нарвик", chat_id=-100500, user_id=11) == []
     (call,) = await harness.say("@twin_towns_console_bot где Нарвик", chat_id=-100500, user_id=11)
     assert "Нарвик" in call.params["text"]
-    assert call.params.get("reply_parameters", {}).get("message_id")  # quotes the question in a group
+    quoted = call.params.get("reply_parameters", {})
+    assert quoted.get("message_id")  # quotes the question in a group
+    # ...and is still sent if the question was deleted meanwhile
+    assert quoted.get("allow_sending_without_reply") is True
+    (private,) = await harness.say("где Нарвик", chat_id=11, user_id=11)
+    assert "reply_parameters" not in private.params  # no quote in a private chat
 
 
 async def test_unknown_command(harness: Harness) -> None:
@@ -185,3 +203,32 @@ async def test_a_slow_chat_does_not_hold_up_the_others(
     gate.set()
     await settle(harness.app)
     assert [call.params["chat_id"] for call in harness.calls("sendMessage")] == [other, busy]
+
+
+async def test_help_lists_staff_commands_to_staff_where_staff_data_may_be_shown(harness: Harness) -> None:
+    staff_commands = ("/visit ", "/visits", "/history", "/export", "/stats", "/staff", "/townday")
+    staff_commands += ("/events", "/agreement")
+    (resident,) = await harness.texts("/help", chat_id=10)
+    assert "/towns" in resident and "Для сотрудников" not in resident and "/export" not in resident
+
+    (admin,) = await harness.texts("/help", chat_id=ADMIN_ID)  # an admin, in the private chat
+    assert admin.startswith(resident.split("\n")[0]) and "/towns" in admin
+    assert "Для сотрудников" in admin and all(command in admin for command in staff_commands)
+
+    # a group may have residents in it: no staff section there, even for an admin
+    (group,) = await harness.texts("/help", chat_id=-100500, user_id=ADMIN_ID)
+    assert "/towns" in group and "Для сотрудников" not in group
+
+    await harness.texts("/lang", chat_id=ADMIN_ID)  # and in English
+    await harness.press("lang:en", chat_id=ADMIN_ID)
+    (english,) = await harness.texts("/help", chat_id=ADMIN_ID)
+    assert "For staff" in english and "/agreement" in english
+
+
+def test_help_staff_section_in_both_languages() -> None:
+    texts = catalogue()
+    for lang in ("ru", "en"):
+        section = texts.text(lang, "help.staff")
+        for command in ("visit", "visits", "history", "export", "stats", "staff", "townday", "events"):
+            assert f"/{command} " in section, (lang, command)
+        assert "/agreement" in section

@@ -38,9 +38,14 @@ async def test_admin_adds_staff_by_id_and_lists_them(harness: Harness) -> None:
     assert await rt(harness).staff.contains(12345)
     (again,) = texts(await harness.say("/staff add 12345", chat_id=ADMIN_ID))
     assert "уже сотрудник" in again
+    (unnamed,) = texts(await harness.say("/staff add 2002", chat_id=ADMIN_ID))
+    assert unnamed == "✅ id <code>2002</code> теперь сотрудник."  # not "2002 (id 2002)"
     (listing,) = texts(await harness.say("/staff list", chat_id=ADMIN_ID))
-    assert f"<code>{ADMIN_ID}</code> — администратор (из файла настроек)" in listing
-    assert "<code>12345</code> Ольга &lt;Петрова&gt; — добавил(а) 900, 26 ноября 2026" in listing
+    # the admin's name is remembered from acting (table people): "Anna (900)", never "id 900" alone
+    assert f"• Anna (<code>{ADMIN_ID}</code>) — администратор (из файла настроек)" in listing
+    assert "• Ольга &lt;Петрова&gt; (<code>12345</code>) — добавил(а) Anna (900), 26 ноября 2026" in listing
+    assert "• <code>2002</code> — добавил(а)" in listing and "  " not in listing
+    assert listing.count("Сотрудники") == 1
     assert "/staff add" in listing  # admins see how to manage the list
     history = await rt(harness).audit.history("staff", 12345)
     assert [entry.action for entry in history] == ["create"] and history[0].actor_id == ADMIN_ID
@@ -246,4 +251,6 @@ async def test_the_staff_list_shows_local_dates_in_the_language(harness: Harness
     await harness.say("/staff add 12345 Olga", chat_id=ADMIN_ID)
     await harness.press("lang:en", chat_id=ADMIN_ID)
     (listing,) = texts(await harness.say("/staff list", chat_id=ADMIN_ID))
-    assert re.search(r"Olga — added by 900, \d{1,2} [A-Z][a-z]+ \d{4}", listing), listing
+    assert re.search(
+        r"Olga \(<code>12345</code>\) — added by Anna \(900\), \d{1,2} [A-Z][a-z]+ \d{4}", listing
+    )

@@ -363,7 +363,8 @@ async def test_two_staff_in_one_group_do_not_interfere(bot: Harness) -> None:
     await bot.press(f"vf:{theirs}:d:out", chat_id=GROUP, user_id=777)
     # Boris cannot press Anna's buttons: his own form does not know them
     calls = await bot.press(f"vf:{mine}:x", chat_id=GROUP, user_id=777)
-    assert "no longer works" in calls[0].params["text"]  # Boris's form speaks English: /visit Raisio
+    # staff forms speak the chat's language, not the script of "/visit Raisio"
+    assert "уже не действует" in calls[0].params["text"]
     await staff(bot, "05.06.2024", GROUP)
     await bot.say("1 June 2024", chat_id=GROUP, user_id=777)
     for user, form in ((ADMIN_ID, mine), (777, theirs)):
@@ -436,8 +437,12 @@ async def test_one_line_records_and_answers_with_the_card(bot: Harness) -> None:
     text = texts(calls)
     assert "Визит #1 записан" in text and "Летний лагерь" in text and "молодёжная" in text
     assert buttons(calls)[:2] == ["vc:1:1:e", "vc:1:1:d"]
+    # Latin arguments in a Russian chat (the bot's own hint spells "in; official"): still Russian
+    latin = await staff(bot, "/visit Нарва; 1.6.24; in; official; 3; x")
+    assert "Визит #2 записан" in texts(latin) and "официальная" in texts(latin)
+    await rt(bot).preferences.set_language(STAFF_CHAT, "en")  # an English chat: English
     english = await staff(bot, "/visit Raisio; 5 June 2024; out; sports; ; Football <cup>")
-    assert "Visit #2 recorded" in texts(english) and "Football &lt;cup&gt;" in texts(english)
+    assert "Visit #3 recorded" in texts(english) and "Football &lt;cup&gt;" in texts(english)
 
 
 async def test_one_line_names_every_bad_field_and_writes_nothing(bot: Harness) -> None:
@@ -574,7 +579,7 @@ async def test_visits_list_is_paged_newest_first(bot: Harness) -> None:
     assert "— 24" in texts(changed)
     assert "— 1." in texts(await staff(bot, "/visits 2023"))
     assert "Райсио" in texts(await staff(bot, "/visits Raisio 2023"))
-    assert "No visits · Raisio · 2022" in texts(await staff(bot, "/visits Raisio 2022"))
+    assert "Визитов · Райсио · 2022 в реестре нет" in texts(await staff(bot, "/visits Raisio 2022"))
     assert "Год — от 1950 до 2028" in texts(await staff(bot, "/visits 1800"))
     assert "Год — от 1950 до 2028" in texts(await staff(bot, "/visits 2029"))
     assert "Не знаю города" in texts(await staff(bot, "/visits Атлантида"))
@@ -679,8 +684,11 @@ async def test_the_register_stays_out_of_public_groups(bot: Harness) -> None:
         assert "секрет" not in text and "Визит мэра" not in text and f"#{visit_id}" not in text, command
         assert buttons(calls) == [], command
     assert await rt(bot).visits.count() == before  # the one-line record was not written
-    # in the language of what was typed
-    assert PRIVATE_ONLY_EN in texts(await staff(bot, "/visits Narva", GROUP))
+    # in the chat's language (staff commands never follow the script of the arguments)
+    assert PRIVATE_ONLY_RU in texts(await staff(bot, "/visits Narva", GROUP))
+    await rt(bot).preferences.set_language(GROUP, "en")
+    assert PRIVATE_ONLY_EN in texts(await staff(bot, "/visits Нарва", GROUP))
+    await rt(bot).preferences.set_language(GROUP, "ru")
     # no form was opened: a text in the group is not taken for a form answer
     assert "шаг" not in texts(await staff(bot, "05.06.2024", GROUP))
     # buttons of a card or a list (forwarded, or shown before) answer with an alert and show nothing
@@ -701,7 +709,7 @@ async def test_the_staff_chat_sees_the_register_and_its_notes(bot: Harness) -> N
     assert "секрет" in texts(await staff(bot, f"/history {visit_id}", GROUP))
     opened = await press(bot, f"vc:{visit_id}:1:o", GROUP)
     assert "секрет" in texts(opened)
-    card = await staff(bot, "/visit Нарва; 05.06.2024; in; official; 3; Переговоры", GROUP)
+    card = await staff(bot, "/visit Нарва; 06.06.2024; in; official; 3; Переговоры", GROUP)
     assert "записан" in texts(card) and card_button(card, "e").startswith("vc:")
     # a form opened in the staff chat is closed when that chat stops being the staff chat
     form_id(await staff(bot, "/visit", GROUP))
