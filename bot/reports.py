@@ -348,6 +348,7 @@ class StatsSummary:
     busiest: tuple[int, int] | None  # (year or month, visits)
     periods: tuple[tuple[int, int, int], ...]  # (period, incoming, outgoing), ascending
     towns: tuple[tuple[str, int], ...]  # most visits first
+    planned: int = 0  # visits that start after today: not in the counts above
 
     @property
     def empty(self) -> bool:
@@ -364,7 +365,29 @@ def _period_key(item: tuple[int, Direction, int]) -> tuple[int, str]:
     return item[0], item[1].value
 
 
-def summarize(periods: PeriodCounts, towns: TownCounts, year: int | None = None) -> StatsSummary:
+def without_planned(
+    periods: PeriodCounts, towns: TownCounts, planned: Iterable[Visit], *, by_month: bool
+) -> tuple[list[tuple[int, Direction, int]], list[tuple[str, int]]]:
+    """The counts of held visits: `periods` and `towns` less the (live) `planned` visits among them."""
+    minus_periods: Counter[tuple[int, Direction]] = Counter()
+    minus_towns: Counter[str] = Counter()
+    for visit in planned:
+        if visit.deleted:
+            continue
+        minus_periods[(visit.start.month if by_month else visit.start.year, visit.direction)] += 1
+        minus_towns[visit.town_key] += 1
+    held_periods = [
+        (period, direction, n - minus_periods[(period, direction)])
+        for period, direction, n in periods
+        if n - minus_periods[(period, direction)] > 0
+    ]
+    held_towns = [(key, n - minus_towns[key]) for key, n in towns if n - minus_towns[key] > 0]
+    return held_periods, held_towns
+
+
+def summarize(
+    periods: PeriodCounts, towns: TownCounts, year: int | None = None, planned: int = 0
+) -> StatsSummary:
     split: dict[int, list[int]] = {}
     for period, direction, count in periods:
         pair = split.setdefault(period, [0, 0])
@@ -387,18 +410,34 @@ def summarize(periods: PeriodCounts, towns: TownCounts, year: int | None = None)
         busiest=busiest,
         periods=ordered,
         towns=ranked,
+        planned=planned,
+    )
+
+
+def stats_scope(summary: StatsSummary, lang: Language, replies: Replies) -> Markup:
+    texts = replies.texts
+    if summary.year is not None:
+        return texts.text(lang, "reports.stats.scope_year", year=summary.year)
+    return texts.text(lang, "reports.stats.scope_all")
+
+
+def only_planned_text(summary: StatsSummary, lang: Language, replies: Replies) -> str:
+    """The answer when no visit has been held yet but some are planned (there is nothing to chart)."""
+    return replies.texts.text(
+        lang,
+        "reports.stats.only_planned",
+        scope=stats_scope(summary, lang, replies),
+        count=replies.number(lang, summary.planned),
     )
 
 
 def stats_caption(summary: StatsSummary, lang: Language, replies: Replies) -> str:
-    """The chart's caption (Telegram HTML, data escaped), at most CAPTION_LIMIT visible characters."""
+    """The chart's caption (Telegram HTML, data escaped), at most CAPTION_LIMIT visible characters.
+
+    The counts are of held visits (started on or before today); planned ones are only mentioned."""
     texts = replies.texts
     number = replies.number
-    scope = (
-        texts.text(lang, "reports.stats.scope_year", year=summary.year)
-        if summary.year is not None
-        else texts.text(lang, "reports.stats.scope_all")
-    )
+    scope = stats_scope(summary, lang, replies)
     lines: list[Markup] = [
         texts.text(lang, "reports.stats.title", scope=scope),
         texts.text(
@@ -410,6 +449,9 @@ def stats_caption(summary: StatsSummary, lang: Language, replies: Replies) -> st
             outgoing=number(lang, summary.outgoing),
         ),
     ]
+    if summary.planned:
+        planned = texts.text(lang, "reports.stats.planned", count=number(lang, summary.planned))
+        lines[-1] = Markup(lines[-1] + "; " + planned)
     if summary.busiest is not None:
         period, count = summary.busiest
         if summary.year is None:

@@ -171,6 +171,12 @@ class VisitRepository:
             )
         return [(str(row["town_key"]), int(row["n"])) for row in rows]
 
+    async def planned(self, today: date, *, year: int | None = None) -> builtins.list[Visit]:
+        """Live visits that start after `today` (planned, not held yet), newest first."""
+        where, parameters = self._filter(None, year, False)
+        sql = f"SELECT {_COLUMNS} FROM visits{where} AND start_date > ? ORDER BY start_date DESC, id DESC"
+        return [_visit(row) for row in await self.db.fetchall(sql, [*parameters, today.isoformat()])]
+
     async def generation(self) -> int:
         """A number that grows with every change to the register."""
         row = await self.db.fetchone("SELECT generation FROM visit_register WHERE id = 1")

@@ -31,6 +31,7 @@ from bot.reports import (
     stats_caption,
     summarize,
     visible_length,
+    without_planned,
     write_csv,
     write_xlsx,
 )
@@ -211,6 +212,26 @@ def test_summary_counts_and_busiest() -> None:
     assert summary.periods == ((2023, 2, 0), (2024, 3, 4), (2025, 0, 7))
     assert summary.top_towns == (("narva", 9), ("raisio", 5), ("narvik", 2))
     assert summarize([], []).empty
+
+
+def test_planned_visits_are_left_out_of_the_counts_and_mentioned() -> None:
+    periods = [(2026, Direction.INCOMING, 2), (2027, Direction.OUTGOING, 1)]
+    towns = [("narva", 2), ("narvik", 1)]
+    planned = [
+        visit(5, start=date(2026, 12, 1)),
+        visit(2, town_key="narvik", direction=Direction.OUTGOING, start=date(2027, 3, 1)),
+        visit(6, start=date(2026, 12, 2), deleted=True),  # not in the counts to begin with
+    ]
+    held_periods, held_towns = without_planned(periods, towns, planned, by_month=False)
+    assert held_periods == [(2026, Direction.INCOMING, 1)] and held_towns == [("narva", 1)]
+    summary = summarize(held_periods, held_towns, planned=2)
+    assert (summary.total, summary.planned) == (1, 2)
+    assert (
+        "Всего: <b>1</b> визит; приезды в Кингисепп: 1, поездки из Кингисеппа: 0; ещё запланировано: 2"
+        in (stats_caption(summary, "ru", REPLIES))
+    )
+    assert "; planned: 2" in stats_caption(summary, "en", REPLIES)
+    assert "planned" not in stats_caption(summarize(held_periods, held_towns), "en", REPLIES)
 
 
 def test_monthly_counts_skip_deleted() -> None:

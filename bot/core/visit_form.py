@@ -52,6 +52,7 @@ SAVE_EDIT = "save_edit"  # not a state: the one changed field of a saved visit i
 
 FORM_PREFIX = "vf"
 CANCEL = "x"  # accepted in every state
+RESTART = "new"  # "start over" on an unfinished form: accepted in every state
 # the button actions each state accepts (besides CANCEL)
 FORM_ACTIONS: Mapping[str, frozenset[str]] = {
     "town": frozenset({"t"}),
@@ -83,6 +84,7 @@ SKIP_VALUES: Mapping[str, Any] = {"end": None, "people": None, "notes": ""}
 _TOWN = "town key"  # marks the argument that must look like a town key (the directory decides the rest)
 _ARGUMENTS: Mapping[str, frozenset[str] | str | None] = {
     CANCEL: None,
+    RESTART: None,
     "t": _TOWN,
     "d": frozenset(direction.value for direction in Direction),
     "day": frozenset(DAY_BUTTONS),
@@ -130,7 +132,7 @@ def parse_form_press(data: str) -> FormPress | None:
 
 def accepts(state: str, action: str) -> bool:
     """Whether a form in `state` takes a press of `action` (an older question's button does not)."""
-    return action == CANCEL or action in FORM_ACTIONS.get(state, frozenset())
+    return action in (CANCEL, RESTART) or action in FORM_ACTIONS.get(state, frozenset())
 
 
 # ---- the draft's values ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""/export [YEAR] [TOWN] and /stats [YEAR]: the register as .xlsx + .csv, and a chart with a summary.
+"""/export [YEAR] [TOWN] [xlsx|csv] and /stats [YEAR]: the register as .xlsx + .csv, and a chart with a summary.
 
 Staff only; everyone else gets the polite refusal of `bot.handlers.staff`. The register (notes
 included) goes only where `bot.access.register_visible` allows: a private chat or the office's staff
@@ -41,9 +41,11 @@ from bot.reports import (
     export_filename,
     load_register,
     monthly_counts,
+    only_planned_text,
     render_chart,
     stats_caption,
     summarize,
+    without_planned,
 )
 from bot.runtime import Runtime
 
@@ -51,7 +53,10 @@ CALLBACK_EXPORT = "export:"  # export:<town key>:<year or 0>
 CALLBACK_LIMIT = 64
 MAX_QUERY = 200
 MAX_DOCUMENT = 50 * 1024 * 1024  # what a bot may upload with sendDocument
-_EXPORT_DATA = re.compile(r"^export:([a-z0-9_]{1,40}):(0|[1-9][0-9]{3})$")
+_EXPORT_DATA = re.compile(r"^export:([a-z0-9_]{1,40}):(0|[1-9][0-9]{3})(?::(xlsx|csv))?$")
+# the file formats of an export, in the order they are sent; a word in /export picks one
+FORMATS = ("xlsx", "csv")
+FORMAT_WORDS = {"xlsx": "xlsx", "excel": "xlsx", "csv": "csv"}
 # one export at a time per chat, so that two exports' files do not interleave
 _EXPORT_LOCKS: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -60,6 +65,7 @@ _EXPORT_LOCKS: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValu
 class Filters:
     year: int | None = None
     town: Town | None = None
+    formats: tuple[str, ...] = FORMATS
 
 
 # ---- reading the arguments ----------------------------------------------------------------------
@@ -80,6 +86,13 @@ def split_year(rt: Runtime, args: list[str]) -> tuple[int | None, list[str], boo
     return int(years[0]), rest, True
 
 
+def split_formats(args: list[str]) -> tuple[tuple[str, ...], list[str]]:
+    """(the formats named anywhere in the arguments, or all of them; the other words)."""
+    named = {FORMAT_WORDS[arg.lower().lstrip(".")] for arg in args if arg.lower().lstrip(".") in FORMAT_WORDS}
+    rest = [arg for arg in args if arg.lower().lstrip(".") not in FORMAT_WORDS]
+    return tuple(kind for kind in FORMATS if kind in named) or FORMATS, rest
+
+
 def bad_year(rt: Runtime, lang: Language) -> Markup:
     low, high = year_range(rt.today())
     return rt.replies().t(lang, "reports.export.bad_year", low=low, high=high)
@@ -97,18 +110,21 @@ def scope(rt: Runtime, lang: Language, filters: Filters) -> Markup:
     return replies.t(lang, "reports.export.scope_town_year", town=name, year=filters.year)
 
 
-def export_buttons(lang: Language, towns: list[Town], year: int | None) -> InlineKeyboardMarkup | None:
+def export_buttons(
+    lang: Language, towns: list[Town], year: int | None, formats: tuple[str, ...] = FORMATS
+) -> InlineKeyboardMarkup | None:
     rows = []
+    suffix = f":{formats[0]}" if len(formats) == 1 else ""
     for town in towns:
-        data = f"{CALLBACK_EXPORT}{town.key}:{year or 0}"
+        data = f"{CALLBACK_EXPORT}{town.key}:{year or 0}{suffix}"
         if len(data.encode()) <= CALLBACK_LIMIT:
             rows.append([InlineKeyboardButton(f"📤 {town.name(lang)}"[:60], callback_data=data)])
     return InlineKeyboardMarkup(rows) if rows else None
 
 
 def parse_export_press(rt: Runtime, data: str) -> Filters | None:
-    """``export:<town key>:<year or 0>`` exactly as export_buttons makes it, for a known town and a
-    year in range; None for anything else."""
+    """``export:<town key>:<year or 0>[:<format>]`` exactly as export_buttons makes it, for a known
+    town and a year in range; None for anything else."""
     match = _EXPORT_DATA.match(data)
     if match is None:
         return None
@@ -116,7 +132,8 @@ def parse_export_press(rt: Runtime, data: str) -> Filters | None:
     year = int(match.group(2))
     if town is None or (year != 0 and not year_allowed(year, rt.today())):
         return None
-    return Filters(year or None, town)
+    formats = (match.group(3),) if match.group(3) else FORMATS
+    return Filters(year or None, town, formats)
 
 
 # ---- /export ------------------------------------------------------------------------------------
@@ -135,7 +152,8 @@ async def export_command(update: Update, context: Context) -> None:
         await ask_for_private_chat(update, context, lang)
         return
     replies = rt.replies()
-    year, rest, ok = split_year(rt, list(context.args or []))
+    formats, args = split_formats(list(context.args or []))
+    year, rest, ok = split_year(rt, args)
     if not ok:
         await send(message, Reply(bad_year(rt, lang) + "\n" + replies.t(lang, "reports.export.usage")))
         return
@@ -153,10 +171,10 @@ async def export_command(update: Update, context: Context) -> None:
                     text = Markup(text + "\n" + replies.t(lang, "reports.export.suggest"))
                 else:
                     text = Markup(text + "\n" + replies.t(lang, "reports.export.usage"))
-            await send(message, Reply(text), reply_markup=export_buttons(lang, found, year))
+            await send(message, Reply(text), reply_markup=export_buttons(lang, found, year, formats))
             return
         town = found[0]
-    start_export(context, update, rt, lang, message, Filters(year, town))
+    start_export(context, update, rt, lang, message, Filters(year, town, formats))
 
 
 async def export_pressed(update: Update, context: Context) -> None:
@@ -211,7 +229,7 @@ async def _deliver_export(rt: Runtime, lang: Language, anchor: Message, filters:
     if not rows:  # deleted meanwhile
         await send(anchor, Reply(replies.t(lang, "reports.export.nothing", scope=where)))
         return
-    files = await asyncio.to_thread(build_files, rows, lang)
+    files = await asyncio.to_thread(build_files, rows, lang, filters.formats)
     if any(len(data) > MAX_DOCUMENT for _, data in files):
         text = replies.t(lang, "reports.export.too_big", count=replies.number(lang, len(rows)))
         await send(anchor, Reply(text))
@@ -233,18 +251,29 @@ async def _deliver_export(rt: Runtime, lang: Language, anchor: Message, filters:
         )
 
 
-def build_files(rows: list[ExportRow], lang: Language) -> list[tuple[str, bytes]]:
-    return [("xlsx", WRITERS["xlsx"](rows, lang)), ("csv", WRITERS["csv"](rows, lang))]
+def build_files(
+    rows: list[ExportRow], lang: Language, formats: tuple[str, ...] = FORMATS
+) -> list[tuple[str, bytes]]:
+    return [(kind, WRITERS[kind](rows, lang)) for kind in formats]
 
 
 # ---- /stats -------------------------------------------------------------------------------------
 
 
 async def stats_summary(rt: Runtime, year: int | None) -> StatsSummary:
+    """Counts of the visits held so far (started on or before today); planned ones are counted apart."""
+    today = rt.today()
     if year is None:
-        return summarize(await rt.visits.yearly_counts(), await rt.visits.town_counts())
+        planned = await rt.visits.planned(today)
+        periods, towns = without_planned(
+            await rt.visits.yearly_counts(), await rt.visits.town_counts(), planned, by_month=False
+        )
+        return summarize(periods, towns, planned=len(planned))
     visits = await rt.visits.list(year=year)
-    return summarize(monthly_counts(visits), await rt.visits.town_counts(year=year), year)
+    planned = [visit for visit in visits if visit.planned(today)]
+    held = [visit for visit in visits if not visit.planned(today)]
+    towns = without_planned([], await rt.visits.town_counts(year=year), planned, by_month=True)[1]
+    return summarize(monthly_counts(held), towns, year, planned=len(planned))
 
 
 # Rendered charts by (database, towns, register generation, year, language): the register changes far
@@ -259,15 +288,19 @@ async def stats_chart(
     year: int | None,
     before_drawing: Callable[[], Awaitable[object]] | None = None,
 ) -> tuple[bytes, str] | None:
-    """(PNG, caption) of the statistics, or None when there are no visits to chart."""
-    key = (str(rt.database.path), id(rt.database), id(rt.directory), await rt.visits.generation(), year, lang)
+    """(PNG, caption) of the statistics, or None when there are no visits at all; when visits are only
+    planned (none held yet) the PNG is empty and the caption is the text to send instead."""
+    generation = await rt.visits.generation()
+    key = (str(rt.database.path), id(rt.database), id(rt.directory), generation, rt.today(), year, lang)
     cached = _CHARTS.get(key)
     if cached is not None:
         _CHARTS.move_to_end(key)
         return cached
     summary = await stats_summary(rt, year)
     if summary.empty:
-        return None
+        if not summary.planned:
+            return None
+        return b"", only_planned_text(summary, lang, rt.replies())
     if before_drawing is not None:
         await before_drawing()
     png = await asyncio.to_thread(render_chart, summary, lang, rt.directory)
@@ -318,6 +351,9 @@ async def stats_command(update: Update, context: Context) -> None:
         await send(message, Reply(replies.t(lang, key, year=year or "")))
         return
     png, caption = chart
+    if not png:  # only planned visits: nothing to chart yet
+        await send(message, Reply(Markup(caption)))
+        return
     await message.reply_photo(
         photo=InputFile(png, filename=f"stats-{year}.png" if year else "stats.png"),
         caption=caption,

@@ -52,6 +52,7 @@ from bot.core.visit_form import (
     FIELD_STEP,
     FORM_PREFIX,
     FORM_TIMEOUT,
+    RESTART,
     SAVE_EDIT,
     STATES,
     STEPS,
@@ -271,8 +272,19 @@ async def save_step(update: Update, context: Context, state: str | None) -> None
 # ---- form prompts ---------------------------------------------------------------------------------------
 
 
-def prompt(rt: Runtime, draft: dict[str, Any], note: str = "") -> tuple[str, InlineKeyboardMarkup]:
-    """The question for the draft's current step, with its buttons."""
+def prompt(
+    rt: Runtime, draft: dict[str, Any], note: str = "", restart: bool = False
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The question for the draft's current step, with its buttons (and "start over", for a form found
+    unfinished)."""
+    text, markup = _prompt(rt, draft, note)
+    if not restart or draft["mode"] != "new":
+        return text, markup
+    again = button(text_of(rt, draft["lang"], "button.start_over"), CB_FORM, draft["id"], RESTART)
+    return text, InlineKeyboardMarkup([*markup.inline_keyboard, [again]])
+
+
+def _prompt(rt: Runtime, draft: dict[str, Any], note: str = "") -> tuple[str, InlineKeyboardMarkup]:
     lang: Language = draft["lang"]
     step: str = draft["step"]
     form = draft["id"]
@@ -352,7 +364,12 @@ def prompt(rt: Runtime, draft: dict[str, Any], note: str = "") -> tuple[str, Inl
 
 
 async def ask(
-    update: Update, context: Context, draft: dict[str, Any], note: str = "", in_place: bool = False
+    update: Update,
+    context: Context,
+    draft: dict[str, Any],
+    note: str = "",
+    in_place: bool = False,
+    restart: bool = False,
 ) -> str:
     """Persist the draft at its current step, then ask that step's question; returns the state.
 
@@ -363,7 +380,7 @@ async def ask(
     draft["touched"] = rt.now().isoformat()
     state: str = draft["step"]
     await save_step(update, context, state)
-    text, markup = prompt(rt, draft, note)
+    text, markup = prompt(rt, draft, note, restart)
     if in_place and update.callback_query is not None:
         await edit_or_send(update, context, text, markup)
     else:
@@ -408,8 +425,13 @@ async def visit_command(update: Update, context: Context) -> object:
     if ";" in argument:
         await record_one_line(update, context, message, actor, argument, lang)
         return END
+    left = get_draft(update, context)
+    if left is not None and not expired(left.get("touched"), rt.now()) and left.get("step") in STATES:
+        # a form whose conversation state was lost (or never restored): offer it rather than drop it
+        seen_message(left, message.message_id)
+        return await ask(update, context, left, text_of(rt, left["lang"], "form_unfinished"), restart=True)
     draft = new_draft(context, chat.id, lang)
-    draft["last_message"] = message.message_id
+    seen_message(draft, message.message_id)
     note = ""
     if argument:
         lookup = find_town(rt.directory, argument)
@@ -593,12 +615,27 @@ async def _form_context(update: Update, context: Context) -> tuple[Runtime, dict
             return None
         seen.append(query.id)
         del seen[:-8]
-    elif message is not None:
-        if message.message_id <= draft.get("last_message", 0):
-            log.info("ignoring a repeated message in the visit form")
-            return None
-        draft["last_message"] = message.message_id
+    elif message is not None and not seen_message(draft, message.message_id):
+        log.info("ignoring a repeated message in the visit form")
+        return None
+    if draft.get("step") not in STATES:  # a draft of another version: start it again, and say so
+        draft["step"], draft["mode"], draft["fixing"] = STEPS[0], "new", False
+        draft["values"] = empty_values()
     return rt, draft, actor
+
+
+def seen_message(draft: dict[str, Any], message_id: int) -> bool:
+    """Note a message the form has taken; False when it was taken already (Telegram delivering it again).
+
+    Only the exact ids are remembered: a message with a lower id than the last one (a form from an
+    earlier session, a chat moved to another bot) is a new answer and gets an answer of its own."""
+    seen: list[int] = draft.setdefault("messages", [])
+    if message_id in seen or message_id == draft.get("last_message"):
+        return False
+    seen.append(message_id)
+    del seen[:-8]
+    draft["last_message"] = message_id
+    return True
 
 
 def _minutes() -> int:
@@ -705,6 +742,13 @@ async def form_button(update: Update, context: Context) -> object:
     if press.action == CANCEL:
         await alert(query)
         return await cancel_form(update, context)
+    if press.action == RESTART:
+        await alert(query)
+        chat = update.effective_chat
+        assert chat is not None
+        fresh = new_draft(context, chat.id, lang)
+        fresh["messages"], fresh["last_message"] = draft.get("messages", []), draft.get("last_message", 0)
+        return await ask(update, context, fresh, in_place=True)
     if not accepts(step, press.action):
         await alert(query, text_of(rt, lang, "stale_button"))
         return step
@@ -861,7 +905,7 @@ async def visit_again(update: Update, context: Context) -> object:
         lang = await staff_language(update, context)
         await record_one_line(update, context, message, actor, argument, lang)
         return None
-    return await ask(update, context, draft, text_of(rt, draft["lang"], "form_in_progress"))
+    return await ask(update, context, draft, text_of(rt, draft["lang"], "form_unfinished"), restart=True)
 
 
 async def form_timed_out(update: Update, context: Context) -> None:
@@ -1264,7 +1308,13 @@ def form_handler() -> ConversationHandler:  # type: ignore[type-arg]
                 **{state: list(in_form) for state in STATES},
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, form_timed_out)],
             },
-            fallbacks=[CommandHandler("cancel", cancel_form), CommandHandler("visit", visit_again)],
+            # the form's own handlers come last too: a state this version does not know (persisted by
+            # another one) still gets every answer, and the draft's step says what comes next
+            fallbacks=[
+                CommandHandler("cancel", cancel_form),
+                CommandHandler("visit", visit_again),
+                *in_form,
+            ],
             per_chat=True,
             per_user=True,
             per_message=False,

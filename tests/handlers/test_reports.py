@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -169,8 +169,9 @@ async def test_stats_sends_a_chart_with_a_caption(register: Harness) -> None:
     caption = str(calls[1].params["caption"])
     assert calls[1].params["parse_mode"] == "HTML"
     assert visible_length(caption) <= CAPTION_LIMIT
-    assert "Всего: <b>4</b> визита" in caption  # the deleted visit is not counted
-    assert "приезды в Кингисепп: 2, поездки из Кингисеппа: 2" in caption
+    # the deleted visit is not counted, the planned one (2027) only mentioned
+    assert "Всего: <b>3</b> визита" in caption
+    assert "приезды в Кингисепп: 1, поездки из Кингисеппа: 2; ещё запланировано: 1" in caption
     assert "Нарва — 2" in caption and "Самый насыщенный год: 2025 (2)" in caption
 
 
@@ -194,6 +195,54 @@ async def test_stats_without_visits_is_a_polite_text(harness: Harness) -> None:
     assert "Выгружать нечего" in text
 
 
+async def test_stats_counts_only_held_visits_and_mentions_planned_ones(harness: Harness) -> None:
+    today = rt(harness).today()
+    await record(harness, "narva", today)  # starting today: held
+    await record(harness, "narva", today - timedelta(days=400), Direction.OUTGOING)
+    await record(harness, "raisio", today + timedelta(days=1))  # planned
+    await record(harness, "raisio", today + timedelta(days=500), Direction.OUTGOING)  # planned
+    caption = str((await harness.say("/stats", chat_id=ADMIN_ID))[-1].params["caption"])
+    assert "Всего: <b>2</b> визита" in caption and "ещё запланировано: 2" in caption
+    assert "Нарва — 2" in caption and "Райсио" not in caption
+    await harness.press("lang:en", chat_id=ADMIN_ID)
+    calls = await harness.say(f"/stats {today.year}", chat_id=ADMIN_ID)
+    caption = str(calls[-1].params["caption"])
+    assert "Total: <b>1</b> visit;" in caption and "Raisio" not in caption
+    assert ("planned: 1" in caption) == ((today + timedelta(days=1)).year == today.year)
+    # the export agrees: a visit starting today has taken place
+    calls = await harness.say(f"/export narva {today.year} csv", chat_id=ADMIN_ID)
+    (upload,) = documents(calls).values()
+    rows = list(csv.reader(io.StringIO(upload.data.decode("utf-8-sig"), newline="")))
+    assert rows[1][COLUMNS.index("status")] == "Past"
+
+
+async def test_stats_with_only_planned_visits_is_a_text(harness: Harness) -> None:
+    today = rt(harness).today()
+    await record(harness, "narva", today + timedelta(days=3))
+    calls = await harness.say("/stats", chat_id=ADMIN_ID)
+    assert [call.method for call in calls] == ["sendMessage"]
+    assert "Ни один визит ещё не состоялся (все годы), запланировано: 1" in calls[0].params["text"]
+
+
+async def test_export_format_word_sends_only_that_file(register: Harness) -> None:
+    calls = await register.say("/export xlsx", chat_id=STAFF)
+    assert set(documents(calls)) == {"visits.xlsx"}
+    calls = await register.say("/export CSV 2025 Narva", chat_id=STAFF)
+    assert set(documents(calls)) == {"visits-narva-2025.csv"}
+    calls = await register.say("/export 2025 excel", chat_id=STAFF)
+    assert set(documents(calls)) == {"visits-2025.xlsx"}
+    calls = await register.say("/export Narva csv xlsx", chat_id=STAFF)
+    assert list(documents(calls)) == ["visits-narva.xlsx", "visits-narva.csv"]
+    # the town suggestions keep the format
+    (call,) = await register.say("/export Rasiovka csv", chat_id=STAFF)
+    data = [b["callback_data"] for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert "export:raisio:0:csv" in data
+    calls = await register.press("export:raisio:0:csv", chat_id=STAFF)
+    assert set(documents(calls)) == {"visits-raisio.csv"}
+    (answer,) = await register.press("export:raisio:0:pdf", chat_id=STAFF)
+    assert "устарела" in answer.params["text"]
+
+
 # ---- residents ----------------------------------------------------------------------------------
 
 
@@ -215,7 +264,7 @@ async def test_stats_chart_is_reused_until_the_register_changes(register: Harnes
     await record(register, "johvi", date(2026, 1, 20))
     changed = await register.say("/stats", chat_id=STAFF)
     assert [call.method for call in changed] == ["sendChatAction", "sendPhoto"]
-    assert "Всего: <b>5</b> визитов" in changed[-1].params["caption"]
+    assert "Всего: <b>4</b> визита" in changed[-1].params["caption"]
 
 
 async def test_export_stays_out_of_ordinary_groups(register: Harness) -> None:
@@ -257,9 +306,11 @@ async def test_an_export_does_not_hold_up_other_updates(
     release = threading.Event()
     build = reports.build_files
 
-    def slow_build(rows: list[Any], lang: Any) -> list[tuple[str, bytes]]:
+    def slow_build(
+        rows: list[Any], lang: Any, formats: tuple[str, ...] = reports.FORMATS
+    ) -> list[tuple[str, bytes]]:
         release.wait(10)
-        return build(rows, lang)
+        return build(rows, lang, formats)
 
     monkeypatch.setattr(reports, "build_files", slow_build)
 
@@ -298,7 +349,9 @@ def test_forged_export_buttons_are_refused() -> None:
     press = parse_export_press(office, "export:narva:2025")  # type: ignore[arg-type]
     assert press is not None and press.town is not None and (press.town.key, press.year) == ("narva", 2025)
     whole = parse_export_press(office, "export:narva:0")  # type: ignore[arg-type]
-    assert whole is not None and whole.year is None
+    assert whole is not None and whole.year is None and whole.formats == ("xlsx", "csv")
+    csv_only = parse_export_press(office, "export:narva:0:csv")  # type: ignore[arg-type]
+    assert csv_only is not None and csv_only.formats == ("csv",)
     for forged in (
         "export:narva:1800",
         "export:narva:2029",
@@ -320,7 +373,7 @@ async def test_prewarm_draws_the_charts_before_anyone_asks(register: Harness) ->
     runtime = rt(register)
     generation = await runtime.visits.generation()
     await reports.prewarm_stats_charts(SimpleNamespace(bot_data=register.app.bot_data))  # type: ignore[arg-type]
-    warmed = {key[-1] for key in reports._CHARTS if key[3] == generation and key[4] is None}
+    warmed = {key[-1] for key in reports._CHARTS if key[3] == generation and key[5] is None}
     assert warmed == {"ru", "en"}
     calls = await register.say("/stats", chat_id=STAFF)
     # served from the cache: no "uploading photo" action, which is only sent before drawing

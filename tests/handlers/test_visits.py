@@ -802,3 +802,40 @@ async def test_english_staff_get_english_dates(bot: Harness) -> None:
     await rt(bot).preferences.set_language(STAFF_CHAT, "ru")
     listing = await staff(bot, "/visits")
     assert f"#{visit_id} · 05.06.24 · Нарва" in str(listing[0].params["reply_markup"])
+
+
+def _conversations(harness: Harness) -> dict[Any, Any]:
+    from telegram.ext import ConversationHandler
+
+    for group in harness.app.handlers.values():
+        for handler in group:
+            if isinstance(handler, ConversationHandler) and handler.name == FORM_NAME:
+                return handler._conversations  # type: ignore[no-any-return]
+    raise AssertionError("no visit form")
+
+
+async def test_a_form_from_an_earlier_session_answers_every_input(bot: Harness) -> None:
+    form = form_id(await staff(bot, "/visit Нарва"))
+    await press(bot, f"vf:{form}:d:in")
+    # message ids lower than the form has seen (an earlier session's form): still answered
+    bot.message_ids = itertools.count(1)
+    assert "шаг 4 из 8" in texts(await staff(bot, "05.06.2024"))
+    again = await staff(bot, "/visit")
+    assert "незаконченная запись" in texts(again) and f"vf:{form}:new" in buttons(again)
+    # the conversation state lost, the draft kept: /visit offers the draft instead of dropping it
+    _conversations(bot).clear()
+    resumed = await staff(bot, "/visit")
+    assert "незаконченная запись" in texts(resumed) and "шаг 4 из 8" in texts(resumed)
+    assert "шаг 5 из 8" in texts(await staff(bot, "07.06.2024"))
+    assert (STAFF_CHAT, STAFF_CHAT) in _conversations(bot)
+    # a state this version does not know: a typed digit gets an answer, the draft's step goes on
+    _conversations(bot)[(STAFF_CHAT, STAFF_CHAT)] = "dates"
+    assert "шаг 5 из 8" in texts(await staff(bot, "3"))  # kind wants a button: asked again
+    # start over: a fresh form at step 1
+    fresh = await press(bot, f"vf:{form}:new")
+    assert "шаг 1 из 8" in texts(fresh) and form not in "".join(buttons(fresh))
+    # the same message delivered again is still ignored
+    message = bot.message("/visit", chat_id=STAFF_CHAT, user_id=STAFF_CHAT)
+    update = {"update_id": 99_999, "message": message}
+    assert [c.method for c in await bot.feed(update)] == ["sendMessage"]
+    assert await bot.feed({**update, "update_id": 99_998}) == []

@@ -307,3 +307,16 @@ async def test_a_form_step_is_saved_in_one_transaction(database: Database, tmp_p
     # the end of a form removes both rows, again together
     await store.save_step("visit_form", (10, 900), None, "user", 900, {})
     assert await store.load_data("user") == {} and await store.load_conversations("visit_form") == {}
+
+
+async def test_planned_visits_start_after_today(repo: VisitRepository) -> None:
+    today = date(2026, 3, 1)
+    await repo.record(draft(start=today, end=None), STAFF, "today")  # held: it starts today
+    later, _ = await repo.record(draft(start=date(2026, 3, 2), end=None), STAFF, "later")
+    next_year, _ = await repo.record(draft(start=date(2027, 1, 5), end=None), STAFF, "next")
+    gone, _ = await repo.record(draft(start=date(2026, 5, 5), end=None), STAFF, "gone")
+    await repo.delete(gone.id, STAFF)
+    assert [v.id for v in await repo.planned(today)] == [next_year.id, later.id]
+    assert [v.id for v in await repo.planned(today, year=2026)] == [later.id]
+    assert all(not v.planned(today) for v in repo.public_recent("narva", today))
+    assert [v.start for v in repo.public_recent("narva", today)] == [today]
