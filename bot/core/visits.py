@@ -503,6 +503,8 @@ def parse_people(text: str) -> int | None:
     if is_skip(text):
         return None
     cleaned = _PEOPLE_WORDS.sub("", normalize(text)).strip().replace(" ", "").replace(",", "")
+    if cleaned.startswith("-") and _PEOPLE_DIGITS.fullmatch(cleaned[1:]):
+        raise VisitInputError.one("people", "people_range", low=MIN_PEOPLE, high=MAX_PEOPLE)  # "-3"
     if not _PEOPLE_DIGITS.fullmatch(cleaned):
         raise VisitInputError.one("people", "people_format", text=text.strip()[:40])
     return check_people(int(cleaned))

@@ -391,12 +391,15 @@ async def ask(
 def chosen_text(rt: Runtime, draft: dict[str, Any], field: str) -> str:
     view = views(rt)
     lang: Language = draft["lang"]
+    values = form_values(draft)
+    # no end date after a start date is a one-day visit, not a missing answer
+    one_day = field == "end" and values.end is None and values.start is not None
     return text_of(
         rt,
         lang,
         "chosen",
         field=view.field_name(lang, field),
-        value=view.value(lang, field, form_values(draft)),
+        value=text_of(rt, lang, "one_day") if one_day else view.value(lang, field, values),
     )
 
 

@@ -358,3 +358,11 @@ def test_one_year_range_for_every_command() -> None:
     assert year_range(TODAY) == (1950, 2028)
     assert year_allowed(1950, TODAY) and year_allowed(2028, TODAY)
     assert not year_allowed(1949, TODAY) and not year_allowed(2029, TODAY)
+
+
+def test_negative_people_get_the_range_message() -> None:
+    from bot.core.visits import parse_people
+
+    with pytest.raises(VisitInputError) as caught:
+        parse_people("-3")
+    assert [(error.field, error.code) for error in caught.value.errors] == [("people", "people_range")]
