@@ -5,13 +5,14 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.core.model import Agreement, Fact, Mention, PartialDate, Town
 
-COOPERATION_AREAS = (
+# Each vocabulary is written once, as the Literal type pydantic validates against.
+CooperationArea = Literal[
     "officials",
     "economy",
     "business",
@@ -23,9 +24,12 @@ COOPERATION_AREAS = (
     "schoolchildren",
     "sport",
     "medicine",
-)
-FACT_TOPICS = ("declaration", "ferry", "coordination", "camps", "schools", "town_days", "delegations")
-AGREEMENT_KINDS = ("partnership", "twinning", "cooperation", "friendship")
+]
+FactTopic = Literal["declaration", "ferry", "coordination", "camps", "schools", "town_days", "delegations"]
+AgreementKind = Literal["partnership", "twinning", "cooperation", "friendship"]
+COOPERATION_AREAS: tuple[str, ...] = get_args(CooperationArea)
+FACT_TOPICS: tuple[str, ...] = get_args(FactTopic)
+AGREEMENT_KINDS: tuple[str, ...] = get_args(AgreementKind)
 
 
 class TownFileError(Exception):
@@ -38,7 +42,7 @@ class _Strict(BaseModel):
 
 class _AgreementEntry(_Strict):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
-    kind: Literal["partnership", "twinning", "cooperation", "friendship"]
+    kind: AgreementKind
     signed: str
     title_en: str = Field(min_length=1, max_length=200)
     title_ru: str = Field(min_length=1, max_length=200)
@@ -55,7 +59,7 @@ class _AgreementEntry(_Strict):
 
 
 class _FactEntry(_Strict):
-    topic: Literal["declaration", "ferry", "coordination", "camps", "schools", "town_days", "delegations"]
+    topic: FactTopic
     text_en: str = Field(min_length=1, max_length=1000)
     text_ru: str = Field(min_length=1, max_length=1000)
 
@@ -82,21 +86,7 @@ class _TownEntry(_Strict):
     status_ru: str = Field(default="", max_length=1000)
     town_day_en: str = Field(default="", max_length=1000)
     town_day_ru: str = Field(default="", max_length=1000)
-    cooperation: list[
-        Literal[
-            "officials",
-            "economy",
-            "business",
-            "investment",
-            "social",
-            "education",
-            "culture",
-            "youth",
-            "schoolchildren",
-            "sport",
-            "medicine",
-        ]
-    ] = []
+    cooperation: list[CooperationArea] = []
     agreement: list[_AgreementEntry] = []
     fact: list[_FactEntry] = []
 
