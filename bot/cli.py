@@ -180,7 +180,11 @@ async def _ask(settings: Settings, question: str, lang: str | None) -> int:
     try:
         fallback = lang if lang in ("ru", "en") else settings.bot.default_language
         answer = runtime.engine.answer(question, fallback)  # type: ignore[arg-type]
-        print(plain_text(runtime.replies().answer(answer).text))
+        reply = runtime.replies().answer(answer)
+        print(plain_text(reply.text))
+        labels = [button.label for row in reply.buttons for button in row]
+        if labels:  # the buttons the bot would show under the answer (some answers refer to them)
+            print("\n" + "   ".join(f"[{label}]" for label in labels))
     finally:
         await runtime.close()
     return 0

@@ -428,6 +428,15 @@ async def visit_command(update: Update, context: Context) -> object:
     if ";" in argument:
         await record_one_line(update, context, message, actor, argument, lang)
         return END
+    if any(char.isdigit() for char in argument):
+        # "/visit Засниц от нас 05.06.2025 ...": a one-line record without its ';' separators. No town name
+        # has digits, so starting the form with the town would silently drop the rest: explain instead.
+        await reply(
+            update,
+            context,
+            text_of(rt, lang, "one_line_separators") + "\n\n" + text_of(rt, lang, "one_line_usage"),
+        )
+        return END
     left = get_draft(update, context)
     if left is not None and not expired(left.get("touched"), rt.now()) and left.get("step") in STATES:
         # a form whose conversation state was lost (or never restored): offer it rather than drop it

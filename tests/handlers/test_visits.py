@@ -841,3 +841,12 @@ async def test_a_form_from_an_earlier_session_answers_every_input(bot: Harness) 
     update = {"update_id": 99_999, "message": message}
     assert [c.method for c in await bot.feed(update)] == ["sendMessage"]
     assert await bot.feed({**update, "update_id": 99_998}) == []
+
+
+async def test_a_one_line_visit_without_semicolons_is_explained_not_half_taken(bot: Harness) -> None:
+    answer = texts(
+        await staff(bot, "/visit Засниц от нас 05.06.2025-07.06.2025 молодёжная 15 Молодёжный обмен")
+    )
+    assert "точкой с запятой" in answer and "/visit ГОРОД; ДАТА" in answer
+    assert "шаг 2 из 8" not in answer
+    assert await rt(bot).visits.count() == 0
