@@ -6,7 +6,7 @@ import asyncio
 import secrets
 from datetime import date, timedelta
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
@@ -159,28 +159,41 @@ async def _staff(update: Update, context: Context, action: str) -> tuple[Runtime
     return rt, actor
 
 
-async def townday(update: Update, context: Context) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    allowed = await _staff(update, context, "/townday")
+async def _staff_town_command(
+    update: Update, context: Context, message: Message, action: str, texts_key: str
+) -> tuple[Runtime, int, Language, Town, str] | None:
+    """The start shared by staff commands written `/command TOWN ...`: (runtime, staff id, language,
+    town, the rest of the arguments), or None once answered (refused, usage, or an unknown town)."""
+    allowed = await _staff(update, context, action)
     if allowed is None:
-        return
+        return None
     rt, actor = allowed
     argument = " ".join(context.args or []).strip()[:MAX_ARGUMENT]
     lang = await staff_language(update, context)
     replies = rt.replies()
     if not argument:
-        await send(message, Reply(replies.t(lang, "townday.usage")))
-        return
+        await send(message, Reply(replies.t(lang, f"{texts_key}.usage")))
+        return None
     found = find_town_prefix(rt, argument)
     if found is None:
-        example = replies.t(lang, "townday.example")
+        example = replies.t(lang, f"{texts_key}.example")
         await send(
             message, Reply(replies.t(lang, "calendar.unknown_town", text=argument[:100], example=example))
         )
-        return
+        return None
     town, rest = found
+    return rt, actor, lang, town, rest
+
+
+async def townday(update: Update, context: Context) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    found = await _staff_town_command(update, context, message, "/townday", "townday")
+    if found is None:
+        return
+    rt, actor, lang, town, rest = found
+    replies = rt.replies()
     today = rt.today()
     try:
         parsed = parse_town_day(rest, today)
@@ -314,24 +327,11 @@ async def agreement(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    allowed = await _staff(update, context, "/agreement")
-    if allowed is None:
-        return
-    rt, actor = allowed
-    argument = " ".join(context.args or []).strip()[:MAX_ARGUMENT]
-    lang = await staff_language(update, context)
-    replies = rt.replies()
-    if not argument:
-        await send(message, Reply(replies.t(lang, "agreement_edit.usage")))
-        return
-    found = find_town_prefix(rt, argument)
+    found = await _staff_town_command(update, context, message, "/agreement", "agreement_edit")
     if found is None:
-        example = replies.t(lang, "agreement_edit.example")
-        await send(
-            message, Reply(replies.t(lang, "calendar.unknown_town", text=argument[:100], example=example))
-        )
         return
-    town, rest = found
+    rt, actor, lang, town, rest = found
+    replies = rt.replies()
     flag, name = replies.flag(town.country), town.name(lang)
     agreements = {item.key: item for item in town.agreements}
     if not agreements:

@@ -9,7 +9,7 @@ again after a restart, leaves the chat as the first press did."""
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
@@ -133,30 +133,37 @@ def towns_menu(rt: Runtime, lang: Language, subscription: Subscription) -> tuple
     return text, InlineKeyboardMarkup(rows)
 
 
-async def subscribe(update: Update, context: Context) -> None:
+async def _chat_admin_command(
+    update: Update, context: Context
+) -> tuple[Runtime, Language, Message, Chat] | None:
+    """The start of commands that change the chat's subscription: (runtime, language, message, chat), or
+    None when there is nothing to answer or the sender may not change the chat's settings (told so)."""
     message = update.effective_message
     chat = update.effective_chat
     if message is None or chat is None:
-        return
+        return None
     rt = runtime(context)
     lang = await language_of(update, context)
     if not await may_change_chat_settings(update, context.bot):
         await send(message, Reply(rt.replies().t(lang, "subscribe.not_admin")))
+        return None
+    return rt, lang, message, chat
+
+
+async def subscribe(update: Update, context: Context) -> None:
+    allowed = await _chat_admin_command(update, context)
+    if allowed is None:
         return
+    rt, lang, message, chat = allowed
     text, keyboard = main_menu(rt, lang, await rt.subscriptions.get(chat.id))
     await send(message, Reply(text), reply_markup=keyboard)
 
 
 async def unsubscribe(update: Update, context: Context) -> None:
-    message = update.effective_message
-    chat = update.effective_chat
-    if message is None or chat is None:
+    allowed = await _chat_admin_command(update, context)
+    if allowed is None:
         return
-    rt = runtime(context)
-    lang = await language_of(update, context)
-    if not await may_change_chat_settings(update, context.bot):
-        await send(message, Reply(rt.replies().t(lang, "subscribe.not_admin")))
-        return
+    rt, lang, message, chat = allowed
     changed = await rt.subscriptions.unsubscribe(chat.id, actor_id(update))
     await send(
         message,

@@ -167,6 +167,22 @@ async def refuse(update: Update, context: Context) -> None:
     await refuse_staff_only(update, context, lang)
 
 
+async def staff_here(update: Update, context: Context, action: str) -> tuple[int, Language] | None:
+    """The gate of staff commands and buttons that show register data: (staff id, answer language), or
+    None once the update has been answered (not staff: refused; not a private chat: pointed to one)."""
+    rt = runtime(context)
+    actor = await staff_user(rt, update, action)
+    if actor is None:
+        await refuse(update, context)
+        return None
+    await note_actor(rt, update)
+    lang = await staff_language(update, context)
+    if not register_here(update, context):
+        await ask_for_private_chat(update, context, lang)
+        return None
+    return actor, lang
+
+
 async def reply(
     update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> Message | None:
@@ -413,18 +429,13 @@ async def visit_command(update: Update, context: Context) -> object:
     if message is None or message.text is None or chat is None:
         return END
     rt = runtime(context)
-    actor = await staff_user(rt, update, "/visit")
-    if actor is None:
-        await refuse(update, context)
+    # the form's cards and the saved card are register data: nothing is recorded or shown elsewhere
+    gate = await staff_here(update, context, "/visit")
+    if gate is None:
         return END
-    await note_actor(rt, update)
+    actor, lang = gate
     parts = message.text.split(maxsplit=1)
     argument = parts[1].strip() if len(parts) > 1 else ""
-    lang = await staff_language(update, context)
-    if not register_here(update, context):
-        # the form's cards and the saved card are register data: nothing is recorded or shown here
-        await ask_for_private_chat(update, context, lang)
-        return END
     if ";" in argument:
         await record_one_line(update, context, message, actor, argument, lang)
         return END
@@ -558,15 +569,10 @@ async def duplicate_button(update: Update, context: Context) -> None:
     if query is None or query.data is None:
         return
     rt = runtime(context)
-    actor = await staff_user(rt, update, "visit save anyway")
-    if actor is None:
-        await refuse(update, context)
+    gate = await staff_here(update, context, "visit save anyway")
+    if gate is None:
         return
-    await note_actor(rt, update)
-    lang = await staff_language(update, context)
-    if not register_here(update, context):
-        await ask_for_private_chat(update, context, lang)
-        return
+    actor, lang = gate
     match = _DUPLICATE_DATA.match(query.data)
     if match is None:
         await alert(query, text_of(rt, lang, "forged_button"))
@@ -1005,15 +1011,10 @@ async def card_button(update: Update, context: Context) -> None:
     if query is None or query.data is None:
         return
     rt = runtime(context)
-    actor = await staff_user(rt, update, "visit card button")
-    if actor is None:
-        await refuse(update, context)
+    gate = await staff_here(update, context, "visit card button")
+    if gate is None:
         return
-    await note_actor(rt, update)
-    lang = await language_of(update, context)
-    if not register_here(update, context):
-        await ask_for_private_chat(update, context, lang)
-        return
+    actor, lang = gate
     view = views(rt)
     press = parse_card_press(query.data)
     if press is None:
@@ -1095,15 +1096,10 @@ async def edit_field_entry(update: Update, context: Context) -> object:
     if query is None or query.data is None or chat is None:
         return END
     rt = runtime(context)
-    actor = await staff_user(rt, update, "visit edit")
-    if actor is None:
-        await refuse(update, context)
+    gate = await staff_here(update, context, "visit edit")
+    if gate is None:
         return END
-    await note_actor(rt, update)
-    lang = await language_of(update, context)
-    if not register_here(update, context):
-        await ask_for_private_chat(update, context, lang)
-        return END
+    _, lang = gate
     press = parse_card_press(query.data)
     field = press.argument if press is not None and press.action == EDIT_FIELD else None
     if press is None or field is None or field not in FIELD_STEP:
