@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -267,18 +268,28 @@ def finish(bot: RunningBot) -> None:
     assert SECRET not in bot.log(), "the bot token leaked into the process log"
 
 
-@pytest.fixture(scope="module")
-def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
-    """One bot process shared by a test module (each test uses its own chat ids)."""
+@contextmanager
+def serving(make: Callable[[FakeBotApi], RunningBot]) -> Iterator[RunningBot]:
+    """A fake Bot API and a bot process on it (`make` prepares it: config, seed data), started, yielded,
+    then checked by `finish` and torn down whatever happened."""
     server = FakeBotApi().start()
-    running = RunningBot(server, tmp_path_factory.mktemp("bot"))
+    running: RunningBot | None = None
     try:
+        running = make(server)
         running.start()
         yield running
         finish(running)
     finally:
-        running.kill()
+        if running is not None:
+            running.kill()
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
+    """One bot process shared by a test module (each test uses its own chat ids)."""
+    with serving(lambda server: RunningBot(server, tmp_path_factory.mktemp("bot"))) as running:
+        yield running
 
 
 @pytest.fixture
@@ -306,4 +317,4 @@ def fresh_server() -> Iterator[FakeBotApi]:
         server.stop()
 
 
-__all__ = ["ADMIN_ID", "BOT_ID", "BOT_USERNAME", "RunningBot", "finish", "message_update"]
+__all__ = ["ADMIN_ID", "BOT_ID", "BOT_USERNAME", "RunningBot", "finish", "message_update", "serving"]

@@ -24,7 +24,7 @@ from bot.core.visits import DelegationType, Direction, VisitDraft
 from bot.reports import COLUMNS
 from bot.runtime import open_runtime
 
-from .conftest import ADMIN_ID, RunningBot, finish
+from .conftest import ADMIN_ID, RunningBot, serving
 from .fake_bot_api import FakeBotApi
 
 pytestmark = pytest.mark.e2e
@@ -53,16 +53,13 @@ async def _seed(bot: RunningBot) -> None:
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
-    server = FakeBotApi().start()
-    running = RunningBot(server, tmp_path_factory.mktemp("reports"))
-    try:
+    def seeded(server: FakeBotApi) -> RunningBot:
+        running = RunningBot(server, tmp_path_factory.mktemp("reports"))
         asyncio.run(_seed(running))
-        running.start()
+        return running
+
+    with serving(seeded) as running:
         yield running
-        finish(running)
-    finally:
-        running.kill()
-        server.stop()
 
 
 @pytest.fixture

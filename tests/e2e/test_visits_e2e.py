@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ADMIN_ID, RunningBot, finish
+from .conftest import ADMIN_ID, RunningBot, finish, serving
 from .fake_bot_api import FakeBotApi
 
 pytestmark = pytest.mark.e2e
@@ -39,15 +39,8 @@ def staff_bot(server: FakeBotApi, directory: Path) -> RunningBot:
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
     """Overrides conftest's `bot` (so `clean` checks this process): the same, with staff configured."""
-    server = FakeBotApi().start()
-    running = staff_bot(server, tmp_path_factory.mktemp("visits"))
-    try:
-        running.start()
+    with serving(lambda server: staff_bot(server, tmp_path_factory.mktemp("visits"))) as running:
         yield running
-        finish(running)
-    finally:
-        running.kill()
-        server.stop()
 
 
 def visits_in(database: Path) -> list[sqlite3.Row]:

@@ -7,8 +7,9 @@ end-to-end fake server uses); a violation fails the test at teardown.
 from __future__ import annotations
 
 import itertools
+import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -152,3 +153,34 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
         assert app.post_shutdown is not None
         await app.post_shutdown(app)
     assert request.violations == []
+
+
+@pytest.fixture
+def members(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[tuple[int, int], str]]:
+    """What getChatMember answers: (chat, user) -> status (default "member"); statuses set by the test."""
+    statuses: dict[tuple[int, int], str] = {}
+    original = harness.request.do_request
+
+    async def do_request(
+        url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        answer = await original(url, method, request_data, *args, **kwargs)  # recorded and validated
+        if not url.endswith("/getChatMember") or request_data is None:
+            return answer
+        params = request_data.parameters
+        status = statuses.get((int(params["chat_id"]), int(params["user_id"])), "member")
+        user = {"id": int(params["user_id"]), "is_bot": False, "first_name": "U"}
+        member: dict[str, Any] = {"status": status, "user": user}
+        if status == "creator":
+            member["is_anonymous"] = False
+        if status == "administrator":
+            for right in (
+                "can_be_edited is_anonymous can_manage_chat can_delete_messages can_manage_video_chats "
+                "can_restrict_members can_promote_members can_change_info can_invite_users can_post_stories "
+                "can_edit_stories can_delete_stories"
+            ).split():
+                member[right] = right == "can_manage_chat"
+        return 200, json.dumps({"ok": True, "result": member}).encode()
+
+    monkeypatch.setattr(harness.request, "do_request", do_request)
+    yield statuses

@@ -1,8 +1,6 @@
-import json
 from typing import Any
 
 import pytest
-from telegram.request import RequestData
 
 from bot.runtime import Runtime
 from tests.handlers.conftest import Call, Harness
@@ -36,30 +34,10 @@ MEMBER = 42
 
 
 @pytest.fixture
-def members(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> dict[tuple[int, int], str]:
-    """What getChatMember answers: (chat, user) -> status (default "member")."""
-    statuses: dict[tuple[int, int], str] = {}
-    original = harness.request.do_request
-
-    async def do_request(
-        url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
-    ) -> tuple[int, bytes]:
-        answer = await original(url, method, request_data, *args, **kwargs)  # recorded and validated
-        if not url.endswith("/getChatMember") or request_data is None:
-            return answer
-        params = request_data.parameters
-        status = statuses.get((int(params["chat_id"]), int(params["user_id"])), "member")
-        member = {
-            "status": status,
-            "user": {"id": int(params["user_id"]), "is_bot": False, "first_name": "U"},
-        }
-        if status == "creator":
-            member["is_anonymous"] = False
-        return 200, json.dumps({"ok": True, "result": member}).encode()
-
-    monkeypatch.setattr(harness.request, "do_request", do_request)
-    statuses[(GROUP, GROUP_ADMIN)] = "creator"
-    return statuses
+def members(members: dict[tuple[int, int], str]) -> dict[tuple[int, int], str]:
+    """The shared getChatMember stand-in (tests/handlers/conftest.py), with the group's creator set."""
+    members[(GROUP, GROUP_ADMIN)] = "creator"
+    return members
 
 
 def methods(calls: list[Call]) -> list[str]:

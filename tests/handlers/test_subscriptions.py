@@ -3,12 +3,9 @@ Telegram (getChatMember) on every command and every button press; forged buttons
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from telegram.request import RequestData
 
 from bot.runtime import Runtime
 from tests.handlers.conftest import Harness
@@ -25,37 +22,6 @@ def rt(harness: Harness) -> Runtime:
 
 def buttons(call: Any) -> list[str]:
     return [b["callback_data"] for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
-
-
-@pytest.fixture
-def members(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[tuple[int, int], str]]:
-    """What getChatMember answers: (chat, user) -> status (default "member")."""
-    statuses: dict[tuple[int, int], str] = {}
-    original = harness.request.do_request
-
-    async def do_request(
-        url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
-    ) -> tuple[int, bytes]:
-        answer = await original(url, method, request_data, *args, **kwargs)  # recorded and validated
-        if not url.endswith("/getChatMember") or request_data is None:
-            return answer
-        params = request_data.parameters
-        status = statuses.get((int(params["chat_id"]), int(params["user_id"])), "member")
-        user = {"id": int(params["user_id"]), "is_bot": False, "first_name": "U"}
-        member: dict[str, Any] = {"status": status, "user": user}
-        if status == "creator":
-            member["is_anonymous"] = False
-        if status == "administrator":
-            for right in (
-                "can_be_edited is_anonymous can_manage_chat can_delete_messages can_manage_video_chats "
-                "can_restrict_members can_promote_members can_change_info can_invite_users can_post_stories "
-                "can_edit_stories can_delete_stories"
-            ).split():
-                member[right] = right == "can_manage_chat"
-        return 200, json.dumps({"ok": True, "result": member}).encode()
-
-    monkeypatch.setattr(harness.request, "do_request", do_request)
-    yield statuses
 
 
 # ---- private chats ------------------------------------------------------------------------------------
