@@ -15,6 +15,7 @@ from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
+from bot.context import CONTEXT_TYPES
 from bot.core.model import LANGUAGES
 from bot.errors import on_error
 from bot.handlers import all_handlers
@@ -92,6 +93,7 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .application_class(TwinApplication)
+        .context_types(CONTEXT_TYPES)
         .token(settings.token or OFFLINE_TOKEN)
         .base_url(settings.telegram.base_url)
         .base_file_url(settings.telegram.base_file_url)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
+from bot.context import BotContext
 from bot.core.model import Language
 from bot.logmask import mask_secret
 from bot.runtime import Runtime
@@ -72,14 +72,14 @@ def fault_kind(error: BaseException | None) -> str:
     return f"{name} at {where.as_posix()}:{frame.lineno} in {frame.name}"
 
 
-def _throttle(context: ContextTypes.DEFAULT_TYPE) -> AlertThrottle:
+def _throttle(context: BotContext) -> AlertThrottle:
     throttle = context.bot_data.get(THROTTLE_KEY)
     if not isinstance(throttle, AlertThrottle):
         throttle = context.bot_data[THROTTLE_KEY] = AlertThrottle()
     return throttle
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """PTB's error handler. Never raises: a failure in here is logged and swallowed."""
     try:
         await _handle(update, context)
@@ -87,7 +87,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.exception("the error handler itself failed")
 
 
-async def _handle(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _handle(update: object, context: BotContext) -> None:
     runtime = context.bot_data.get("runtime")
     rt = runtime if isinstance(runtime, Runtime) else None
     token = rt.settings.token if rt else ""
@@ -108,9 +108,7 @@ async def _handle(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _tell_admins(context, rt, default, description, kind, held_back, token)
 
 
-async def _user_language(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, default: Language, token: str
-) -> Language:
+async def _user_language(update: Update, context: BotContext, default: Language, token: str) -> Language:
     from bot.handlers.chat import language_of
 
     try:
@@ -132,9 +130,7 @@ def _text(rt: Runtime, lang: Language, key: str, **params: object) -> str | None
         return None
 
 
-async def _tell_user(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, rt: Runtime, lang: Language, token: str
-) -> None:
+async def _tell_user(update: Update, context: BotContext, rt: Runtime, lang: Language, token: str) -> None:
     text = _text(rt, lang, "error.user") or FALLBACK_USER_TEXT
     try:
         if update.callback_query is not None:
@@ -149,7 +145,7 @@ async def _tell_user(
 
 
 async def _tell_admins(
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     rt: Runtime,
     lang: Language,
     description: str,

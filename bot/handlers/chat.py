@@ -14,20 +14,20 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.ext import ContextTypes
 
+from bot.context import BotContext
 from bot.core.model import Language
 from bot.core.text import script_language
 from bot.replies import Reply
 from bot.runtime import Runtime
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = BotContext
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def runtime(context: Context) -> Runtime:
-    value: Runtime = context.bot_data["runtime"]
-    return value
+    """Kept while handlers move to `context.runtime`."""
+    return context.runtime
 
 
 async def language_of(update: Update, context: Context, question: str | None = None) -> Language:
