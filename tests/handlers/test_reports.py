@@ -372,7 +372,9 @@ async def test_prewarm_draws_the_charts_before_anyone_asks(register: Harness) ->
 
     runtime = rt(register)
     generation = await runtime.visits.generation()
-    await reports.prewarm_stats_charts(SimpleNamespace(bot_data=register.app.bot_data))  # type: ignore[arg-type]
+    await reports.prewarm_stats_charts(
+        SimpleNamespace(bot_data=register.app.bot_data, runtime=runtime)  # type: ignore[arg-type]
+    )
     warmed = {key[-1] for key in reports._CHARTS if key[3] == generation and key[5] is None}
     assert warmed == {"ru", "en"}
     calls = await register.say("/stats", chat_id=STAFF)
