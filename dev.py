@@ -42,6 +42,37 @@ def run(*command: str) -> int:
     return subprocess.run(command, cwd=ROOT).returncode
 
 
+def run_on_awkward_dates(in_flight: int = 3) -> list[str]:
+    """The fast part of the suite once per date in tests/clock_guard.py, a few at a time: a test that
+    holds only on the day it was written fails here. The e2e tests (real bot processes) and the import
+    checks run once, in the normal pass. Returns the dates that failed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sys.path.insert(0, str(ROOT))
+    from tests.clock_guard import AWKWARD_DATES, GUARD_ZONE
+
+    env = {**os.environ, "TZ": GUARD_ZONE}
+    command = [str(PYTHON), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not e2e"]
+    command += ["--ignore=tests/e2e", "--ignore=tests/test_architecture.py", "--clock"]
+    print(f"$ pytest -m 'not e2e' on {len(AWKWARD_DATES)} shifted dates (TZ={GUARD_ZONE})", flush=True)
+
+    def one(moment: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*command, moment], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+
+    failed: list[str] = []
+    with ThreadPoolExecutor(in_flight) as pool:
+        results = pool.map(one, AWKWARD_DATES.values())
+        for (name, moment), result in zip(AWKWARD_DATES.items(), results, strict=True):
+            lines = result.stdout.strip().splitlines()
+            print(f"  {name:<11} {moment}: {lines[-1] if lines else 'no output'}", flush=True)
+            if result.returncode != 0:
+                print(result.stdout, flush=True)
+                failed.append(f"pytest --clock {moment}")
+    return failed
+
+
 def main() -> int:
     task = sys.argv[1] if len(sys.argv) > 1 else "help"
     extra = sys.argv[2:]
@@ -66,6 +97,8 @@ def main() -> int:
         (str(PYTHON), "-m", "pytest", *extra),
     ]
     failed = [" ".join([Path(check[0]).name, *check[1:2]]) for check in checks if run(*check) != 0]
+    if not extra and not failed:
+        failed += run_on_awkward_dates()
     if failed:
         print(f"FAILED: {', '.join(failed)}", file=sys.stderr)
         return 1

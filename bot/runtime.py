@@ -224,6 +224,8 @@ async def open_runtime(settings: Settings, clock: Callable[[], datetime] | None 
     )
     if clock is not None:
         runtime.clock = clock
+    # stored stamps follow the runtime's clock, also when a test swaps it later
+    database.clock = runtime.now
     try:
         await runtime.refresh(force=True)  # the first look at data_version: later ones compare with it
         await runtime.visits.load_public(runtime.today())

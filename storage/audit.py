@@ -34,8 +34,8 @@ async def write_audit(
 ) -> None:
     """Call inside the transaction that makes the change, so both commit or neither does."""
     await conn.execute(
-        "INSERT INTO audit_log (entity, entity_id, action, actor_id, before_json, after_json) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_log (entity, entity_id, action, actor_id, before_json, after_json, at) "
+        "VALUES (?, ?, ?, ?, ?, ?, clock_now())",
         (
             entity,
             str(entity_id),

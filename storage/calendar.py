@@ -120,11 +120,12 @@ class CalendarRepository:
                 if town_key not in known:
                     continue
                 await conn.execute(
-                    "INSERT INTO town_day_rules (town_key, rule, typed) VALUES (?, ?, ?)",
+                    "INSERT INTO town_day_rules (town_key, rule, typed, updated_at) VALUES (?, ?, ?, clock_now())",
                     (town_key, seed.rule.encode() if seed.rule else None, seed.typed),
                 )
                 await conn.executemany(
-                    "INSERT INTO town_day_dates (town_key, year, start_date, end_date) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO town_day_dates (town_key, year, start_date, end_date, updated_at) "
+                    "VALUES (?, ?, ?, ?, clock_now())",
                     [
                         (town_key, year, span.start.isoformat(), span.end.isoformat())
                         for year, span in sorted(seed.dates.items())
@@ -141,9 +142,10 @@ class CalendarRepository:
             ) as cursor:
                 before = await cursor.fetchone()
             await conn.execute(
-                "INSERT INTO town_day_rules (town_key, rule, typed, updated_by) VALUES (?, ?, ?, ?) "
+                "INSERT INTO town_day_rules (town_key, rule, typed, updated_by, updated_at) "
+                "VALUES (?, ?, ?, ?, clock_now()) "
                 "ON CONFLICT (town_key) DO UPDATE SET rule = excluded.rule, typed = excluded.typed, "
-                "updated_by = excluded.updated_by, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                "updated_by = excluded.updated_by, updated_at = clock_now()",
                 (town_key, rule.encode() if rule else None, typed[:200], actor_id),
             )
             await write_audit(
@@ -163,10 +165,10 @@ class CalendarRepository:
             await _require_town(conn, town_key)
             previous = await _stored_span(conn, town_key, year)
             await conn.execute(
-                "INSERT INTO town_day_dates (town_key, year, start_date, end_date, updated_by) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (town_key, year) DO UPDATE SET "
+                "INSERT INTO town_day_dates (town_key, year, start_date, end_date, updated_by, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, clock_now()) ON CONFLICT (town_key, year) DO UPDATE SET "
                 "start_date = excluded.start_date, end_date = excluded.end_date, "
-                "updated_by = excluded.updated_by, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                "updated_by = excluded.updated_by, updated_at = clock_now()",
                 (town_key, year, span.start.isoformat(), span.end.isoformat(), actor_id),
             )
             await write_audit(

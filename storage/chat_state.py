@@ -40,14 +40,14 @@ class _Write:
 
 
 _UPSERT_DATA = (
-    "INSERT INTO ptb_data (kind, id, data) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE "
-    "SET data = excluded.data, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    "INSERT INTO ptb_data (kind, id, data, updated_at) VALUES (?, ?, ?, clock_now()) ON CONFLICT (kind, id) DO UPDATE "
+    "SET data = excluded.data, updated_at = clock_now()"
 )
 _DELETE_DATA = "DELETE FROM ptb_data WHERE kind = ? AND id = ?"
 _UPSERT_STATE = (
-    "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?) "
+    "INSERT INTO ptb_conversations (name, key, state, updated_at) VALUES (?, ?, ?, clock_now()) "
     "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state, "
-    "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    "updated_at = clock_now()"
 )
 _DELETE_STATE = "DELETE FROM ptb_conversations WHERE name = ? AND key = ?"
 

@@ -7,6 +7,10 @@ Two connections per file: the writer, used only inside ``transaction()`` (and fo
 and a read-only reader for :meth:`Database.fetchall` / :meth:`Database.fetchone` everywhere else. In WAL
 mode every read on the reader sees the last committed state (a snapshot per statement), never a
 transaction another coroutine has open on the writer.
+
+Every stamp a statement writes comes from :meth:`Database.stamp`, exposed to SQL as ``clock_now()``,
+never from SQLite's own ``'now'``: the bot's clock is injectable, and what staff read back ("added on
+26 November") must follow the same clock as everything else it decides.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -59,7 +64,15 @@ class Database:
         self.connection = connection
         self.reader = reader or connection  # ":memory:" is a separate database per connection: one only
         self.path = path
+        # the aware "now" stamps are written with; the runtime points it at its own injectable clock
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._write_lock = asyncio.Lock()
+
+    def stamp(self) -> str:
+        """Now, as the UTC text every table stores: '2026-11-26T09:00:00.000Z' (to the millisecond,
+        so stamps written in one second still sort in order)."""
+        moment = self.clock().astimezone(UTC)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -169,6 +182,8 @@ async def open_database(path: Path, *, migrate: bool = True) -> Database:
         if not in_memory:
             reader = await _connect(path, read_only=True)
         database = Database(connection, path, reader)
+        # called on aiosqlite's thread: a plain function of the clock, no event-loop state
+        await connection.create_function("clock_now", 0, database.stamp)
         if migrate:
             await database.migrate()
     except BaseException:

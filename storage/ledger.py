@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Literal, cast
 
 from storage import subscriptions
@@ -16,10 +16,6 @@ from storage.database import Database
 Status = Literal["pending", "sending", "sent", "in_doubt", "failed", "blocked", "expired"]
 FINAL: frozenset[str] = frozenset({"sent", "in_doubt", "failed", "blocked", "expired"})
 PassStatus = Literal["running", "done", "skipped"]
-
-
-def _utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +91,8 @@ class DeliveryLedger:
             before = conn.total_changes
             await conn.executemany(
                 "INSERT OR IGNORE INTO delivery_ledger "
-                "(event_key, occurrence, chat_id, lead_days, due_date, delayed) VALUES (?, ?, ?, ?, ?, ?)",
+                "(event_key, occurrence, chat_id, lead_days, due_date, delayed, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, clock_now())",
                 rows,
             )
             added = conn.total_changes - before
@@ -168,7 +165,7 @@ class DeliveryLedger:
         """Settle a claimed attempt (only the rows this claim still holds); with `deactivate_chat`, the
         chat's subscription is switched off in the same transaction (Telegram said it is unreachable),
         through storage.subscriptions.deactivate_chat, which writes the audit entry."""
-        sent_at = _utc_now() if status == "sent" else None
+        sent_at = self.db.stamp() if status == "sent" else None
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 f"UPDATE delivery_ledger SET status = ?, claim = CASE WHEN ? = 'pending' THEN NULL ELSE claim END, "
@@ -205,7 +202,8 @@ class DeliveryLedger:
             move = await subscriptions.migrate_chat(conn, old_chat_id, new_chat_id)
             await conn.executemany(
                 "INSERT OR IGNORE INTO delivery_ledger "
-                "(event_key, occurrence, chat_id, lead_days, due_date, delayed) VALUES (?, ?, ?, ?, ?, ?)",
+                "(event_key, occurrence, chat_id, lead_days, due_date, delayed, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, clock_now())",
                 [
                     (key, occurrence, new_chat_id, lead, due, delayed)
                     for key, occurrence, lead, due, delayed in rows
@@ -285,7 +283,7 @@ class DeliveryLedger:
                 "VALUES (?, 'running', ?, 1, ?) ON CONFLICT (pass_date) DO UPDATE SET "
                 "status = CASE WHEN status = 'skipped' THEN 'running' ELSE status END, "
                 "delayed = max(delayed, excluded.delayed), runs = runs + 1, started_at = excluded.started_at",
-                (day.isoformat(), int(delayed), _utc_now()),
+                (day.isoformat(), int(delayed), self.db.stamp()),
             )
 
     async def finish_pass(self, day: date, *, planned: int, sent: int) -> None:
@@ -293,7 +291,7 @@ class DeliveryLedger:
             await conn.execute(
                 "UPDATE reminder_passes SET status = 'done', planned = ?, sent = sent + ?, finished_at = ? "
                 "WHERE pass_date = ?",
-                (planned, sent, _utc_now(), day.isoformat()),
+                (planned, sent, self.db.stamp(), day.isoformat()),
             )
 
     async def skip_pass(self, day: date, note: str) -> None:
@@ -302,5 +300,5 @@ class DeliveryLedger:
                 "INSERT INTO reminder_passes (pass_date, status, note, finished_at) VALUES (?, 'skipped', ?, ?) "
                 "ON CONFLICT (pass_date) DO UPDATE SET status = 'skipped', note = excluded.note, "
                 "finished_at = excluded.finished_at WHERE status <> 'done'",
-                (day.isoformat(), note[:500], _utc_now()),
+                (day.isoformat(), note[:500], self.db.stamp()),
             )

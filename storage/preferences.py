@@ -27,9 +27,9 @@ class ChatPreferences:
             raise ValueError(f"unsupported language {language!r}")
         async with self.db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO chat_preferences (chat_id, language) VALUES (?, ?) "
+                "INSERT INTO chat_preferences (chat_id, language, updated_at) VALUES (?, ?, clock_now()) "
                 "ON CONFLICT (chat_id) DO UPDATE SET language = excluded.language, "
-                "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                "updated_at = clock_now()",
                 (chat_id, language),
             )
         self._languages[chat_id] = language

@@ -31,7 +31,7 @@ class StaffRepository:
         """True when added, False when already staff."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "INSERT OR IGNORE INTO staff_members (user_id, name, added_by) VALUES (?, ?, ?)",
+                "INSERT OR IGNORE INTO staff_members (user_id, name, added_by, added_at) VALUES (?, ?, ?, clock_now())",
                 (user_id, name[:200], added_by),
             )
             added = cursor.rowcount == 1
@@ -52,8 +52,8 @@ class StaffRepository:
             return
         async with self.db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO people (user_id, name) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET "
-                "name = excluded.name, seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                "INSERT INTO people (user_id, name, seen_at) VALUES (?, ?, clock_now()) ON CONFLICT (user_id) DO UPDATE SET "
+                "name = excluded.name, seen_at = clock_now()",
                 (user_id, name),
             )
 

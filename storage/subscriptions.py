@@ -125,11 +125,11 @@ class SubscriptionRepository:
             ):
                 return before
             await conn.execute(
-                "INSERT INTO subscriptions (chat_id, chat_type, kinds, language, active, title, changed_by) "
-                "VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET "
+                "INSERT INTO subscriptions (chat_id, chat_type, kinds, language, active, title, changed_by, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, clock_now(), clock_now()) ON CONFLICT (chat_id) DO UPDATE SET "
                 "chat_type = excluded.chat_type, kinds = excluded.kinds, language = excluded.language, "
                 "active = 1, title = excluded.title, changed_by = excluded.changed_by, inactive_reason = '', "
-                "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                "updated_at = clock_now()",
                 (chat_id, chat_type, kinds, language, title[:200], actor_id),
             )
             after = await _locked_get(conn, chat_id)
@@ -155,8 +155,7 @@ class SubscriptionRepository:
                     "DELETE FROM subscription_towns WHERE chat_id = ? AND town_key = ?", (chat_id, town_key)
                 )
             await conn.execute(
-                "UPDATE subscriptions SET changed_by = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-                "WHERE chat_id = ?",
+                "UPDATE subscriptions SET changed_by = ?, updated_at = clock_now() WHERE chat_id = ?",
                 (actor_id, chat_id),
             )
             after = await _locked_get(conn, chat_id)
@@ -190,7 +189,7 @@ async def deactivate_chat(
         return False
     await conn.execute(
         "UPDATE subscriptions SET active = 0, inactive_reason = ?, changed_by = ?, "
-        "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE chat_id = ?",
+        "updated_at = clock_now() WHERE chat_id = ?",
         (reason[:200], actor_id, chat_id),
     )
     after = await _locked_get(conn, chat_id)
@@ -215,7 +214,7 @@ async def migrate_chat(conn: aiosqlite.Connection, old_chat_id: int, new_chat_id
     if before is not None and await _locked_get(conn, new_chat_id) is None:
         await conn.execute(  # subscription_towns follow by ON UPDATE CASCADE
             "UPDATE subscriptions SET chat_id = ?, chat_type = 'supergroup', "
-            "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE chat_id = ?",
+            "updated_at = clock_now() WHERE chat_id = ?",
             (new_chat_id, old_chat_id),
         )
         after = await _locked_get(conn, new_chat_id)
@@ -246,7 +245,8 @@ async def _move_language(conn: aiosqlite.Connection, old_chat_id: int, new_chat_
         return cast(Language, new[0]) if new else None
     if new is None:
         await conn.execute(
-            "INSERT INTO chat_preferences (chat_id, language) VALUES (?, ?)", (new_chat_id, old[0])
+            "INSERT INTO chat_preferences (chat_id, language, updated_at) VALUES (?, ?, clock_now())",
+            (new_chat_id, old[0]),
         )
     await conn.execute("DELETE FROM chat_preferences WHERE chat_id = ?", (old_chat_id,))
     language = cast(Language, new[0] if new else old[0])

@@ -177,7 +177,8 @@ class TownRepository:
         columns = ", ".join(["key", *values])
         marks = ", ".join("?" * (len(values) + 1))
         cursor = await conn.execute(
-            f"INSERT INTO towns ({columns}) VALUES ({marks})", (town.key, *values.values())
+            f"INSERT INTO towns ({columns}, updated_at) VALUES ({marks}, clock_now())",
+            (town.key, *values.values()),
         )
         town_id = cursor.lastrowid
         await cursor.close()
@@ -224,8 +225,7 @@ class TownRepository:
         if updates:
             assignments = ", ".join(f"{column} = ?" for column in updates)
             await conn.execute(
-                f"UPDATE towns SET {assignments}, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-                "WHERE id = ?",
+                f"UPDATE towns SET {assignments}, updated_at = clock_now() WHERE id = ?",
                 (*updates.values(), town_id),
             )
             changed = True

@@ -227,7 +227,8 @@ class VisitRepository:
                 else:
                     cursor = await conn.execute(
                         "INSERT INTO visits (town_key, direction, start_date, end_date, kind, people, "
-                        "purpose, notes, created_by, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "purpose, notes, created_by, updated_by, created_at, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, clock_now(), clock_now())",
                         (
                             fields["town_key"],
                             fields["direction"],
@@ -246,7 +247,7 @@ class VisitRepository:
                     visit_id, created = int(cursor.lastrowid), True
                     await cursor.close()
                     await conn.execute(
-                        "INSERT INTO idempotency_keys (key, entity, entity_id) VALUES (?, ?, ?)",
+                        "INSERT INTO idempotency_keys (key, entity, entity_id, created_at) VALUES (?, ?, ?, clock_now())",
                         (idempotency_key, ENTITY, str(visit_id)),
                     )
                     await write_audit(conn, ENTITY, visit_id, "create", actor_id, after=fields)
@@ -287,7 +288,7 @@ class VisitRepository:
             assignments = ", ".join(f"{_FIELD_COLUMNS[name]} = ?" for name in changed)
             await conn.execute(
                 f"UPDATE visits SET {assignments}, revision = revision + 1, updated_by = ?, "
-                "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+                "updated_at = clock_now() WHERE id = ?",
                 (*(_column_value(after_all[name]) for name in changed), actor_id, visit_id),
             )
             await write_audit(
@@ -320,9 +321,9 @@ class VisitRepository:
             if current.deleted == deleted:
                 raise StaleVisitError(current)
             await conn.execute(
-                "UPDATE visits SET deleted_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END, "
+                "UPDATE visits SET deleted_at = CASE WHEN ? THEN clock_now() END, "
                 "deleted_by = CASE WHEN ? THEN ? END, revision = revision + 1, updated_by = ?, "
-                "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+                "updated_at = clock_now() WHERE id = ?",
                 (deleted, deleted, actor_id, actor_id, visit_id),
             )
             await write_audit(

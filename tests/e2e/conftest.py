@@ -30,6 +30,8 @@ from typing import Any
 
 import pytest
 
+from tests.clock_guard import child_environment
+
 from .fake_bot_api import BOT_ID, FakeBotApi
 
 TOKEN = "123456:E2E-SECRET-TOKEN"
@@ -87,6 +89,7 @@ class RunningBot:
         polls_before = len(self.server.requests_for("getUpdates"))
         env = {key: value for key, value in os.environ.items() if key != "TWINBOT_TOKEN"}
         env["PYTHONUNBUFFERED"] = "1"
+        env = child_environment(env, self.directory)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "bot", "run", "--config", str(self.config), *extra_args],

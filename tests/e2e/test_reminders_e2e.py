@@ -34,6 +34,7 @@ from bot.config import parse_settings
 from bot.ratelimit import BroadcastRateLimiter, SlidingWindow
 from bot.reminders import SEND_WORKERS, ReminderService, TelegramSender
 from bot.runtime import open_runtime
+from tests.clock_guard import CLOCK_ENV, write_shim
 
 from .conftest import RunningBot, finish
 from .fake_bot_api import FakeBotApi, _parse_body
@@ -43,18 +44,6 @@ pytestmark = pytest.mark.e2e
 TOKEN = "123456:E2E-SECRET-TOKEN"
 USER = 424_242
 STAFF_CHAT = -100_900_900
-SHIM = """\
-import os
-
-_now = os.environ.get("TWINBOT_E2E_NOW")
-if _now:  # tests/e2e/test_reminders_e2e.py: run the bot on a shifted wall clock
-    import datetime
-
-    import time_machine
-
-    _traveller = time_machine.travel(datetime.datetime.fromisoformat(_now), tick=True)
-    _traveller.start()
-"""
 
 
 # ---- a fake server that keeps time and can hold or slow answers -----------------------------------------
@@ -118,13 +107,11 @@ class TimedFakeBotApi(FakeBotApi):
 
 @pytest.fixture
 def clock_shift(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
-    shim = tmp_path / "shim"
-    shim.mkdir()
-    (shim / "sitecustomize.py").write_text(SHIM, encoding="utf-8")
+    shim = write_shim(tmp_path)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(shim), os.environ.get("PYTHONPATH")])))
 
     def shift(now: str) -> None:
-        monkeypatch.setenv("TWINBOT_E2E_NOW", now)
+        monkeypatch.setenv(CLOCK_ENV, now)
 
     return shift
 

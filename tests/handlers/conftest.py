@@ -10,6 +10,7 @@ import itertools
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -131,8 +132,9 @@ class Harness:
         return await self.feed({"callback_query": query})
 
 
-@pytest.fixture
-async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+@asynccontextmanager
+async def open_harness(tmp_path: Path, now: datetime = FIXED_NOW) -> AsyncIterator[Harness]:
+    """The whole application on a RecordingRequest, its clock standing still at `now`."""
     settings = parse_settings(
         {
             "storage": {"database": str(tmp_path / "bot.sqlite3")},
@@ -141,7 +143,7 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
         }
     )
     request = RecordingRequest()
-    app = build_application(settings, request=request, clock=lambda: FIXED_NOW)
+    app = build_application(settings, request=request, clock=lambda: now)
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)
@@ -153,6 +155,12 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
         assert app.post_shutdown is not None
         await app.post_shutdown(app)
     assert request.violations == []
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    async with open_harness(tmp_path) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -171,3 +171,31 @@ async def test_in_memory_uses_one_connection() -> None:
         assert await db.schema_version() == len(migrations())
     finally:
         await db.close()
+
+
+async def test_every_stamp_follows_the_databases_clock_not_sqlites(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from storage.audit import write_audit
+    from storage.staff import StaffRepository
+
+    database = await open_database(tmp_path / "bot.sqlite3")
+    try:
+        # 31 December, 23:30 in Kingisepp: still 20:30 UTC, the stamp is stored in UTC
+        database.clock = lambda: datetime(
+            2026, 12, 31, 23, 30, 0, 250_000, tzinfo=timezone(timedelta(hours=3))
+        )
+        assert database.stamp() == "2026-12-31T20:30:00.250Z"
+        await StaffRepository(database).add(4242, "Olga", added_by=1)
+        async with database.transaction() as conn:
+            await write_audit(conn, "staff", 4242, "create", 1)
+        row = await database.fetchone("SELECT added_at FROM staff_members WHERE user_id = 4242")
+        assert row is not None and row[0] == "2026-12-31T20:30:00.250Z"
+        database.clock = lambda: datetime(2036, 2, 29, 9, 0, tzinfo=UTC)
+        async with database.transaction() as conn:
+            await write_audit(conn, "staff", 4242, "update", 1)
+        stamps = [r[0] for r in await database.fetchall("SELECT at FROM audit_log ORDER BY id")]
+        assert stamps[0] == stamps[-2] == "2026-12-31T20:30:00.250Z"
+        assert stamps[-1] == "2036-02-29T09:00:00.000Z"
+    finally:
+        await database.close()
