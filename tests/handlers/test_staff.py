@@ -233,7 +233,7 @@ async def test_the_staff_list_stays_out_of_public_groups(harness: Harness) -> No
 
 async def test_alerts_are_plain_text() -> None:
     """answerCallbackQuery shows no HTML: a catalogue text loses its tags and entities, within 200."""
-    from bot.handlers.staff import alert
+    from bot.handlers.chat import alert
 
     answered: list[dict[str, Any]] = []
 

@@ -21,7 +21,7 @@ import pytest
 from bot.app import build_application
 from bot.config import parse_settings
 from bot.core.visits import DelegationType, Direction, VisitDraft
-from bot.handlers.visits import FORM_NAME
+from bot.handlers.visits.drafts import FORM_NAME
 from bot.persistence import SqlitePersistence
 from bot.runtime import Runtime
 from tests.handlers.conftest import ADMIN_ID, FIXED_NOW, Call, Harness, RecordingRequest
@@ -120,8 +120,9 @@ async def record(harness: Harness, **changes: Any) -> int:
         "notes": "секрет",
     }
     values.update(changes)
-    visit, _ = await rt(harness).visits.record(VisitDraft(**values), ADMIN_ID, f"test:{next(_KEYS)}")
-    return visit.id
+    key = f"test:{next(_KEYS)}"
+    recording = await rt(harness).visits.record(VisitDraft(**values), ADMIN_ID, key, allow_similar=True)
+    return recording.visit.id
 
 
 # ---- permissions ----------------------------------------------------------------------------------------
