@@ -82,11 +82,6 @@ class Recording:
     outcome: Outcome
     visit: Visit
 
-    @property
-    def written(self) -> bool:
-        """Whether the register holds the visit for this key now (recorded now or before)."""
-        return self.outcome is not Outcome.SIMILAR_EXISTS
-
 
 def _fields(draft: VisitDraft) -> dict[str, Any]:
     """A visit's fields as the audit log and the columns hold them (the one JSON form of FormValues)."""

@@ -232,6 +232,9 @@ def empty_values() -> dict[str, Any]:
     return FormValues().to_json()
 
 
+BLANK = FormValues(notes="")  # a new form's values, as empty_values() reads back: nothing asked yet
+
+
 # ---- the draft of one open form -------------------------------------------------------------------------
 
 REMEMBERED = 8  # message and query ids a draft remembers, to notice Telegram delivering one again
@@ -252,7 +255,7 @@ class FormDraft:
     touched: str  # ISO time of the last step; a draft idle for FORM_TIMEOUT is closed
     mode: Literal["new", "edit"] = "new"
     step: str = STEPS[0]
-    values: FormValues = dataclass_field(default_factory=FormValues)
+    values: FormValues = BLANK
     fixing: bool = False
     visit_id: int | None = None
     revision: int | None = None

@@ -86,6 +86,49 @@ async def test_the_same_key_creates_one_visit(repo: VisitRepository, database: D
     assert await repo.find_by_key("msg:10:5002") is None
 
 
+async def test_a_similar_visit_is_reported_and_nothing_is_written(
+    repo: VisitRepository, database: Database
+) -> None:
+    first = (await repo.record(draft(), STAFF, "msg:10:1")).visit
+    # the same town, direction and start under another key: the one on record, nothing new
+    similar = await repo.record(draft(purpose="другая цель", end=None), STAFF, "msg:10:2")
+    assert similar.outcome is Outcome.SIMILAR_EXISTS and similar.visit == first
+    assert await repo.count() == 1 and await audit_count(database) == 1
+    assert await repo.find_by_key("msg:10:2") is None  # so "save anyway" can still use the key
+    # a key that wrote a visit is answered before any similarity
+    again = await repo.record(draft(), STAFF, "msg:10:1")
+    assert again.outcome is Outcome.ALREADY_RECORDED and again.visit == first
+    # another direction or start date is not similar; "save anyway" records even a similar one
+    other = await repo.record(draft(direction=Direction.OUTGOING), STAFF, "msg:10:3")
+    assert other.outcome is Outcome.RECORDED
+    anyway = await repo.record(draft(purpose="другая цель"), STAFF, "msg:10:2", allow_similar=True)
+    assert anyway.outcome is Outcome.RECORDED and anyway.visit.purpose == "другая цель"
+    assert await repo.find_by_key("msg:10:2") == anyway.visit
+    twice = await repo.record(draft(purpose="другая цель"), STAFF, "msg:10:2", allow_similar=True)
+    assert twice.outcome is Outcome.ALREADY_RECORDED and twice.visit == anyway.visit
+    # a deleted visit is no longer on record as similar
+    for visit in (first, anyway.visit):
+        await repo.delete(visit.id, STAFF)
+    after_delete = await repo.record(draft(), STAFF, "msg:10:4")
+    assert after_delete.outcome is Outcome.RECORDED
+    assert await repo.count() == 2
+
+
+async def test_a_write_returns_the_visit_as_its_own_transaction_left_it(repo: VisitRepository) -> None:
+    """Read back under the write lock: another write cannot slip in between COMMIT and the read."""
+    recorded = (await repo.record(draft(), STAFF, "k")).visit
+    results = await asyncio.gather(
+        repo.update(recorded.id, {"people": 20}, STAFF),
+        repo.update(recorded.id, {"people": 30}, STAFF),
+    )
+    assert sorted((visit.revision, visit.people) for visit in results) in (
+        [(2, 20), (3, 30)],
+        [(2, 30), (3, 20)],
+    )
+    deleted = await repo.delete(recorded.id, STAFF)
+    assert deleted.deleted and deleted.revision == 4 and deleted == await repo.get(recorded.id)
+
+
 async def test_concurrent_saves_with_one_key_make_one_visit(database: Database, tmp_path: Path) -> None:
     """Two connections (as two processes would) race with the same key: one visit, both get it."""
     other = await open_database(tmp_path / "visits.sqlite3")

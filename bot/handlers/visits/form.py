@@ -26,6 +26,7 @@ from telegram.ext import (
 
 from bot.core.model import Town
 from bot.core.visit_form import (
+    BLANK,
     CANCEL,
     CHOOSE,
     CONFIRM,
@@ -37,7 +38,6 @@ from bot.core.visit_form import (
     STEPS,
     Answered,
     FormDraft,
-    FormValues,
     InvalidPressError,
     accepts,
     apply_press,
@@ -102,7 +102,7 @@ async def in_form(update: Update, context: Context) -> tuple[FormDraft, int] | i
         log.info("ignoring a repeated message in the visit form")
         return None
     if draft.step not in STATES:  # a draft of another version: start it again, and say so
-        draft.step, draft.mode, draft.fixing, draft.values = STEPS[0], "new", False, FormValues()
+        draft.step, draft.mode, draft.fixing, draft.values = STEPS[0], "new", False, BLANK
     keep_draft(update, context, draft)
     return draft, actor
 
