@@ -12,7 +12,10 @@ refused person typed (a command's argument), as residents' questions are answere
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import Update
 
@@ -118,3 +121,26 @@ async def staff_here(
         await ask_for_private_chat(update, context, lang)
         return None
     return StaffHere(actor, lang)
+
+
+Handler = Callable[[Update, Context], Coroutine[Any, Any, Any]]
+GatedHandler = Callable[[Update, Context, StaffHere], Coroutine[Any, Any, Any]]
+
+
+def staff_data(
+    action: str, *, remember_actor: bool = False, refused: object = None
+) -> Callable[[GatedHandler], Handler]:
+    """A handler that shows staff data runs behind :func:`staff_here` and gets its StaffHere; an update
+    it answered instead returns `refused` (a conversation's entry point: ConversationHandler.END)."""
+
+    def wrap(handler: GatedHandler) -> Handler:
+        @functools.wraps(handler)
+        async def gated(update: Update, context: Context) -> Any:
+            gate = await staff_here(update, context, action, remember_actor=remember_actor)
+            if gate is None:
+                return refused
+            return await handler(update, context, gate)
+
+        return gated
+
+    return wrap

@@ -11,7 +11,7 @@ Where things are:
     form_opening.py    its two entry points (/visit, a field on a card) and the opening they share
     form_questions.py  what each step asks, with its buttons (the start date's Today / Yesterday ...)
     form_saving.py     Save on the confirmation card; the end of editing a saved visit's field
-    drafts.py          the open form's draft between updates (bot.core.visit_form.FormDraft)
+    drafts.py          what waits between updates: the form's draft, a visit waiting for "save anyway?"
     one_line.py        /visit TOWN; DATE; ... and its "save anyway?"
     card.py            a saved visit's card: edit, delete, undo, history
     register.py        /visits (pages) and /history

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.core.model import Language
 from bot.core.visits import EDITABLE, Visit
 from bot.handlers.chat import Context, alert
-from bot.handlers.staff_gate import staff_here
+from bot.handlers.staff_gate import StaffHere, staff_data
 from bot.handlers.visits.callback_data import CB_CARD, EDIT_FIELD, CardPress, button, parse_card_press, rows
 from bot.handlers.visits.messages import edit_or_send, reply, text_of, views
 from bot.handlers.visits.register import send_history
@@ -58,15 +58,12 @@ async def show_card(update: Update, context: Context, lang: Language, visit: Vis
     await edit_or_send(update, context, views(rt).card(lang, visit, note), card_keyboard(rt, lang, visit))
 
 
-async def card_button(update: Update, context: Context) -> None:
+@staff_data("visit card button", remember_actor=True)
+async def card_button(update: Update, context: Context, gate: StaffHere) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
-    rt = context.runtime
-    gate = await staff_here(update, context, "visit card button", remember_actor=True)
-    if gate is None:
-        return
-    lang = gate.lang
+    rt, lang = context.runtime, gate.lang
     view = views(rt)
     press = parse_card_press(query.data)
     if press is None:

@@ -9,9 +9,11 @@ to SQLite at every step. A form idle for FORM_TIMEOUT is closed.
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 from telegram import Update
 from telegram.ext import (
@@ -49,6 +51,7 @@ from bot.core.visit_form import (
 from bot.core.visits import VisitInputError, find_town
 from bot.handlers.chat import Context, alert, language_of
 from bot.handlers.staff_gate import (
+    Handler,
     ask_for_private_chat,
     register_here,
     staff_language,
@@ -107,14 +110,28 @@ async def in_form(update: Update, context: Context) -> tuple[FormDraft, int] | i
     return draft, actor
 
 
-async def form_text(update: Update, context: Context) -> object:
+FormStep = Callable[[Update, Context, FormDraft, int], Coroutine[Any, Any, object]]
+
+
+def form_step(handler: FormStep) -> Handler:
+    """A handler inside the form runs only on an open form's update (see :func:`in_form`), with the
+    draft and the staff member's id."""
+
+    @functools.wraps(handler)
+    async def step(update: Update, context: Context) -> object:
+        found = await in_form(update, context)
+        if not isinstance(found, tuple):
+            return found
+        return await handler(update, context, *found)
+
+    return step
+
+
+@form_step
+async def form_text(update: Update, context: Context, draft: FormDraft, _actor: int) -> object:
     message = update.effective_message
     if message is None or message.text is None:
         return None
-    found = await in_form(update, context)
-    if not isinstance(found, tuple):
-        return found
-    draft, _ = found
     rt, lang, step, text = context.runtime, draft.lang, draft.step, message.text
     if step in (CONFIRM, CHOOSE):
         return await ask(update, context, draft, text_of(rt, lang, "use_buttons"))
@@ -173,14 +190,11 @@ async def show_state(update: Update, context: Context, draft: FormDraft, state: 
     return state
 
 
-async def form_button(update: Update, context: Context) -> object:
+@form_step
+async def form_button(update: Update, context: Context, draft: FormDraft, actor: int) -> object:
     query = update.callback_query
     if query is None or query.data is None:
         return None
-    found = await in_form(update, context)
-    if not isinstance(found, tuple):
-        return found
-    draft, actor = found
     rt, lang, step = context.runtime, draft.lang, draft.step
     press = parse_form_press(query.data)
     if press is None or press.form_id != draft.id:
@@ -222,12 +236,9 @@ async def form_button(update: Update, context: Context) -> object:
     return await step_done(update, context, draft, answered, note=taken)
 
 
-async def form_not_text(update: Update, context: Context) -> object:
+@form_step
+async def form_not_text(update: Update, context: Context, draft: FormDraft, _actor: int) -> object:
     """A sticker, photo, voice... where the form expects text or a button: ask again, politely."""
-    found = await in_form(update, context)
-    if not isinstance(found, tuple):
-        return found
-    draft, _ = found
     return await ask(update, context, draft, text_of(context.runtime, draft.lang, "not_text"))
 
 
@@ -242,15 +253,12 @@ async def cancel_form(update: Update, context: Context) -> object:
     return END
 
 
-async def visit_again(update: Update, context: Context) -> object:
+@form_step
+async def visit_again(update: Update, context: Context, draft: FormDraft, actor: int) -> object:
     """/visit while a form is open: a one-line record goes through, otherwise the form goes on."""
     message = update.effective_message
     if message is None or message.text is None:
         return None
-    found = await in_form(update, context)
-    if not isinstance(found, tuple):
-        return found
-    draft, actor = found
     argument = command_argument(message.text)
     if ";" in argument:
         lang = await staff_language(update, context)

@@ -4,13 +4,17 @@ opening they share (a chat, a staff member, a place where register data may be s
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.core.visit_form import FIELD_STEP, STATES, FormDraft, apply_town
 from bot.core.visits import find_town
 from bot.handlers.chat import Context, alert
-from bot.handlers.staff_gate import StaffHere, staff_here
+from bot.handlers.staff_gate import GatedHandler, Handler, StaffHere, staff_data
 from bot.handlers.visits.callback_data import EDIT_FIELD, parse_card_press
 from bot.handlers.visits.card import show_card
 from bot.handlers.visits.drafts import get_draft
@@ -26,21 +30,27 @@ def command_argument(text: str) -> str:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
-async def opening(update: Update, context: Context, action: str) -> StaffHere | None:
-    """What both entry points check first: a chat, a staff member, a place where the form's cards (register
-    data) may be shown. None once the update has been answered."""
-    if update.effective_chat is None:
-        return None
-    return await staff_here(update, context, action, remember_actor=True)
+def opening(action: str) -> Callable[[GatedHandler], Handler]:
+    """What both entry points do first: a chat, a staff member (their name noted: they are about to
+    act), a place where the form's cards (register data) may be shown; else END, the update answered."""
+
+    def wrap(entry: GatedHandler) -> Handler:
+        gated = staff_data(action, remember_actor=True, refused=END)(entry)
+
+        @functools.wraps(entry)
+        async def entry_point(update: Update, context: Context) -> Any:
+            return END if update.effective_chat is None else await gated(update, context)
+
+        return entry_point
+
+    return wrap
 
 
-async def visit_command(update: Update, context: Context) -> object:
+@opening("/visit")
+async def visit_command(update: Update, context: Context, gate: StaffHere) -> object:
     """/visit: the guided form; /visit TOWN; DATE; ... records in one line; /visit TOWN starts at step 2."""
     message = update.effective_message
     if message is None or message.text is None:
-        return END
-    gate = await opening(update, context, "/visit")
-    if gate is None:
         return END
     rt = context.runtime
     argument = command_argument(message.text)
@@ -75,13 +85,11 @@ async def visit_command(update: Update, context: Context) -> object:
     return await ask(update, context, draft, note)
 
 
-async def edit_field_entry(update: Update, context: Context) -> object:
+@opening("visit edit")
+async def edit_field_entry(update: Update, context: Context, gate: StaffHere) -> object:
     """Card → Edit → a field: a one-field form for the saved visit."""
     query = update.callback_query
     if query is None or query.data is None:
-        return END
-    gate = await opening(update, context, "visit edit")
-    if gate is None:
         return END
     rt, lang = context.runtime, gate.lang
     press = parse_card_press(query.data)

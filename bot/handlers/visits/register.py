@@ -10,7 +10,7 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.core.model import Language
 from bot.core.visits import find_town, year_allowed
 from bot.handlers.chat import Context, alert
-from bot.handlers.staff_gate import staff_here
+from bot.handlers.staff_gate import StaffHere, staff_data
 from bot.handlers.visits.callback_data import (
     CB_CARD,
     GENERATION_MODULO,
@@ -79,15 +79,12 @@ async def list_page(
     return text, InlineKeyboardMarkup(keyboard)
 
 
-async def visits_command(update: Update, context: Context) -> None:
+@staff_data("/visits")
+async def visits_command(update: Update, context: Context, gate: StaffHere) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
-    rt = context.runtime
-    gate = await staff_here(update, context, "/visits")
-    if gate is None:
-        return
-    lang = gate.lang
+    rt, lang = context.runtime, gate.lang
     parts = message.text.split(maxsplit=1)
     argument = parts[1].strip()[:200] if len(parts) > 1 else ""
     town_key, year, problem = parse_list_arguments(rt, argument)
@@ -101,15 +98,12 @@ async def visits_command(update: Update, context: Context) -> None:
     await reply(update, context, text, markup)
 
 
-async def list_button(update: Update, context: Context) -> None:
+@staff_data("/visits page")
+async def list_button(update: Update, context: Context, gate: StaffHere) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
-    rt = context.runtime
-    gate = await staff_here(update, context, "/visits page")
-    if gate is None:
-        return
-    lang = gate.lang
+    rt, lang = context.runtime, gate.lang
     press = parse_list_press(query.data, rt.directory, rt.today())
     if press is None:
         await alert(query, text_of(rt, lang, "forged_button"))
@@ -128,14 +122,9 @@ async def send_history(update: Update, context: Context, lang: Language, visit_i
     await reply(update, context, text)
 
 
-async def history_command(update: Update, context: Context) -> None:
-    if update.effective_message is None:
-        return
-    rt = context.runtime
-    gate = await staff_here(update, context, "/history")
-    if gate is None:
-        return
-    lang = gate.lang
+@staff_data("/history")
+async def history_command(update: Update, context: Context, gate: StaffHere) -> None:
+    rt, lang = context.runtime, gate.lang
     argument = context.args[0].lstrip("#№") if context.args else ""
     if not _VISIT_NUMBER.fullmatch(argument):
         await reply(update, context, text_of(rt, lang, "history_usage"))

@@ -1,5 +1,5 @@
 """The open form's draft between updates and across restarts (bot/handlers/visits/drafts.py,
-bot/persistence.py).
+bot/persistence.py), and one-line visits waiting for "save anyway?".
 """
 
 from __future__ import annotations
@@ -7,15 +7,19 @@ from __future__ import annotations
 import itertools
 import json
 import sqlite3
+from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
 from bot.app import build_application
 from bot.config import parse_settings
-from bot.core.visit_form import FormDraft
-from bot.core.visits import Direction
-from bot.handlers.visits.drafts import FORM_NAME
+from bot.core.visit_form import FormDraft, FormValues
+from bot.core.visits import DelegationType, Direction, VisitDraft
+from bot.handlers.chat import Context
+from bot.handlers.visits.drafts import FORM_NAME, PENDING_LIMIT, pending_visit, remember_pending
 from bot.persistence import SqlitePersistence
 from tests.handlers.conftest import ADMIN_ID, FIXED_NOW, Harness, RecordingRequest
 from tests.handlers.visits.conftest import (
@@ -138,3 +142,43 @@ async def test_the_draft_in_user_data_and_on_disk_is_the_form_drafts_json(bot: H
     bot.app.user_data[ADMIN_ID]["visit_forms"][str(STAFF_CHAT)] = {"id": 5}
     assert "15 минут без ответа" in texts(await staff(bot, "05.06.2024"))
     assert "visit_forms" not in bot.app.user_data[ADMIN_ID]
+
+
+def test_a_visit_waiting_for_save_anyway_is_kept_as_form_values_json() -> None:
+    context = cast(Context, SimpleNamespace(user_data={}))
+    waiting = VisitDraft(
+        "raisio",
+        Direction.OUTGOING,
+        date(2023, 8, 12),
+        date(2023, 8, 15),
+        DelegationType.OFFICIAL,
+        None,
+        "<b>&",
+    )
+    token = remember_pending(context, "msg:900:5001", waiting)
+    assert context.user_data is not None
+    assert context.user_data["visit_pending"][token] == {
+        "key": "msg:900:5001",
+        "draft": FormValues.of(waiting).to_json(),
+    }
+    assert pending_visit(context, token) == ("msg:900:5001", waiting)
+    # an entry stored by the earlier hand-written JSON reads the same
+    context.user_data["visit_pending"]["old"] = {
+        "key": "msg:900:4000",
+        "draft": {
+            "town_key": "raisio",
+            "direction": "out",
+            "start": "2023-08-12",
+            "end": "2023-08-15",
+            "kind": "official",
+            "people": None,
+            "purpose": "<b>&",
+            "notes": "",
+        },
+    }
+    assert pending_visit(context, "old") == ("msg:900:4000", waiting)
+    context.user_data["visit_pending"]["broken"] = {"key": "msg:900:4001", "draft": {"town_key": "raisio"}}
+    assert pending_visit(context, "broken") is None and pending_visit(context, "gone") is None
+    for n in range(PENDING_LIMIT + 2):  # only the latest few wait
+        remember_pending(context, f"msg:900:{n}", waiting)
+    assert len(context.user_data["visit_pending"]) == PENDING_LIMIT

@@ -5,14 +5,7 @@ field named, idempotency per message, "save anyway?".
 from __future__ import annotations
 
 import copy
-from datetime import date
-from types import SimpleNamespace
-from typing import cast
 
-from bot.core.visit_form import FormValues
-from bot.core.visits import DelegationType, Direction, VisitDraft
-from bot.handlers.chat import Context
-from bot.handlers.visits.one_line import PENDING_LIMIT, pending_visit, remember_pending
 from tests.handlers.conftest import ADMIN_ID, Harness
 from tests.handlers.visits.conftest import (
     STAFF_CHAT,
@@ -82,43 +75,3 @@ async def test_a_one_line_visit_like_one_on_record_asks_before_saving(bot: Harne
     assert calls[0].method == "answerCallbackQuery"
     # a deleted visit is not a duplicate; another date is not either
     assert "записан" in texts(await staff(bot, LINE.replace("12.08.2023", "13.08.2023")))
-
-
-def test_a_visit_waiting_for_save_anyway_is_kept_as_form_values_json() -> None:
-    context = cast(Context, SimpleNamespace(user_data={}))
-    waiting = VisitDraft(
-        "raisio",
-        Direction.OUTGOING,
-        date(2023, 8, 12),
-        date(2023, 8, 15),
-        DelegationType.OFFICIAL,
-        None,
-        "<b>&",
-    )
-    token = remember_pending(context, "msg:900:5001", waiting)
-    assert context.user_data is not None
-    assert context.user_data["visit_pending"][token] == {
-        "key": "msg:900:5001",
-        "draft": FormValues.of(waiting).to_json(),
-    }
-    assert pending_visit(context, token) == ("msg:900:5001", waiting)
-    # an entry stored by the earlier hand-written JSON reads the same
-    context.user_data["visit_pending"]["old"] = {
-        "key": "msg:900:4000",
-        "draft": {
-            "town_key": "raisio",
-            "direction": "out",
-            "start": "2023-08-12",
-            "end": "2023-08-15",
-            "kind": "official",
-            "people": None,
-            "purpose": "<b>&",
-            "notes": "",
-        },
-    }
-    assert pending_visit(context, "old") == ("msg:900:4000", waiting)
-    context.user_data["visit_pending"]["broken"] = {"key": "msg:900:4001", "draft": {"town_key": "raisio"}}
-    assert pending_visit(context, "broken") is None and pending_visit(context, "gone") is None
-    for n in range(PENDING_LIMIT + 2):  # only the latest few wait
-        remember_pending(context, f"msg:900:{n}", waiting)
-    assert len(context.user_data["visit_pending"]) == PENDING_LIMIT
