@@ -284,6 +284,10 @@ def test_a_form_draft_round_trips_through_json() -> None:
     )
     assert draft.take_message(5001) and draft.take_query("q1")
     assert FormDraft.from_json(draft.to_json()) == draft
+    fresh = FormDraft.new("ru", NOW)
+    assert FormDraft.from_json(fresh.to_json()) == fresh and fresh.values == FormValues.from_json(
+        empty_values()
+    )
     editing = FormDraft.editing("ru", NOW, saved_visit(), "dates")
     assert (editing.mode, editing.step, editing.visit_id, editing.revision) == ("edit", "start", 7, 3)
     assert editing.values == FormValues.of(saved_visit()) and editing.id != draft.id
