@@ -1,6 +1,6 @@
 """What the register keeps between updates, in user data that bot/persistence.py stores as JSON:
 
-- an open form's draft: user_data["visit_forms"][chat id], the JSON of bot.core.visit_form.FormDraft.
+- an open form's draft: user_data["visit_forms"][chat id], the JSON of bot.core.form_draft.FormDraft.
   Each step is written to SQLite with the conversation's state before the next question is sent, so
   a form survives a restart;
 - one-line visits waiting for "save anyway?": user_data["visit_pending"][token], their idempotency
@@ -13,7 +13,8 @@ from typing import Any
 
 from telegram import Update
 
-from bot.core.visit_form import FormDraft, FormValues, new_form_id
+from bot.core.form_draft import FormDraft
+from bot.core.visit_form import FormValues, new_form_id
 from bot.core.visits import VisitDraft, VisitInputError
 from bot.handlers.chat import Context
 from bot.persistence import PERSISTENT_USER_KEYS, SqlitePersistence

@@ -3,7 +3,7 @@ the timeout, and the ConversationHandler that wires them.
 
 The form is a persistent ConversationHandler (name "visit_form", per chat and user). Its rules are in
 bot/core/visit_form.py; its entry points in form_opening.py, its questions in form_questions.py,
-saving in form_saving.py; its draft (bot.core.visit_form.FormDraft) is kept by drafts.py and written
+saving in form_saving.py; its draft (bot.core.form_draft.FormDraft) is kept by drafts.py and written
 to SQLite at every step. A form idle for FORM_TIMEOUT is closed.
 """
 
@@ -26,6 +26,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.core.form_draft import FormDraft
 from bot.core.model import Town
 from bot.core.visit_form import (
     BLANK,
@@ -39,7 +40,6 @@ from bot.core.visit_form import (
     STATES,
     STEPS,
     Answered,
-    FormDraft,
     InvalidPressError,
     accepts,
     apply_press,

@@ -11,7 +11,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from bot.core.visit_form import FIELD_STEP, STATES, FormDraft, apply_town
+from bot.core.form_draft import FormDraft
+from bot.core.visit_form import FIELD_STEP, STATES, apply_town
 from bot.core.visits import find_town
 from bot.handlers.chat import Context, alert
 from bot.handlers.staff_gate import GatedHandler, Handler, StaffHere, staff_data

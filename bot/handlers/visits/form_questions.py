@@ -10,6 +10,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.core.form_draft import FormDraft
 from bot.core.model import Language, Town
 from bot.core.visit_form import (
     CANCEL,
@@ -18,7 +19,6 @@ from bot.core.visit_form import (
     RESTART,
     STEPS,
     Answered,
-    FormDraft,
     FormValues,
     field_of_step,
 )

@@ -6,7 +6,8 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
-from bot.core.visit_form import CANCEL, CONFIRM, FormDraft, changes_for
+from bot.core.form_draft import FormDraft
+from bot.core.visit_form import CANCEL, CONFIRM, changes_for
 from bot.core.visits import VisitInputError, validate, visit_towns
 from bot.handlers.chat import Context, alert
 from bot.handlers.staff_gate import staff_only

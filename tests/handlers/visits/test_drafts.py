@@ -16,7 +16,8 @@ import pytest
 
 from bot.app import build_application
 from bot.config import parse_settings
-from bot.core.visit_form import FormDraft, FormValues
+from bot.core.form_draft import FormDraft
+from bot.core.visit_form import FormValues
 from bot.core.visits import DelegationType, Direction, VisitDraft
 from bot.handlers.chat import Context
 from bot.handlers.visits.drafts import FORM_NAME, PENDING_LIMIT, pending_visit, remember_pending
