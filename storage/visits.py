@@ -2,7 +2,9 @@
 
 Every write is one ``BEGIN IMMEDIATE`` transaction holding the change, its audit entry and, for a new
 visit, its idempotency key; the caller acknowledges only after :meth:`VisitRepository.record` (and the
-others) returned, i.e. after COMMIT with ``synchronous=FULL``.
+others) returned, i.e. after COMMIT with ``synchronous=FULL``. A write reads its visit back inside
+that transaction. :meth:`VisitRepository.record` decides idempotency and "a similar visit is on
+record" under the same lock and returns the :class:`Recording`; callers only render it.
 
 Residents see the latest past visits of a town in its card. That view is served from memory
 (:meth:`VisitRepository.public_recent`) and reloaded for a town whenever one of its visits changes.
@@ -13,11 +15,14 @@ from __future__ import annotations
 import builtins
 import sqlite3
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
+from enum import Enum
 from typing import Any
 
 import aiosqlite
 
+from bot.core.visit_form import FormValues
 from bot.core.visits import (
     DelegationType,
     Direction,
@@ -25,7 +30,6 @@ from bot.core.visits import (
     VisitDraft,
     VisitInputError,
     apply_changes,
-    draft_fields,
     validate,
 )
 from storage.audit import AuditEntry, AuditLog, write_audit
@@ -64,6 +68,26 @@ class StaleVisitError(Exception):
         self.current = current
 
 
+class Outcome(Enum):
+    RECORDED = "recorded"  # written now
+    ALREADY_RECORDED = "already recorded"  # this idempotency key wrote it before: nothing new
+    SIMILAR_EXISTS = "similar exists"  # a live visit with the same town, direction and start: not written
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """What :meth:`VisitRepository.record` did: the visit written, the one the key wrote before, or the
+    similar one on record (nothing written)."""
+
+    outcome: Outcome
+    visit: Visit
+
+
+def _fields(draft: VisitDraft) -> dict[str, Any]:
+    """A visit's fields as the audit log and the columns hold them (the one JSON form of FormValues)."""
+    return FormValues.of(draft).to_json()
+
+
 def _visit(row: aiosqlite.Row | sqlite3.Row) -> Visit:
     return Visit(
         id=row["id"],
@@ -85,14 +109,6 @@ def _visit(row: aiosqlite.Row | sqlite3.Row) -> Visit:
 
 def _year_bounds(year: int) -> tuple[str, str]:
     return f"{year:04d}-01-01", f"{year + 1:04d}-01-01"
-
-
-def _column_value(value: Any) -> Any:
-    if isinstance(value, Direction | DelegationType):
-        return value.value
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 class VisitRepository:
@@ -189,78 +205,82 @@ class VisitRepository:
         )
         return await self.get(int(row[0])) if row else None
 
-    async def find_similar(self, town_key: str, direction: Direction, start: date) -> Visit | None:
-        """A live visit with the same town, direction and start date (a likely duplicate), if any."""
-        row = await self.db.fetchone(
-            f"SELECT {_COLUMNS} FROM visits WHERE deleted_at IS NULL AND town_key = ? AND direction = ? "
-            "AND start_date = ? ORDER BY id LIMIT 1",
-            (town_key, direction.value, start.isoformat()),
-        )
-        return _visit(row) if row else None
-
     async def history(self, visit_id: int, limit: int = 50) -> builtins.list[AuditEntry]:
         """The audit log of one visit, newest first."""
         return await self.audit.history(ENTITY, visit_id, limit)
 
     # ---- writing -------------------------------------------------------------------------------
 
-    async def record(self, draft: VisitDraft, actor_id: int, idempotency_key: str) -> tuple[Visit, bool]:
-        """Write a new visit, once per key: (the visit, True) the first time, (the same visit, False) after.
+    async def record(
+        self, draft: VisitDraft, actor_id: int, idempotency_key: str, *, allow_similar: bool = False
+    ) -> Recording:
+        """Write a new visit, once per key, and say what happened (one transaction, nothing to check first).
 
-        The visit, its key and its audit entry commit together before this returns.
+        - the key wrote a visit before (a retry, a double tap): ALREADY_RECORDED with that visit;
+        - else, unless `allow_similar` ("save anyway"), a live visit with the same town, direction and
+          start date: SIMILAR_EXISTS with it, and nothing is written;
+        - else RECORDED: the visit, its key and its audit entry commit together before this returns.
         """
         errors = validate(draft)
         if errors:
             raise VisitInputError(errors)
-        # the key is looked up only under the write lock: on the shared connection a read outside it
-        # could see another coroutine's key before that transaction commits (or rolls back)
-        fields = draft_fields(draft)
+        # every look-up runs under the write lock: on the shared connection a read outside it could
+        # see another coroutine's key before that transaction commits (or rolls back)
         try:
             async with self.db.transaction() as conn:
-                # a key seen here was committed: by an earlier call, or by another process
-                async with conn.execute(
-                    "SELECT entity_id FROM idempotency_keys WHERE key = ?", (idempotency_key,)
-                ) as cursor:
-                    row = await cursor.fetchone()
-                if row is not None:
-                    visit_id, created = int(row[0]), False
-                else:
-                    cursor = await conn.execute(
-                        "INSERT INTO visits (town_key, direction, start_date, end_date, kind, people, "
-                        "purpose, notes, created_by, updated_by, created_at, updated_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, clock_now(), clock_now())",
-                        (
-                            fields["town_key"],
-                            fields["direction"],
-                            fields["start"],
-                            fields["end"],
-                            fields["kind"],
-                            fields["people"],
-                            fields["purpose"],
-                            fields["notes"],
-                            actor_id,
-                            actor_id,
-                        ),
-                    )
-                    if cursor.lastrowid is None:
-                        raise RuntimeError("SQLite gave no row id for the new visit")
-                    visit_id, created = int(cursor.lastrowid), True
-                    await cursor.close()
-                    await conn.execute(
-                        "INSERT INTO idempotency_keys (key, entity, entity_id, created_at) VALUES (?, ?, ?, clock_now())",
-                        (idempotency_key, ENTITY, str(visit_id)),
-                    )
-                    await write_audit(conn, ENTITY, visit_id, "create", actor_id, after=fields)
+                recording = await self._record_locked(conn, draft, actor_id, idempotency_key, allow_similar)
         except sqlite3.IntegrityError:
             # the key was taken by another connection between our look-up and our insert
             existing = await self.find_by_key(idempotency_key)
             if existing is None:
                 raise
-            return existing, False
-        visit = await self._written(visit_id)
-        if created:
-            await self._reload_public(visit.town_key)
-        return visit, created
+            return Recording(Outcome.ALREADY_RECORDED, existing)
+        if recording.outcome is Outcome.RECORDED:
+            await self._reload_public(recording.visit.town_key)
+        return recording
+
+    async def _record_locked(
+        self,
+        conn: aiosqlite.Connection,
+        draft: VisitDraft,
+        actor_id: int,
+        idempotency_key: str,
+        allow_similar: bool,
+    ) -> Recording:
+        # a key seen here was committed: by an earlier call, or by another process
+        async with conn.execute(
+            "SELECT entity_id FROM idempotency_keys WHERE key = ?", (idempotency_key,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is not None:
+            return Recording(Outcome.ALREADY_RECORDED, await self._locked_get(conn, int(row[0])))
+        if not allow_similar:
+            async with conn.execute(
+                f"SELECT {_COLUMNS} FROM visits WHERE deleted_at IS NULL AND town_key = ? AND direction = ? "
+                "AND start_date = ? ORDER BY id LIMIT 1",
+                (draft.town_key, draft.direction.value, draft.start.isoformat()),
+            ) as cursor:
+                similar = await cursor.fetchone()
+            if similar is not None:
+                return Recording(Outcome.SIMILAR_EXISTS, _visit(similar))
+        fields = _fields(draft)
+        cursor = await conn.execute(
+            "INSERT INTO visits (town_key, direction, start_date, end_date, kind, people, "
+            "purpose, notes, created_by, updated_by, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, clock_now(), clock_now())",
+            (*(fields[name] for name in _FIELD_COLUMNS), actor_id, actor_id),
+        )
+        if cursor.lastrowid is None:
+            raise RuntimeError("SQLite gave no row id for the new visit")
+        visit_id = int(cursor.lastrowid)
+        await cursor.close()
+        await conn.execute(
+            "INSERT INTO idempotency_keys (key, entity, entity_id, created_at) VALUES (?, ?, ?, clock_now())",
+            (idempotency_key, ENTITY, str(visit_id)),
+        )
+        await write_audit(conn, ENTITY, visit_id, "create", actor_id, after=fields)
+        # read back in the same transaction: what was written, not what another writer made of it since
+        return Recording(Outcome.RECORDED, await self._locked_get(conn, visit_id))
 
     async def update(
         self,
@@ -281,7 +301,7 @@ class VisitRepository:
             errors = validate(updated)
             if errors:
                 raise VisitInputError(errors)
-            before_all, after_all = draft_fields(current.draft), draft_fields(updated)
+            before_all, after_all = _fields(current.draft), _fields(updated)
             changed = [name for name in after_all if after_all[name] != before_all[name]]
             if not changed:
                 return current
@@ -289,7 +309,7 @@ class VisitRepository:
             await conn.execute(
                 f"UPDATE visits SET {assignments}, revision = revision + 1, updated_by = ?, "
                 "updated_at = clock_now() WHERE id = ?",
-                (*(_column_value(after_all[name]) for name in changed), actor_id, visit_id),
+                (*(after_all[name] for name in changed), actor_id, visit_id),
             )
             await write_audit(
                 conn,
@@ -300,7 +320,7 @@ class VisitRepository:
                 before={name: before_all[name] for name in changed},
                 after={name: after_all[name] for name in changed},
             )
-        visit = await self._written(visit_id)
+            visit = await self._locked_get(conn, visit_id)
         await self._reload_public(current.town_key, visit.town_key)
         return visit
 
@@ -335,15 +355,8 @@ class VisitRepository:
                 before={"deleted": current.deleted},
                 after={"deleted": deleted},
             )
-        visit = await self._written(visit_id)
+            visit = await self._locked_get(conn, visit_id)
         await self._reload_public(visit.town_key)
-        return visit
-
-    async def _written(self, visit_id: int) -> Visit:
-        """A visit just written (visits are never removed from the file, only marked deleted)."""
-        visit = await self.get(visit_id)
-        if visit is None:
-            raise VisitNotFoundError(visit_id)
         return visit
 
     async def _locked_get(self, conn: aiosqlite.Connection, visit_id: int) -> Visit:

@@ -374,7 +374,7 @@ async def test_staff_chat_hears_about_a_planned_visit_and_subscribers_do_not(wor
         purpose="Choir festival",
         notes="internal: hotel booked",
     )
-    visit, _ = await world.runtime.visits.record(draft, actor_id=5, idempotency_key="visit-1")
+    visit = (await world.runtime.visits.record(draft, actor_id=5, idempotency_key="visit-1")).visit
     world.clock.set("2026-05-27T10:00")
     await world.service().run_due()
     (text,) = world.sender.to(STAFF_CHAT)

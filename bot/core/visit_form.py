@@ -1,8 +1,8 @@
 """The guided /visit form as a state machine: its steps, the buttons each state accepts, what an answer
 fills in, what comes next, and turning the draft into a VisitDraft.
 
-Pure Python (no telegram): bot/handlers/visits.py asks the questions and keeps the draft between
-updates as JSON (``FormValues.to_json``), so a form survives a restart.
+Pure Python (no telegram): bot/handlers/visits/ asks the questions and keeps the draft
+(bot/core/form_draft.py) between updates as JSON, so a form survives a restart.
 
 Button data of the form (<= 64 bytes): ``vf:<form id>:<action>[:<argument>]``. Only the exact values
 the bot itself generates are accepted (:func:`parse_form_press`); anything else is a forged or stale
@@ -152,7 +152,7 @@ class FormValues:
     notes: str | None = None
 
     @classmethod
-    def of(cls, visit: Visit) -> FormValues:
+    def of(cls, visit: Visit | VisitDraft) -> FormValues:
         return cls(
             visit.town_key,
             visit.direction,
@@ -179,6 +179,8 @@ class FormValues:
         )
 
     def to_json(self) -> dict[str, Any]:
+        """The one JSON form of a visit's fields: the form's draft, a one-line visit waiting for "save
+        anyway", and the audit log's before/after all use it."""
         return {
             "town_key": self.town_key,
             "direction": self.direction.value if self.direction else None,
@@ -226,6 +228,9 @@ class FormValues:
 
 def empty_values() -> dict[str, Any]:
     return FormValues().to_json()
+
+
+BLANK = FormValues(notes="")  # a new form's values, as empty_values() reads back: nothing asked yet
 
 
 def _text(value: Any) -> str | None:

@@ -104,23 +104,6 @@ class Visit:
             notes=self.notes,
         )
 
-    def fields(self) -> dict[str, Any]:
-        """The staff-entered fields as JSON-friendly values (for the audit log and exports)."""
-        return draft_fields(self.draft)
-
-
-def draft_fields(draft: VisitDraft) -> dict[str, Any]:
-    return {
-        "town_key": draft.town_key,
-        "direction": draft.direction.value,
-        "start": draft.start.isoformat(),
-        "end": draft.end.isoformat() if draft.end else None,
-        "kind": draft.kind.value,
-        "people": draft.people,
-        "purpose": draft.purpose,
-        "notes": draft.notes,
-    }
-
 
 def apply_changes(draft: VisitDraft, changes: Mapping[str, Any]) -> VisitDraft:
     """The draft with some fields replaced; unknown field names are a programming error."""

@@ -1,4 +1,4 @@
-"""What every handler needs: the runtime, the answer language, and sending a core Reply."""
+"""What every handler needs: the runtime, the answer language, sending a core Reply, answering a press."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -18,11 +19,12 @@ from telegram.constants import ChatType, ParseMode
 from bot.context import BotContext
 from bot.core.model import Language
 from bot.core.text import script_language
-from bot.replies import Reply
+from bot.replies import Reply, plain_text
 from bot.runtime import Runtime
 
 Context = BotContext
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+ALERT_LIMIT = 200  # what answerCallbackQuery shows
 
 
 def runtime(context: Context) -> Runtime:
@@ -86,6 +88,14 @@ async def send(message: Message, reply: Reply, **extra: Any) -> Message:
         do_quote=False,
         **extra,
     )
+
+
+async def alert(query: CallbackQuery, text: str | None = None, show_alert: bool = False) -> None:
+    """Answer a button press; a catalogue text becomes plain text (an alert shows no HTML)."""
+    if text is None:
+        await query.answer()
+        return
+    await query.answer(plain_text(text)[:ALERT_LIMIT], show_alert=show_alert)
 
 
 def is_private(update: Update) -> bool:

@@ -26,12 +26,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Mess
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.access import staff_user
 from bot.core.model import LANGUAGES, Language, Town
 from bot.core.text import words
 from bot.core.visits import year_allowed, year_range
-from bot.handlers.chat import Context, language_of, runtime, send
-from bot.handlers.staff import alert, ask_for_private_chat, refuse_staff_only, register_here
+from bot.handlers.chat import Context, alert, language_of, runtime, send
+from bot.handlers.staff_gate import ask_for_private_chat, register_here, staff_here, staff_only
 from bot.locale import Markup
 from bot.replies import Reply
 from bot.reports import (
@@ -145,11 +144,7 @@ async def export_command(update: Update, context: Context) -> None:
         return
     rt = runtime(context)
     lang = await language_of(update, context)
-    if await staff_user(rt, update, "/export") is None:
-        await refuse_staff_only(update, context, lang)
-        return
-    if not register_here(update, context):
-        await ask_for_private_chat(update, context, lang)
+    if await staff_here(update, context, "/export", lang) is None:
         return
     replies = rt.replies()
     formats, args = split_formats(list(context.args or []))
@@ -184,8 +179,7 @@ async def export_pressed(update: Update, context: Context) -> None:
         return
     rt = runtime(context)
     lang = await language_of(update, context)
-    if await staff_user(rt, update, "export button") is None:
-        await refuse_staff_only(update, context, lang)
+    if await staff_only(update, context, "export button", lang) is None:
         return
     filters = parse_export_press(rt, query.data)
     if filters is None or not isinstance(query.message, Message):
@@ -327,8 +321,7 @@ async def stats_command(update: Update, context: Context) -> None:
         return
     rt = runtime(context)
     lang = await language_of(update, context)
-    if await staff_user(rt, update, "/stats") is None:
-        await refuse_staff_only(update, context, lang)
+    if await staff_only(update, context, "/stats", lang) is None:
         return
     replies = rt.replies()
     year, rest, ok = split_year(rt, list(context.args or []))

@@ -6,8 +6,8 @@ from them), `/staff list`, `/staff remove ID`. Staff may list; only admins add a
 Everyone else gets a polite refusal in their language; `bot.access` logs the attempt.
 
 The list is staff data: it is shown only where `bot.access.register_visible` allows (a private chat
-or the office's staff chat); elsewhere the bot asks to use a private chat. This module also holds
-the answers every staff feature shares: `refuse_staff_only`, `ask_for_private_chat` and `alert`.
+or the office's staff chat); elsewhere the bot asks to use a private chat. Who counts as staff, and
+the answers every staff feature shares, are in bot/handlers/staff_gate.py.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from telegram import (
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -33,11 +32,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import admin_user, is_admin, register_visible, staff_user
+from bot.access import admin_user, is_admin
 from bot.core.model import Language
 from bot.core.staff import Refusal, add_refusal, parse_user_id, remove_refusal
 from bot.core.stamps import local_time
-from bot.handlers.chat import Context, language_of, runtime, send
+from bot.handlers.chat import Context, alert, language_of, runtime, send
+from bot.handlers.staff_gate import (
+    ask_for_private_chat,
+    note_actor,
+    refuse_staff_only,
+    register_here,
+    staff_only,
+)
 from bot.locale import Markup
 from bot.replies import Reply, plain_text
 from bot.runtime import Runtime
@@ -45,64 +51,11 @@ from bot.runtime import Runtime
 CALLBACK_ADD = "staff:add:"
 MAX_NAME = 100
 LIST_LIMIT = 3800  # characters of HTML, safely under Telegram's 4096
-ALERT_LIMIT = 200  # what answerCallbackQuery shows
 FORWARD_NAMES = "staff_forward_names"  # chat_data: user id -> name seen in a forward
 
 ADD = {"add", "+", "добавить", "добавь"}
 REMOVE = {"remove", "rm", "del", "delete", "-", "удалить", "удали", "убрать"}
 LIST = {"list", "ls", "список"}
-
-
-# ---- shared by every staff feature (visits, reports, calendar) ----------------------------------
-
-
-async def alert(query: CallbackQuery, text: str | None = None, show_alert: bool = False) -> None:
-    """Answer a button press; a catalogue text becomes plain text (an alert shows no HTML)."""
-    if text is None:
-        await query.answer()
-        return
-    await query.answer(plain_text(text)[:ALERT_LIMIT], show_alert=show_alert)
-
-
-async def refuse_staff_only(update: Update, context: Context, lang: Language | None = None) -> None:
-    """The one polite "staff only" answer, in the user's language: an alert for a button press,
-    a message for a command (a special one for anonymous group admins and channels)."""
-    replies = runtime(context).replies()
-    lang = lang or await language_of(update, context)
-    if update.callback_query is not None:
-        await alert(update.callback_query, replies.t(lang, "reports.access.refused"), show_alert=True)
-        return
-    message = update.effective_message
-    if message is None:
-        return
-    key = "reports.access.anonymous" if message.sender_chat is not None else "reports.access.refused"
-    await send(message, Reply(replies.t(lang, key)))
-
-
-async def note_actor(rt: Runtime, update: Update) -> None:
-    """Remember the display name of staff who act (table `people`), for /history, exports, /staff list."""
-    user = update.effective_user
-    if user is not None and not user.is_bot:
-        await rt.staff.remember(user.id, user.full_name)
-
-
-def register_here(update: Update, context: Context) -> bool:
-    """Whether staff data may be shown in the update's chat (`bot.access.register_visible`)."""
-    chat = update.effective_chat
-    return chat is not None and register_visible(runtime(context), chat.id, chat.type)
-
-
-async def ask_for_private_chat(update: Update, context: Context, lang: Language | None = None) -> None:
-    """Staff data is not shown here (a group may have residents in it): point to the private chat."""
-    rt = runtime(context)
-    lang = lang or await language_of(update, context)
-    text = rt.replies().t(lang, "reports.access.private_only", bot=rt.bot_username)
-    if update.callback_query is not None:
-        await alert(update.callback_query, text, show_alert=True)
-        return
-    message = update.effective_message
-    if message is not None:
-        await send(message, Reply(text))
 
 
 # ---- who is the target --------------------------------------------------------------------------
@@ -149,9 +102,8 @@ async def staff_command(update: Update, context: Context) -> None:
     lang = await language_of(update, context)
     args = list(context.args or [])
     action = args[0].lower() if args else "list"
-    user_id = await staff_user(rt, update, f"/staff {action}"[:40])
+    user_id = await staff_only(update, context, f"/staff {action}"[:40], lang)
     if user_id is None:
-        await refuse_staff_only(update, context, lang)
         return
     await note_actor(rt, update)
     if action in LIST:

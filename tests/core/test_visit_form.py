@@ -32,7 +32,7 @@ from bot.core.visit_form import (
     next_step,
     parse_form_press,
 )
-from bot.core.visits import EDITABLE, DelegationType, Direction, VisitInputError
+from bot.core.visits import EDITABLE, DelegationType, Direction, VisitDraft, VisitInputError
 
 TODAY = date(2026, 11, 26)
 FORM = "AbCd_-12"
@@ -250,3 +250,22 @@ def test_an_idle_form_expires() -> None:
     assert not expired((now - timedelta(minutes=14)).isoformat(), now)
     assert expired((now - timedelta(minutes=16)).isoformat(), now)
     assert expired("yesterday", now) and expired(None, now) and expired("2026-11-26T12:00:00", now)
+
+
+def test_one_json_form_for_a_whole_visit() -> None:
+    """A one-line visit waiting for "save anyway" and the audit log use FormValues' JSON too."""
+    visit = VisitDraft(
+        "narva", Direction.INCOMING, date(2024, 6, 5), None, DelegationType.YOUTH, 12, "Лагерь", ""
+    )
+    stored = FormValues.of(visit).to_json()
+    assert stored == {
+        "town_key": "narva",
+        "direction": "in",
+        "start": "2024-06-05",
+        "end": None,
+        "kind": "youth",
+        "people": 12,
+        "purpose": "Лагерь",
+        "notes": "",
+    }
+    assert FormValues.from_json(stored).draft() == visit

@@ -17,7 +17,7 @@ from bot.core.visits import DelegationType, Direction, VisitDraft, VisitInputErr
 from storage.chat_state import ChatStateStore
 from storage.database import Database, open_database
 from storage.towns import TownRepository
-from storage.visits import StaleVisitError, VisitNotFoundError, VisitRepository
+from storage.visits import Outcome, StaleVisitError, VisitNotFoundError, VisitRepository
 
 STAFF = 900
 TODAY = date(2026, 11, 26)
@@ -62,8 +62,11 @@ async def audit_count(db: Database) -> int:
 
 
 async def test_record_stores_verbatim_and_audits(repo: VisitRepository, database: Database) -> None:
-    visit, created = await repo.record(draft(), STAFF, "form:900:abc")
-    assert created and visit.id == 1 and visit.revision == 1 and not visit.deleted
+    recording = await repo.record(draft(), STAFF, "form:900:abc")
+    visit = recording.visit
+    assert (
+        recording.outcome is Outcome.RECORDED and visit.id == 1 and visit.revision == 1 and not visit.deleted
+    )
     assert visit.purpose == "Летний лагерь <b>&" and visit.notes == "только для своих"
     assert visit.created_by == STAFF
     (entry,) = await repo.history(visit.id)
@@ -73,12 +76,57 @@ async def test_record_stores_verbatim_and_audits(repo: VisitRepository, database
 
 
 async def test_the_same_key_creates_one_visit(repo: VisitRepository, database: Database) -> None:
-    first, created = await repo.record(draft(), STAFF, "msg:10:5001")
-    again, created_again = await repo.record(draft(purpose="другое"), STAFF, "msg:10:5001")
-    assert created and not created_again and again == first
+    first = await repo.record(draft(), STAFF, "msg:10:5001")
+    again = await repo.record(draft(purpose="другое"), STAFF, "msg:10:5001")
+    assert first.outcome is Outcome.RECORDED and again.outcome is Outcome.ALREADY_RECORDED
+    assert again.visit == first.visit
+    first = first.visit
     assert await repo.count() == 1 and await audit_count(database) == 1
     assert await repo.find_by_key("msg:10:5001") == first
     assert await repo.find_by_key("msg:10:5002") is None
+
+
+async def test_a_similar_visit_is_reported_and_nothing_is_written(
+    repo: VisitRepository, database: Database
+) -> None:
+    first = (await repo.record(draft(), STAFF, "msg:10:1")).visit
+    # the same town, direction and start under another key: the one on record, nothing new
+    similar = await repo.record(draft(purpose="другая цель", end=None), STAFF, "msg:10:2")
+    assert similar.outcome is Outcome.SIMILAR_EXISTS and similar.visit == first
+    assert await repo.count() == 1 and await audit_count(database) == 1
+    assert await repo.find_by_key("msg:10:2") is None  # so "save anyway" can still use the key
+    # a key that wrote a visit is answered before any similarity
+    again = await repo.record(draft(), STAFF, "msg:10:1")
+    assert again.outcome is Outcome.ALREADY_RECORDED and again.visit == first
+    # another direction or start date is not similar; "save anyway" records even a similar one
+    other = await repo.record(draft(direction=Direction.OUTGOING), STAFF, "msg:10:3")
+    assert other.outcome is Outcome.RECORDED
+    anyway = await repo.record(draft(purpose="другая цель"), STAFF, "msg:10:2", allow_similar=True)
+    assert anyway.outcome is Outcome.RECORDED and anyway.visit.purpose == "другая цель"
+    assert await repo.find_by_key("msg:10:2") == anyway.visit
+    twice = await repo.record(draft(purpose="другая цель"), STAFF, "msg:10:2", allow_similar=True)
+    assert twice.outcome is Outcome.ALREADY_RECORDED and twice.visit == anyway.visit
+    # a deleted visit is no longer on record as similar
+    for visit in (first, anyway.visit):
+        await repo.delete(visit.id, STAFF)
+    after_delete = await repo.record(draft(), STAFF, "msg:10:4")
+    assert after_delete.outcome is Outcome.RECORDED
+    assert await repo.count() == 2
+
+
+async def test_a_write_returns_the_visit_as_its_own_transaction_left_it(repo: VisitRepository) -> None:
+    """Read back under the write lock: another write cannot slip in between COMMIT and the read."""
+    recorded = (await repo.record(draft(), STAFF, "k")).visit
+    results = await asyncio.gather(
+        repo.update(recorded.id, {"people": 20}, STAFF),
+        repo.update(recorded.id, {"people": 30}, STAFF),
+    )
+    assert sorted((visit.revision, visit.people) for visit in results) in (
+        [(2, 20), (3, 30)],
+        [(2, 30), (3, 20)],
+    )
+    deleted = await repo.delete(recorded.id, STAFF)
+    assert deleted.deleted and deleted.revision == 4 and deleted == await repo.get(recorded.id)
 
 
 async def test_concurrent_saves_with_one_key_make_one_visit(database: Database, tmp_path: Path) -> None:
@@ -93,17 +141,24 @@ async def test_concurrent_saves_with_one_key_make_one_visit(database: Database, 
         )
     finally:
         await other.close()
-    assert sorted(created for _, created in results) == [False, False, True]
-    assert len({visit.id for visit, _ in results}) == 1
+    assert sorted(result.outcome.value for result in results) == [
+        "already recorded",
+        "already recorded",
+        "recorded",
+    ]
+    assert len({result.visit.id for result in results}) == 1
     assert await VisitRepository(database).count() == 1
 
 
 async def test_two_staff_recording_at_once_do_not_interfere(repo: VisitRepository) -> None:
     made = await asyncio.gather(
-        *(repo.record(draft(people=n), 900 + n, f"form:{900 + n}:x") for n in range(1, 11))
+        *(
+            repo.record(draft(people=n), 900 + n, f"form:{900 + n}:x", allow_similar=True)
+            for n in range(1, 11)
+        )
     )
-    assert len({visit.id for visit, _ in made}) == 10
-    assert sorted(visit.people or 0 for visit, _ in made) == list(range(1, 11))
+    assert len({result.visit.id for result in made}) == 10
+    assert sorted(result.visit.people or 0 for result in made) == list(range(1, 11))
 
 
 async def test_a_failure_inside_the_transaction_writes_nothing(
@@ -119,8 +174,8 @@ async def test_a_failure_inside_the_transaction_writes_nothing(
     assert await repo.list(include_deleted=True) == []
     assert await repo.find_by_key("form:900:fire") is None  # the key was rolled back with the visit
     monkeypatch.undo()
-    visit, created = await repo.record(draft(), STAFF, "form:900:fire")
-    assert created and visit.id >= 1
+    recording = await repo.record(draft(), STAFF, "form:900:fire")
+    assert recording.outcome is Outcome.RECORDED and recording.visit.id >= 1
 
 
 async def test_invalid_drafts_are_refused_before_writing(repo: VisitRepository) -> None:
@@ -150,7 +205,7 @@ async def test_database_checks_guard_the_register(database: Database) -> None:
 
 
 async def test_update_audits_only_what_changed(repo: VisitRepository) -> None:
-    visit, _ = await repo.record(draft(), STAFF, "k1")
+    visit = (await repo.record(draft(), STAFF, "k1")).visit
     updated = await repo.update(visit.id, {"people": 20, "purpose": "Новая цель"}, 901, expected_revision=1)
     assert updated.people == 20 and updated.purpose == "Новая цель" and updated.revision == 2
     latest = (await repo.history(visit.id))[0]
@@ -163,7 +218,7 @@ async def test_update_audits_only_what_changed(repo: VisitRepository) -> None:
 
 
 async def test_update_with_an_old_revision_changes_nothing(repo: VisitRepository) -> None:
-    visit, _ = await repo.record(draft(), STAFF, "k1")
+    visit = (await repo.record(draft(), STAFF, "k1")).visit
     await repo.update(visit.id, {"people": 20}, STAFF, expected_revision=1)
     with pytest.raises(StaleVisitError) as stale:
         await repo.update(visit.id, {"people": 30}, STAFF, expected_revision=1)
@@ -176,7 +231,7 @@ async def test_update_with_an_old_revision_changes_nothing(repo: VisitRepository
 
 
 async def test_soft_delete_and_restore(repo: VisitRepository, database: Database) -> None:
-    visit, _ = await repo.record(draft(), STAFF, "k1")
+    visit = (await repo.record(draft(), STAFF, "k1")).visit
     deleted = await repo.delete(visit.id, 901, expected_revision=1)
     assert deleted.deleted and deleted.revision == 2
     assert await repo.count() == 0 and await repo.list() == []
@@ -217,7 +272,7 @@ async def test_listing_filters_order_and_paging(repo: VisitRepository) -> None:
 
 
 async def test_statistics_follow_every_change(repo: VisitRepository) -> None:
-    a, _ = await repo.record(draft(start=date(2023, 5, 1), end=None), STAFF, "a")
+    a = (await repo.record(draft(start=date(2023, 5, 1), end=None), STAFF, "a")).visit
     await repo.record(draft(direction=Direction.OUTGOING, end=None), STAFF, "b")
     await repo.record(draft(town_key="raisio", end=None), STAFF, "c")
     assert await repo.yearly_counts() == [
@@ -239,8 +294,8 @@ async def test_statistics_follow_every_change(repo: VisitRepository) -> None:
 
 
 async def test_residents_view_has_past_visits_only_and_follows_writes(repo: VisitRepository) -> None:
-    past, _ = await repo.record(draft(end=None), STAFF, "past")
-    planned, _ = await repo.record(draft(start=date(2027, 3, 1), end=None), STAFF, "planned")
+    past = (await repo.record(draft(end=None), STAFF, "past")).visit
+    planned = (await repo.record(draft(start=date(2027, 3, 1), end=None), STAFF, "planned")).visit
     assert [v.id for v in repo.public_recent("narva", TODAY)] == [past.id]
     # time passes: the planned visit becomes a past one without reloading
     assert [v.id for v in repo.public_recent("narva", date(2027, 3, 2))] == [planned.id, past.id]
@@ -312,9 +367,9 @@ async def test_a_form_step_is_saved_in_one_transaction(database: Database, tmp_p
 async def test_planned_visits_start_after_today(repo: VisitRepository) -> None:
     today = date(2026, 3, 1)
     await repo.record(draft(start=today, end=None), STAFF, "today")  # held: it starts today
-    later, _ = await repo.record(draft(start=date(2026, 3, 2), end=None), STAFF, "later")
-    next_year, _ = await repo.record(draft(start=date(2027, 1, 5), end=None), STAFF, "next")
-    gone, _ = await repo.record(draft(start=date(2026, 5, 5), end=None), STAFF, "gone")
+    later = (await repo.record(draft(start=date(2026, 3, 2), end=None), STAFF, "later")).visit
+    next_year = (await repo.record(draft(start=date(2027, 1, 5), end=None), STAFF, "next")).visit
+    gone = (await repo.record(draft(start=date(2026, 5, 5), end=None), STAFF, "gone")).visit
     await repo.delete(gone.id, STAFF)
     assert [v.id for v in await repo.planned(today)] == [next_year.id, later.id]
     assert [v.id for v in await repo.planned(today, year=2026)] == [later.id]
