@@ -75,11 +75,11 @@ from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
-from bot.calendar_replies import CalendarReplies
 from bot.core.calendar import Calendar, Due, EventKind, Subscriber, plan_deliveries
 from bot.core.model import Language
 from bot.errors import mask_secret
 from bot.ratelimit import BroadcastRateLimiter
+from bot.replies.calendar import CalendarReplies
 from bot.runtime import TOWNS_CHECK_SECONDS, PlannedVisitSource
 from storage.ledger import ClaimLostError, LedgerKey
 

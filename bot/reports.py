@@ -31,8 +31,8 @@ from bot.core.visits import MAX_YEARS_AHEAD as MAX_YEARS_AHEAD  # the visits' ye
 from bot.core.visits import MIN_YEAR as MIN_YEAR
 from bot.core.visits import Direction, Visit
 from bot.locale import Catalogue, Markup, catalogue
-from bot.replies import Replies, visible_length
-from bot.visit_replies import shorten
+from bot.replies.reply import shorten, visible_length
+from bot.replies.wording import Replies
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from bot.core.directory import TownDirectory
 from bot.core.townfile import shipped_towns
 from bot.core.visits import DelegationType, Direction, Visit
-from bot.replies import Replies
+from bot.replies.wording import Replies
 from bot.reports import (
     CAPTION_LIMIT,
     COLUMNS,

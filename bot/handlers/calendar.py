@@ -12,7 +12,6 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.access import acting_user_id, is_staff, register_visible, staff_user
-from bot.calendar_replies import CalendarReplies
 from bot.core.calendar import (
     CalendarInputError,
     DateSpan,
@@ -23,11 +22,12 @@ from bot.core.calendar import (
 )
 from bot.core.model import Language, PartialDate, Town
 from bot.core.text import words
-from bot.handlers.chat import Context, language_of, runtime, send
+from bot.handlers.chat import Context, language_of, send
 from bot.handlers.staff import refuse_staff_only
 from bot.ics import build_ics
 from bot.locale import Markup
-from bot.replies import Reply, fit, plain_text
+from bot.replies.calendar import CalendarReplies
+from bot.replies.reply import Reply, fit, plain_text
 from bot.runtime import Runtime
 
 DEFAULT_DAYS = 30
@@ -81,7 +81,7 @@ def next_span(info: TownDay, today: date) -> DateSpan | None:
 async def staff_language(update: Update, context: Context) -> Language:
     """Staff commands answer in the chat's /lang choice, else the configured default language — never in
     the script of the arguments (town names and dates are often typed in Latin in a Russian chat)."""
-    rt = runtime(context)
+    rt = context.runtime
     chat = update.effective_chat
     if chat is not None:
         chosen = await rt.preferences.language(chat.id)
@@ -103,7 +103,7 @@ async def upcoming(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     lang = await language_of(update, context)
     days = DEFAULT_DAYS
     if context.args:
@@ -123,7 +123,7 @@ async def calendar_file(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     lang = await language_of(update, context)
     today = rt.today()
     visits = await shows_visits(rt, update)
@@ -151,7 +151,7 @@ async def calendar_file(update: Update, context: Context) -> None:
 
 
 async def _staff(update: Update, context: Context, action: str) -> tuple[Runtime, int] | None:
-    rt = runtime(context)
+    rt = context.runtime
     actor = await staff_user(rt, update, action)
     if actor is None:
         await refuse_staff_only(update, context)
@@ -451,7 +451,7 @@ async def agreement_pressed(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     lang = await staff_language(update, context)
     replies = rt.replies()
     answer, _, token = query.data.removeprefix(CALLBACK_AGREEMENT).partition(":")

@@ -18,7 +18,7 @@ from telegram.constants import ChatType, ParseMode
 from bot.context import BotContext
 from bot.core.model import Language
 from bot.core.text import script_language
-from bot.replies import Reply
+from bot.replies.reply import Reply
 from bot.runtime import Runtime
 
 Context = BotContext
@@ -36,7 +36,7 @@ async def language_of(update: Update, context: Context, question: str | None = N
         by_script = script_language(question)
         if by_script:
             return by_script
-    rt = runtime(context)
+    rt = context.runtime
     chat = update.effective_chat
     if chat is not None:
         chosen = await rt.preferences.language(chat.id)
@@ -47,7 +47,7 @@ async def language_of(update: Update, context: Context, question: str | None = N
 
 async def command_language(update: Update, context: Context, argument: str) -> Language:
     """For a command with an argument: an explicit /lang choice wins, then the argument's script."""
-    rt = runtime(context)
+    rt = context.runtime
     chat = update.effective_chat
     if chat is not None:
         chosen = await rt.preferences.language(chat.id)

@@ -30,10 +30,10 @@ from bot.access import staff_user
 from bot.core.model import LANGUAGES, Language, Town
 from bot.core.text import words
 from bot.core.visits import year_allowed, year_range
-from bot.handlers.chat import Context, language_of, runtime, send
+from bot.handlers.chat import Context, language_of, send
 from bot.handlers.staff import alert, ask_for_private_chat, refuse_staff_only, register_here
 from bot.locale import Markup
-from bot.replies import Reply
+from bot.replies.reply import Reply
 from bot.reports import (
     WRITERS,
     ExportRow,
@@ -143,7 +143,7 @@ async def export_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     lang = await language_of(update, context)
     if await staff_user(rt, update, "/export") is None:
         await refuse_staff_only(update, context, lang)
@@ -182,7 +182,7 @@ async def export_pressed(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     lang = await language_of(update, context)
     if await staff_user(rt, update, "export button") is None:
         await refuse_staff_only(update, context, lang)
@@ -316,7 +316,7 @@ async def prewarm_stats_charts(context: Context) -> None:
 
     Drawing takes ~0.1 s; done here, a /stats request is served from the cache in well under 50 ms.
     """
-    rt = runtime(context)
+    rt = context.runtime
     for lang in LANGUAGES:
         await stats_chart(rt, lang, None)
 
@@ -325,7 +325,7 @@ async def stats_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     lang = await language_of(update, context)
     if await staff_user(rt, update, "/stats") is None:
         await refuse_staff_only(update, context, lang)

@@ -37,9 +37,9 @@ from bot.access import admin_user, is_admin, register_visible, staff_user
 from bot.core.model import Language
 from bot.core.staff import Refusal, add_refusal, parse_user_id, remove_refusal
 from bot.core.stamps import local_time
-from bot.handlers.chat import Context, language_of, runtime, send
+from bot.handlers.chat import Context, language_of, send
 from bot.locale import Markup
-from bot.replies import Reply, plain_text
+from bot.replies.reply import Reply, plain_text
 from bot.runtime import Runtime
 
 CALLBACK_ADD = "staff:add:"
@@ -67,7 +67,7 @@ async def alert(query: CallbackQuery, text: str | None = None, show_alert: bool 
 async def refuse_staff_only(update: Update, context: Context, lang: Language | None = None) -> None:
     """The one polite "staff only" answer, in the user's language: an alert for a button press,
     a message for a command (a special one for anonymous group admins and channels)."""
-    replies = runtime(context).replies()
+    replies = context.runtime.replies()
     lang = lang or await language_of(update, context)
     if update.callback_query is not None:
         await alert(update.callback_query, replies.t(lang, "reports.access.refused"), show_alert=True)
@@ -89,12 +89,12 @@ async def note_actor(rt: Runtime, update: Update) -> None:
 def register_here(update: Update, context: Context) -> bool:
     """Whether staff data may be shown in the update's chat (`bot.access.register_visible`)."""
     chat = update.effective_chat
-    return chat is not None and register_visible(runtime(context), chat.id, chat.type)
+    return chat is not None and register_visible(context.runtime, chat.id, chat.type)
 
 
 async def ask_for_private_chat(update: Update, context: Context, lang: Language | None = None) -> None:
     """Staff data is not shown here (a group may have residents in it): point to the private chat."""
-    rt = runtime(context)
+    rt = context.runtime
     lang = lang or await language_of(update, context)
     text = rt.replies().t(lang, "reports.access.private_only", bot=rt.bot_username)
     if update.callback_query is not None:
@@ -145,7 +145,7 @@ async def staff_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     lang = await language_of(update, context)
     args = list(context.args or [])
     action = args[0].lower() if args else "list"
@@ -179,7 +179,7 @@ async def add(update: Update, context: Context, lang: Language, admin_id: int, a
     message = update.effective_message
     if message is None:
         return
-    replies = runtime(context).replies()
+    replies = context.runtime.replies()
     target: Target | str
     if args:
         user_id = parse_user_id(args[0])
@@ -195,7 +195,7 @@ async def add(update: Update, context: Context, lang: Language, admin_id: int, a
     if isinstance(target, str):
         await send(message, Reply(replies.t(lang, target)))
         return
-    await send(message, Reply(await add_target(runtime(context), lang, target, admin_id)))
+    await send(message, Reply(await add_target(context.runtime, lang, target, admin_id)))
 
 
 async def add_target(rt: Runtime, lang: Language, target: Target, admin_id: int) -> Markup:
@@ -217,7 +217,7 @@ async def remove(update: Update, context: Context, lang: Language, admin_id: int
     message = update.effective_message
     if message is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     replies = rt.replies()
     if not args:
         await send(message, Reply(replies.t(lang, "reports.staff.no_remove_target")))
@@ -288,7 +288,7 @@ async def forwarded(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or message.forward_origin is None or update.effective_user is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     if message.sender_chat is not None or not is_admin(rt, update.effective_user.id):
         return
     target = reply_target(message)
@@ -317,7 +317,7 @@ async def add_pressed(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     lang = await language_of(update, context)
     admin_id = await admin_user(rt, update, "staff add button")
     if admin_id is None:

@@ -88,8 +88,8 @@ from bot.handlers.chat import NO_PREVIEW, Context, command_language, language_of
 from bot.handlers.staff import alert, ask_for_private_chat, note_actor, refuse_staff_only, register_here
 from bot.persistence import PERSISTENT_USER_KEYS, SqlitePersistence
 from bot.replies import Reply
+from bot.replies.visits import VisitReplies
 from bot.runtime import Runtime
-from bot.visit_replies import VisitReplies
 from storage.visits import StaleVisitError, VisitNotFoundError
 
 log = logging.getLogger(__name__)
