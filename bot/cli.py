@@ -238,7 +238,9 @@ async def _backup(settings: Settings, path: Path) -> int:
 async def _export_register(settings: Settings, args: argparse.Namespace, extension: str) -> int:
     """`twinbot export csv|xlsx PATH [--year Y] [--town NAME]`: the same files /export sends."""
     from bot.core.text import words
-    from bot.reports import MAX_YEARS_AHEAD, MIN_YEAR, WRITERS, load_register
+    from bot.core.visits import MAX_YEARS_AHEAD, MIN_YEAR
+    from bot.exports.files import WRITERS
+    from bot.exports.register import load_register
     from bot.runtime import open_runtime
 
     lang: Language = args.lang or settings.bot.default_language

@@ -30,23 +30,15 @@ from bot.access import staff_user
 from bot.core.model import LANGUAGES, Language, Town
 from bot.core.text import words
 from bot.core.visits import year_allowed, year_range
+from bot.exports.chart import render_chart
+from bot.exports.files import WRITERS
+from bot.exports.register import ExportRow, export_filename, load_register
+from bot.exports.summary import StatsSummary, monthly_counts, summarize, without_planned
 from bot.handlers.chat import Context, language_of, send
 from bot.handlers.staff import alert, ask_for_private_chat, refuse_staff_only, register_here
 from bot.locale import Markup
 from bot.replies.reply import Reply
-from bot.reports import (
-    WRITERS,
-    ExportRow,
-    StatsSummary,
-    export_filename,
-    load_register,
-    monthly_counts,
-    only_planned_text,
-    render_chart,
-    stats_caption,
-    summarize,
-    without_planned,
-)
+from bot.replies.stats import only_planned_text, stats_caption
 from bot.runtime import Runtime
 
 CALLBACK_EXPORT = "export:"  # export:<town key>:<year or 0>
