@@ -322,6 +322,7 @@ async def _remind(settings: Settings, day: date | None, dry_run: bool) -> int:
     """`twinbot remind [--date DATE] [--dry-run]`: one pass, exactly-once like the bot's own."""
     from telegram.ext import ExtBot
 
+    from bot.app import DEFAULTS
     from bot.ratelimit import BroadcastRateLimiter
     from bot.reminders import ReminderService, TelegramSender, describe_pass
     from bot.replies.reply import plain_text
@@ -346,6 +347,7 @@ async def _remind(settings: Settings, day: date | None, dry_run: bool) -> int:
                 base_url=settings.telegram.base_url,
                 base_file_url=settings.telegram.base_file_url,
                 rate_limiter=BroadcastRateLimiter(max_retries=3),
+                defaults=DEFAULTS,
             )
             async with bot:
                 service = ReminderService(runtime, TelegramSender(bot))

@@ -7,7 +7,7 @@ import secrets
 from datetime import date, timedelta
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
@@ -142,7 +142,6 @@ async def calendar_file(update: Update, context: Context) -> None:
     await message.reply_document(
         document=InputFile(data, filename=name),
         caption=rt.replies().t(lang, "ics.caption"),
-        parse_mode=ParseMode.HTML,
         do_quote=message.chat.type != ChatType.PRIVATE,
     )
 
@@ -483,7 +482,7 @@ async def _edit(query: CallbackQuery, text: str) -> None:
     if query.message is None:
         return
     try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
+        await query.edit_message_text(text, reply_markup=None)
     except BadRequest as error:
         if "not modified" not in error.message.lower():
             raise

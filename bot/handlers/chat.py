@@ -13,7 +13,7 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 
 from bot.context import BotContext
 from bot.core.model import Language
@@ -22,6 +22,7 @@ from bot.replies.reply import Reply
 from bot.runtime import Runtime
 
 Context = BotContext
+# visits.py still passes it with parse_mode by hand; everything else has bot.app.DEFAULTS
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -68,7 +69,7 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 async def send(message: Message, reply: Reply, **extra: Any) -> Message:
-    """Reply in the message's chat (and topic), as HTML, without link previews.
+    """Reply in the message's chat (and topic): HTML without link previews, as bot.app.DEFAULTS says.
 
     In a group the answer quotes the question, unless the question was deleted meanwhile: then it is
     sent anyway (allow_sending_without_reply) rather than rejected by Telegram."""
@@ -80,8 +81,6 @@ async def send(message: Message, reply: Reply, **extra: Any) -> Message:
         )
     return await message.reply_text(
         reply.text,
-        parse_mode=ParseMode.HTML,
-        link_preview_options=NO_PREVIEW,
         reply_markup=keyboard,
         do_quote=False,
         **extra,

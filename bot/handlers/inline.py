@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
-from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, InlineQueryHandler
 
 from bot.core.questions import Intent
 from bot.core.text import script_language, words
-from bot.handlers.chat import NO_PREVIEW, Context
+from bot.handlers.chat import Context
 from bot.replies.answers import Answers
 from bot.replies.reply import plain_text
 from bot.replies.towns import TownCards
@@ -51,9 +50,7 @@ async def inline_query(update: Update, context: Context) -> None:
                     id=f"answer:{answer.intent.value}"[:64],
                     title=replies.t(lang, "inline.answer_title"),
                     description=plain_text(reply.text)[:200],
-                    input_message_content=InputTextMessageContent(
-                        reply.text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
-                    ),
+                    input_message_content=InputTextMessageContent(reply.text),
                 )
             )
         if not towns:
@@ -76,9 +73,7 @@ async def inline_query(update: Update, context: Context) -> None:
                         since=replies.format_since(lang, town.since),
                     )
                 ),
-                input_message_content=InputTextMessageContent(
-                    card.text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
-                ),
+                input_message_content=InputTextMessageContent(card.text),
             )
         )
     # without letters to go by, the results follow the user's own /lang choice: not for a shared cache

@@ -65,7 +65,7 @@ async def language_chosen(update: Update, context: Context) -> None:
     if chat_data.get(CONFIRMED) == confirmed:
         return
     try:
-        await query.edit_message_text(rt.replies().t(chosen, "lang.set"), parse_mode="HTML")
+        await query.edit_message_text(rt.replies().t(chosen, "lang.set"))
     except BadRequest as error:
         if "not modified" not in error.message.lower():
             raise

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
-from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.constants import ChatAction, ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.access import staff_user
@@ -238,7 +238,6 @@ async def _deliver_export(rt: Runtime, lang: Language, anchor: Message, filters:
         await anchor.reply_document(
             document,
             caption=caption,
-            parse_mode=ParseMode.HTML,
             do_quote=anchor.chat.type != ChatType.PRIVATE,
         )
 
@@ -349,7 +348,6 @@ async def stats_command(update: Update, context: Context) -> None:
     await message.reply_photo(
         photo=InputFile(png, filename=f"stats-{year}.png" if year else "stats.png"),
         caption=caption,
-        parse_mode=ParseMode.HTML,
         do_quote=message.chat.type != ChatType.PRIVATE,
     )
 

@@ -9,7 +9,6 @@ from bot.access import acting_user_id, is_staff, register_visible
 from bot.core.model import Language
 from bot.core.text import words
 from bot.handlers.chat import (
-    NO_PREVIEW,
     Context,
     addressed_text,
     command_language,
@@ -142,8 +141,6 @@ async def card_button(update: Update, context: Context) -> None:
     await context.bot.send_message(
         chat_id=query.message.chat.id,
         text=TownCards(rt.replies()).card(lang, town).text,
-        parse_mode="HTML",
-        link_preview_options=NO_PREVIEW,
         message_thread_id=getattr(query.message, "message_thread_id", None)
         if query.message.chat.is_forum
         else None,

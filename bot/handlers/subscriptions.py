@@ -10,7 +10,6 @@ again after a restart, leaves the chat as the first press did."""
 from __future__ import annotations
 
 from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
@@ -269,7 +268,7 @@ async def _edit(query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup 
     if query.message is None:
         return
     try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+        await query.edit_message_text(text, reply_markup=keyboard)
     except BadRequest as error:
         if "not modified" not in error.message.lower():
             raise
