@@ -22,7 +22,7 @@ from bot.core.calendar import (
 )
 from bot.core.model import Language, PartialDate, Town
 from bot.core.text import words
-from bot.handlers.chat import Context, language_of, send
+from bot.handlers.chat import Context, language_of, send, staff_language
 from bot.handlers.staff import refuse_staff_only
 from bot.ics import build_ics
 from bot.locale import Markup
@@ -76,18 +76,6 @@ def find_town_prefix(rt: Runtime, text: str) -> tuple[Town, str] | None:
 
 def next_span(info: TownDay, today: date) -> DateSpan | None:
     return info.next_span(today)
-
-
-async def staff_language(update: Update, context: Context) -> Language:
-    """Staff commands answer in the chat's /lang choice, else the configured default language — never in
-    the script of the arguments (town names and dates are often typed in Latin in a Russian chat)."""
-    rt = context.runtime
-    chat = update.effective_chat
-    if chat is not None:
-        chosen = await rt.preferences.language(chat.id)
-        if chosen:
-            return chosen
-    return rt.default_language()
 
 
 async def error_reply(update: Update, rt: Runtime, lang: Language, error: CalendarInputError) -> None:
