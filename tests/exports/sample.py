@@ -6,6 +6,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.core.directory import TownDirectory
+from bot.core.model import Language
 from bot.core.townfile import shipped_towns
 from bot.core.visits import DelegationType, Direction, Visit
 from bot.exports.register import ExportRow, export_rows
@@ -53,11 +54,11 @@ VISITS = [
 ]
 
 
-def rows(lang: str = "ru") -> list[ExportRow]:
+def rows(lang: Language = "ru") -> list[ExportRow]:
     return export_rows(
         VISITS,
         directory=DIRECTORY,
-        lang=lang,  # type: ignore[arg-type]
+        lang=lang,
         today=TODAY,
         zone=ZONE,
         names={77: "Ольга"},
