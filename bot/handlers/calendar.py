@@ -147,10 +147,13 @@ async def _staff(update: Update, context: Context, action: str) -> tuple[Runtime
 
 
 async def _staff_town_command(
-    update: Update, context: Context, message: Message, action: str, texts_key: str
-) -> tuple[Runtime, int, Language, Town, str] | None:
-    """The start shared by staff commands written `/command TOWN ...`: (runtime, staff id, language,
-    town, the rest of the arguments), or None once answered (refused, usage, or an unknown town)."""
+    update: Update, context: Context, action: str, texts_key: str
+) -> tuple[Message, Runtime, int, Language, Town, str] | None:
+    """The start shared by staff commands written `/command TOWN ...`: (message, runtime, staff id,
+    language, town, the rest of the arguments), or None once answered (refused, usage, unknown town)."""
+    message = update.effective_message
+    if message is None:
+        return None
     allowed = await _staff(update, context, action)
     if allowed is None:
         return None
@@ -169,17 +172,14 @@ async def _staff_town_command(
         )
         return None
     town, rest = found
-    return rt, actor, lang, town, rest
+    return message, rt, actor, lang, town, rest
 
 
 async def townday(update: Update, context: Context) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    found = await _staff_town_command(update, context, message, "/townday", "townday")
+    found = await _staff_town_command(update, context, "/townday", "townday")
     if found is None:
         return
-    rt, actor, lang, town, rest = found
+    message, rt, actor, lang, town, rest = found
     replies = rt.replies()
     today = rt.today()
     try:
@@ -311,13 +311,10 @@ async def events(update: Update, context: Context) -> None:
 
 
 async def agreement(update: Update, context: Context) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    found = await _staff_town_command(update, context, message, "/agreement", "agreement_edit")
+    found = await _staff_town_command(update, context, "/agreement", "agreement_edit")
     if found is None:
         return
-    rt, actor, lang, town, rest = found
+    message, rt, actor, lang, town, rest = found
     replies = rt.replies()
     flag, name = replies.flag(town.country), town.name(lang)
     agreements = {item.key: item for item in town.agreements}
