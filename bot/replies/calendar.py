@@ -169,7 +169,7 @@ class CalendarReplies:
         visit = event.visit
         assert visit is not None
         kind_key = f"calendar.visit_kind.{visit.kind}"
-        kind = self.t(lang, kind_key) if self.replies.texts.has(lang, kind_key) else visit.kind
+        kind = self.replies.t_or(lang, kind_key, visit.kind)
         purpose = Markup(f": {escape(visit.purpose[:300])}") if visit.purpose else Markup("")
         return self.t(
             lang,

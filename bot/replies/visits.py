@@ -254,9 +254,7 @@ class VisitReplies:
                     lang,
                     "history_entry",
                     when=self.moment(lang, entry.at, zone),
-                    action=self.t(lang, f"action.{entry.action}")
-                    if self.replies.texts.has(lang, f"visits.action.{entry.action}")
-                    else entry.action,
+                    action=self.replies.t_or(lang, f"visits.action.{entry.action}", entry.action),
                     who=who,
                 )
             )
