@@ -32,6 +32,9 @@ class VisitLine:
 
 @dataclass(slots=True)
 class Replies:
+    """What one reply is built from (towns, today, the catalogue, public visit lines, the calendar's Town
+    Days) and the wording all views share. The runtime makes one per update: `rt.replies()`."""
+
     directory: TownDirectory
     today: date
     texts: Catalogue = field(default_factory=catalogue)
