@@ -9,8 +9,9 @@ from collections.abc import Awaitable, Callable, Generator
 from datetime import datetime
 from typing import Any, TypeVar
 
-from telegram import BotCommand
-from telegram.ext import Application, ApplicationBuilder
+from telegram import BotCommand, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
@@ -33,6 +34,10 @@ log = logging.getLogger(__name__)
 MENU_COMMANDS = ("start", "help", "towns", "town", "upcoming", "calendar", "subscribe", "unsubscribe", "lang")
 OFFLINE_TOKEN = "1:offline"
 STATS_PREWARM_SECONDS = 20
+# Every text the bot sends is Telegram HTML (the catalogue escapes all data), without link previews:
+# said once here for every request, also for the bot `twinbot remind` builds. A send that is not HTML
+# says parse_mode=None.
+DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
 T = TypeVar("T")
 
 
@@ -94,6 +99,7 @@ def build_application(
         ApplicationBuilder()
         .application_class(TwinApplication)
         .context_types(CONTEXT_TYPES)
+        .defaults(DEFAULTS)
         .token(settings.token or OFFLINE_TOKEN)
         .base_url(settings.telegram.base_url)
         .base_file_url(settings.telegram.base_file_url)

@@ -173,14 +173,15 @@ async def _console(settings: Settings) -> int:
 
 
 async def _ask(settings: Settings, question: str, lang: str | None) -> int:
-    from bot.replies import plain_text
+    from bot.replies.answers import Answers
+    from bot.replies.reply import plain_text
     from bot.runtime import open_runtime
 
     runtime = await open_runtime(settings)
     try:
         fallback = lang if lang in ("ru", "en") else settings.bot.default_language
         answer = runtime.engine.answer(question, fallback)  # type: ignore[arg-type]
-        reply = runtime.replies().answer(answer)
+        reply = Answers(runtime.replies()).answer(answer)
         print(plain_text(reply.text))
         labels = [button.label for row in reply.buttons for button in row]
         if labels:  # the buttons the bot would show under the answer (some answers refer to them)
@@ -191,12 +192,13 @@ async def _ask(settings: Settings, question: str, lang: str | None) -> int:
 
 
 async def _towns(settings: Settings) -> int:
-    from bot.replies import plain_text
+    from bot.replies.reply import plain_text
+    from bot.replies.towns import TownCards
     from bot.runtime import open_runtime
 
     runtime = await open_runtime(settings)
     try:
-        print(plain_text(runtime.replies().towns_list(settings.bot.default_language).text))
+        print(plain_text(TownCards(runtime.replies()).towns_list(settings.bot.default_language).text))
     finally:
         await runtime.close()
     return 0
@@ -236,7 +238,9 @@ async def _backup(settings: Settings, path: Path) -> int:
 async def _export_register(settings: Settings, args: argparse.Namespace, extension: str) -> int:
     """`twinbot export csv|xlsx PATH [--year Y] [--town NAME]`: the same files /export sends."""
     from bot.core.text import words
-    from bot.reports import MAX_YEARS_AHEAD, MIN_YEAR, WRITERS, load_register
+    from bot.core.visits import MAX_YEARS_AHEAD, MIN_YEAR
+    from bot.exports.files import WRITERS
+    from bot.exports.register import load_register
     from bot.runtime import open_runtime
 
     lang: Language = args.lang or settings.bot.default_language
@@ -291,9 +295,9 @@ def _iso_date(text: str) -> date:
 
 async def _upcoming(settings: Settings, start: date | None, days: int, lang: str | None) -> int:
     """`twinbot upcoming --from DATE --days N`: what /upcoming shows, planned visits included."""
-    from bot.calendar_replies import CalendarReplies
     from bot.reminders import load_calendar
-    from bot.replies import plain_text
+    from bot.replies.calendar import CalendarReplies
+    from bot.replies.reply import plain_text
     from bot.runtime import open_runtime
 
     if not 1 <= days <= 3660:
@@ -318,9 +322,10 @@ async def _remind(settings: Settings, day: date | None, dry_run: bool) -> int:
     """`twinbot remind [--date DATE] [--dry-run]`: one pass, exactly-once like the bot's own."""
     from telegram.ext import ExtBot
 
+    from bot.app import DEFAULTS
     from bot.ratelimit import BroadcastRateLimiter
     from bot.reminders import ReminderService, TelegramSender, describe_pass
-    from bot.replies import plain_text
+    from bot.replies.reply import plain_text
     from bot.runtime import open_runtime
 
     runtime = await open_runtime(settings)
@@ -342,6 +347,7 @@ async def _remind(settings: Settings, day: date | None, dry_run: bool) -> int:
                 base_url=settings.telegram.base_url,
                 base_file_url=settings.telegram.base_file_url,
                 rate_limiter=BroadcastRateLimiter(max_retries=3),
+                defaults=DEFAULTS,
             )
             async with bot:
                 service = ReminderService(runtime, TelegramSender(bot))
@@ -359,9 +365,9 @@ async def _remind(settings: Settings, day: date | None, dry_run: bool) -> int:
 
 async def _export_ics(settings: Settings, args: argparse.Namespace) -> int:
     """`twinbot export ics PATH`: the calendar /calendar sends, with the planned visits."""
-    from bot.calendar_replies import CalendarReplies
     from bot.ics import build_ics
     from bot.reminders import load_calendar
+    from bot.replies.calendar import CalendarReplies
     from bot.runtime import open_runtime
 
     language: Language = args.lang or settings.bot.default_language

@@ -21,7 +21,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.app import settle
 from bot.config import Settings
-from bot.replies import plain_text
+from bot.replies.reply import plain_text
 
 BOT_USER = {
     "id": 100000001,

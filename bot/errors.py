@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from telegram import Update
-from telegram.constants import ParseMode
 
 from bot.context import BotContext
 from bot.core.model import Language
@@ -136,7 +135,7 @@ async def _tell_user(update: Update, context: BotContext, rt: Runtime, lang: Lan
         if update.callback_query is not None:
             await update.callback_query.answer(text[:200])
         elif update.effective_message is not None and update.effective_chat is not None:
-            await context.bot.send_message(update.effective_chat.id, text, parse_mode=ParseMode.HTML)
+            await context.bot.send_message(update.effective_chat.id, text)
     except Exception as failure:  # noqa: BLE001 - Telegram or network trouble: logged, the admins still hear
         log.warning(
             "could not tell the user about the error: %s",
@@ -163,7 +162,7 @@ async def _tell_admins(
     text = "\n".join(part for part in parts if part) or html.escape(description[:3000])
     for admin in rt.settings.access.admins:
         try:
-            await context.bot.send_message(admin, text, parse_mode=ParseMode.HTML)
+            await context.bot.send_message(admin, text)
         except Exception as failure:  # noqa: BLE001 - one unreachable admin must not stop the others
             log.warning(
                 "could not notify admin %s: %s",

@@ -21,10 +21,10 @@ from datetime import UTC, date, datetime, timedelta
 from icalendar import Calendar as ICalendar
 from icalendar import Event as IEvent
 
-from bot.calendar_replies import CalendarReplies
 from bot.core.calendar import ROUND_YEARS, Calendar, DateSpan, safe_date
 from bot.core.model import Language
-from bot.replies import plain_text
+from bot.replies.calendar import CalendarReplies
+from bot.replies.reply import plain_text
 
 PRODID = "-//Kingisepp District international relations//Twin Towns Bot//EN"
 UID_DOMAIN = "twinbot.kingisepp"

@@ -71,15 +71,13 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
-from telegram import LinkPreviewOptions
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
-from bot.calendar_replies import CalendarReplies
 from bot.core.calendar import Calendar, Due, EventKind, Subscriber, plan_deliveries
 from bot.core.model import Language
 from bot.errors import mask_secret
 from bot.ratelimit import BroadcastRateLimiter
+from bot.replies.calendar import CalendarReplies
 from bot.runtime import TOWNS_CHECK_SECONDS, PlannedVisitSource
 from storage.ledger import ClaimLostError, LedgerKey
 
@@ -144,6 +142,9 @@ class Sender(Protocol):
 
 
 class TelegramSender:
+    """Sends through a bot that carries bot.app.DEFAULTS (HTML, no link previews), as the application's
+    bot and the one `twinbot remind` builds do."""
+
     def __init__(self, bot: Bot, read_timeout: float = SEND_READ_TIMEOUT) -> None:
         self.bot = bot
         self.read_timeout = read_timeout
@@ -158,8 +159,6 @@ class TelegramSender:
         message = await self.bot.send_message(
             chat_id=chat_id,
             text=text,
-            parse_mode=ParseMode.HTML,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
             read_timeout=self.read_timeout,
             **extra,
         )

@@ -29,8 +29,8 @@ from bot.core.directory import TownDirectory
 from bot.core.model import Language, Town
 from bot.core.questions import QuestionEngine
 from bot.core.townfile import shipped_towns
-from bot.replies import Replies, VisitLine
-from bot.visit_replies import shorten
+from bot.replies.reply import shorten
+from bot.replies.wording import Replies, VisitLine
 from storage import Database, open_database
 from storage.audit import AuditLog
 from storage.calendar import CalendarRepository

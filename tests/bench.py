@@ -21,7 +21,8 @@ from bot.core.directory import TownDirectory
 from bot.core.model import Agreement, PartialDate, Town
 from bot.core.questions import QuestionEngine
 from bot.core.townfile import shipped_towns
-from bot.replies import Replies
+from bot.replies.answers import Answers
+from bot.replies.wording import Replies
 
 QUESTIONS = (
     "С какого года дружим с Нарвой?",
@@ -131,7 +132,7 @@ def measure(label: str, towns: Sequence[Town], rounds: int) -> Result:
     index_kib = tracemalloc.get_traced_memory()[0] / 1024
     tracemalloc.stop()
     engine = QuestionEngine(directory)
-    replies = Replies(directory, TODAY)
+    replies = Answers(Replies(directory, TODAY))
     for question in QUESTIONS:  # warm caches, as a running bot would have them
         replies.answer(engine.answer(question, "ru"))
     samples: list[float] = []

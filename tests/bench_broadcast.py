@@ -28,6 +28,7 @@ from typing import Any
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
+from bot.app import DEFAULTS
 from bot.config import parse_settings
 from bot.ratelimit import BroadcastRateLimiter
 from bot.reminders import ReminderService, TelegramSender
@@ -77,6 +78,7 @@ async def broadcast(subscribers: int, limiter: Any, label: str) -> dict[str, Any
                 base_url=server.base_url,
                 request=HTTPXRequest(connection_pool_size=32),
                 rate_limiter=limiter,
+                defaults=DEFAULTS,
             )
             async with bot:
                 service = ReminderService(runtime, TelegramSender(bot), workers=16)

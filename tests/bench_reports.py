@@ -34,8 +34,9 @@ from bot.app import build_application
 from bot.config import parse_settings
 from bot.console import ConsoleRequest
 from bot.core.visits import DelegationType, Direction
+from bot.exports.chart import render_chart
+from bot.exports.files import write_csv, write_xlsx
 from bot.handlers import reports as report_handlers
-from bot.reports import render_chart, write_csv, write_xlsx
 from bot.runtime import Runtime
 
 ADMIN = 900
@@ -188,7 +189,7 @@ async def report(app: Any, runtime: Runtime, rounds: int) -> None:
     print()
     print(f"export of the whole register ({await runtime.visits.count():,} rows), best of 3")
     print(f"{'step':<44} {'seconds':>9} {'rows/s':>12} {'size':>12}")
-    from bot.reports import load_register
+    from bot.exports.register import load_register
 
     best: dict[str, tuple[float, int]] = {}
     rows: list[Any] = []

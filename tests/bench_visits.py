@@ -29,6 +29,8 @@ from pathlib import Path
 from bot.config import parse_settings
 from bot.core.visits import DelegationType, Direction, VisitDraft
 from bot.handlers.visits.register import list_page
+from bot.replies.answers import Answers
+from bot.replies.towns import TownCards
 from bot.runtime import Runtime, open_runtime
 
 TARGET_MS = 50.0
@@ -100,15 +102,14 @@ async def run(count: int, rounds: int, records: int) -> int:
             results: list[tuple[str, float, float]] = []
 
             async def card() -> object:
-                return runtime.replies().card("ru", narva)
+                return TownCards(runtime.replies()).card("ru", narva)
 
             async def card_reloaded() -> object:
                 await runtime.visits._reload_public("narva")
-                return runtime.replies().card("ru", narva)
+                return TownCards(runtime.replies()).card("ru", narva)
 
             async def last_visit() -> object:
-                replies = runtime.replies()
-                return replies.answer(
+                return Answers(runtime.replies()).answer(
                     runtime.engine.answer("когда приезжала последняя делегация из Нарвы?", "ru")
                 )
 

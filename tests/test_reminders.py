@@ -514,7 +514,7 @@ def _leap() -> PartialDate:
 
 async def test_a_long_day_is_split_over_messages_within_telegrams_limit(world: World) -> None:
     from bot.core.calendar import PlannedVisit
-    from bot.replies import visible_length
+    from bot.replies.reply import visible_length
 
     class ManyVisits:
         async def planned_visits(self, first: date, last: date) -> list[PlannedVisit]:

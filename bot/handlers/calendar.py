@@ -7,12 +7,11 @@ import secrets
 from datetime import date, timedelta
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.access import acting_user_id, is_staff, register_visible, staff_user
-from bot.calendar_replies import CalendarReplies
 from bot.core.calendar import (
     CalendarInputError,
     DateSpan,
@@ -23,11 +22,12 @@ from bot.core.calendar import (
 )
 from bot.core.model import Language, PartialDate, Town
 from bot.core.text import words
-from bot.handlers.chat import Context, language_of, runtime, send
-from bot.handlers.staff_gate import staff_language, staff_only
+from bot.handlers.chat import Context, language_of, send, staff_language
+from bot.handlers.staff_gate import staff_only
 from bot.ics import build_ics
 from bot.locale import Markup
-from bot.replies import Reply, fit, plain_text
+from bot.replies.calendar import CalendarReplies
+from bot.replies.reply import Reply, fit, plain_text
 from bot.runtime import Runtime
 
 DEFAULT_DAYS = 30
@@ -91,7 +91,7 @@ async def upcoming(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     lang = await language_of(update, context)
     days = DEFAULT_DAYS
     if context.args:
@@ -111,7 +111,7 @@ async def calendar_file(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     lang = await language_of(update, context)
     today = rt.today()
     visits = await shows_visits(rt, update)
@@ -130,7 +130,6 @@ async def calendar_file(update: Update, context: Context) -> None:
     await message.reply_document(
         document=InputFile(data, filename=name),
         caption=rt.replies().t(lang, "ics.caption"),
-        parse_mode=ParseMode.HTML,
         do_quote=message.chat.type != ChatType.PRIVATE,
     )
 
@@ -142,14 +141,17 @@ async def _staff(update: Update, context: Context, action: str) -> tuple[Runtime
     actor = await staff_only(update, context, action, await staff_language(update, context))
     if actor is None:
         return None
-    return runtime(context), actor
+    return context.runtime, actor
 
 
 async def _staff_town_command(
-    update: Update, context: Context, message: Message, action: str, texts_key: str
-) -> tuple[Runtime, int, Language, Town, str] | None:
-    """The start shared by staff commands written `/command TOWN ...`: (runtime, staff id, language,
-    town, the rest of the arguments), or None once answered (refused, usage, or an unknown town)."""
+    update: Update, context: Context, action: str, texts_key: str
+) -> tuple[Message, Runtime, int, Language, Town, str] | None:
+    """The start shared by staff commands written `/command TOWN ...`: (message, runtime, staff id,
+    language, town, the rest of the arguments), or None once answered (refused, usage, unknown town)."""
+    message = update.effective_message
+    if message is None:
+        return None
     allowed = await _staff(update, context, action)
     if allowed is None:
         return None
@@ -168,17 +170,14 @@ async def _staff_town_command(
         )
         return None
     town, rest = found
-    return rt, actor, lang, town, rest
+    return message, rt, actor, lang, town, rest
 
 
 async def townday(update: Update, context: Context) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    found = await _staff_town_command(update, context, message, "/townday", "townday")
+    found = await _staff_town_command(update, context, "/townday", "townday")
     if found is None:
         return
-    rt, actor, lang, town, rest = found
+    message, rt, actor, lang, town, rest = found
     replies = rt.replies()
     today = rt.today()
     try:
@@ -310,13 +309,10 @@ async def events(update: Update, context: Context) -> None:
 
 
 async def agreement(update: Update, context: Context) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    found = await _staff_town_command(update, context, message, "/agreement", "agreement_edit")
+    found = await _staff_town_command(update, context, "/agreement", "agreement_edit")
     if found is None:
         return
-    rt, actor, lang, town, rest = found
+    message, rt, actor, lang, town, rest = found
     replies = rt.replies()
     flag, name = replies.flag(town.country), town.name(lang)
     agreements = {item.key: item for item in town.agreements}
@@ -437,7 +433,7 @@ async def agreement_pressed(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     lang = await staff_language(update, context)
     replies = rt.replies()
     answer, _, token = query.data.removeprefix(CALLBACK_AGREEMENT).partition(":")
@@ -469,7 +465,7 @@ async def _edit(query: CallbackQuery, text: str) -> None:
     if query.message is None:
         return
     try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
+        await query.edit_message_text(text, reply_markup=None)
     except BadRequest as error:
         if "not modified" not in error.message.lower():
             raise

@@ -14,48 +14,47 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 
 from bot.context import BotContext
 from bot.core.model import Language
 from bot.core.text import script_language
-from bot.replies import Reply, plain_text
+from bot.replies.reply import Reply, plain_text
 from bot.runtime import Runtime
 
 Context = BotContext
+# visits.py still passes it with parse_mode by hand; everything else has bot.app.DEFAULTS
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 ALERT_LIMIT = 200  # what answerCallbackQuery shows
 
 
 def runtime(context: Context) -> Runtime:
-    """Kept while handlers move to `context.runtime`."""
+    """Kept while bot/handlers/visits.py calls it; every other handler reads `context.runtime`."""
     return context.runtime
+
+
+async def chosen_language(update: Update, context: Context) -> Language | None:
+    """The chat's /lang choice, if it made one."""
+    chat = update.effective_chat
+    return await context.runtime.preferences.language(chat.id) if chat is not None else None
 
 
 async def language_of(update: Update, context: Context, question: str | None = None) -> Language:
     """Script of the question first, then the chat's /lang choice, then the configured default."""
-    if question:
-        by_script = script_language(question)
-        if by_script:
-            return by_script
-    rt = runtime(context)
-    chat = update.effective_chat
-    if chat is not None:
-        chosen = await rt.preferences.language(chat.id)
-        if chosen:
-            return chosen
-    return rt.default_language()
+    by_script = script_language(question) if question else None
+    return by_script or await chosen_language(update, context) or context.runtime.default_language()
 
 
 async def command_language(update: Update, context: Context, argument: str) -> Language:
     """For a command with an argument: an explicit /lang choice wins, then the argument's script."""
-    rt = runtime(context)
-    chat = update.effective_chat
-    if chat is not None:
-        chosen = await rt.preferences.language(chat.id)
-        if chosen:
-            return chosen
-    return script_language(argument) or rt.default_language()
+    chosen = await chosen_language(update, context)
+    return chosen or script_language(argument) or context.runtime.default_language()
+
+
+async def staff_language(update: Update, context: Context) -> Language:
+    """Staff commands answer in the chat's /lang choice, else the configured default language — never in
+    the script of the arguments (town names and dates are often typed in Latin in a Russian chat)."""
+    return await chosen_language(update, context) or context.runtime.default_language()
 
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -70,7 +69,7 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 async def send(message: Message, reply: Reply, **extra: Any) -> Message:
-    """Reply in the message's chat (and topic), as HTML, without link previews.
+    """Reply in the message's chat (and topic): HTML without link previews, as bot.app.DEFAULTS says.
 
     In a group the answer quotes the question, unless the question was deleted meanwhile: then it is
     sent anyway (allow_sending_without_reply) rather than rejected by Telegram."""
@@ -82,8 +81,6 @@ async def send(message: Message, reply: Reply, **extra: Any) -> Message:
         )
     return await message.reply_text(
         reply.text,
-        parse_mode=ParseMode.HTML,
-        link_preview_options=NO_PREVIEW,
         reply_markup=keyboard,
         do_quote=False,
         **extra,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
-from bot.handlers.chat import Context, is_private, language_of, runtime, send
-from bot.replies import Reply
+from bot.handlers.chat import Context, is_private, language_of, send
+from bot.replies.reply import Reply
 
 
 async def unknown_command(update: Update, context: Context) -> None:
@@ -20,7 +20,7 @@ async def unknown_command(update: Update, context: Context) -> None:
     if "@" in command and command.split("@", 1)[1].lower() != (context.bot.username or "").lower():
         return
     lang = await language_of(update, context)
-    await send(message, Reply(runtime(context).replies().t(lang, "input.unknown_command")))
+    await send(message, Reply(context.runtime.replies().t(lang, "input.unknown_command")))
 
 
 async def not_text(update: Update, context: Context) -> None:
@@ -28,7 +28,7 @@ async def not_text(update: Update, context: Context) -> None:
     if message is None or not is_private(update):
         return
     lang = await language_of(update, context)
-    await send(message, Reply(runtime(context).replies().t(lang, "input.not_text")))
+    await send(message, Reply(context.runtime.replies().t(lang, "input.not_text")))
 
 
 async def unknown_button(update: Update, context: Context) -> None:
@@ -37,7 +37,7 @@ async def unknown_button(update: Update, context: Context) -> None:
     if query is None:
         return
     lang = await language_of(update, context)
-    await query.answer(runtime(context).replies().t(lang, "input.stale_button"))
+    await query.answer(context.runtime.replies().t(lang, "input.stale_button"))
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]

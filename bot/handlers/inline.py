@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
-from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, InlineQueryHandler
 
 from bot.core.questions import Intent
 from bot.core.text import script_language, words
-from bot.handlers.chat import NO_PREVIEW, Context, runtime
-from bot.replies import plain_text
+from bot.handlers.chat import Context
+from bot.replies.answers import Answers
+from bot.replies.reply import plain_text
+from bot.replies.towns import TownCards
 
 MAX_RESULTS = 20
 CACHE_SECONDS = 300
@@ -33,7 +34,7 @@ async def inline_query(update: Update, context: Context) -> None:
     query = update.inline_query
     if query is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     text = query.query.strip()[:256]
     by_script = script_language(text)
     lang = by_script or await rt.preferences.language(query.from_user.id) or rt.default_language()
@@ -43,15 +44,13 @@ async def inline_query(update: Update, context: Context) -> None:
         answer = rt.engine.answer(text, lang)
         towns = list(answer.towns)
         if answer.intent not in NOT_SHARED:
-            reply = replies.answer(answer)
+            reply = Answers(replies).answer(answer)
             results.append(
                 InlineQueryResultArticle(
                     id=f"answer:{answer.intent.value}"[:64],
                     title=replies.t(lang, "inline.answer_title"),
                     description=plain_text(reply.text)[:200],
-                    input_message_content=InputTextMessageContent(
-                        reply.text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
-                    ),
+                    input_message_content=InputTextMessageContent(reply.text),
                 )
             )
         if not towns:
@@ -61,7 +60,7 @@ async def inline_query(update: Update, context: Context) -> None:
     else:
         towns = list(rt.directory.partners)
     for town in towns[:MAX_RESULTS]:
-        card = replies.card(lang, town)
+        card = TownCards(replies).card(lang, town)
         results.append(
             InlineQueryResultArticle(
                 id=f"card:{town.key}",
@@ -74,9 +73,7 @@ async def inline_query(update: Update, context: Context) -> None:
                         since=replies.format_since(lang, town.since),
                     )
                 ),
-                input_message_content=InputTextMessageContent(
-                    card.text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
-                ),
+                input_message_content=InputTextMessageContent(card.text),
             )
         )
     # without letters to go by, the results follow the user's own /lang choice: not for a shared cache

@@ -11,8 +11,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.access import may_change_chat_settings
 from bot.core.model import LANGUAGES, Language
-from bot.handlers.chat import Context, language_of, runtime, send
-from bot.replies import Reply
+from bot.handlers.chat import Context, language_of, send
+from bot.replies.reply import Reply
 
 CALLBACK_LANG = "lang:"
 CONFIRMED = "lang_confirmed"  # chat_data: (message id, language) of the last confirmed prompt
@@ -22,7 +22,7 @@ async def choose_language(update: Update, context: Context) -> None:
     if update.effective_message is None:
         return
     lang = await language_of(update, context)
-    texts = runtime(context).replies().texts
+    texts = context.runtime.replies().texts
     if not await may_change_chat_settings(update, context.bot):
         await send(update.effective_message, Reply(texts.text(lang, "lang.refused")))
         return
@@ -43,7 +43,7 @@ async def language_chosen(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or query.data is None or update.effective_chat is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     code = query.data.removeprefix(CALLBACK_LANG)
     if code not in LANGUAGES:
         lang = await language_of(update, context)
@@ -65,7 +65,7 @@ async def language_chosen(update: Update, context: Context) -> None:
     if chat_data.get(CONFIRMED) == confirmed:
         return
     try:
-        await query.edit_message_text(rt.replies().t(chosen, "lang.set"), parse_mode="HTML")
+        await query.edit_message_text(rt.replies().t(chosen, "lang.set"))
     except BadRequest as error:
         if "not modified" not in error.message.lower():
             raise

@@ -23,29 +23,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
-from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.constants import ChatAction, ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.core.model import LANGUAGES, Language, Town
 from bot.core.text import words
 from bot.core.visits import year_allowed, year_range
-from bot.handlers.chat import Context, alert, language_of, runtime, send
+from bot.exports.chart import render_chart
+from bot.exports.files import WRITERS
+from bot.exports.register import ExportRow, export_filename, load_register
+from bot.exports.summary import StatsSummary, monthly_counts, summarize, without_planned
+from bot.handlers.chat import Context, alert, language_of, send
 from bot.handlers.staff_gate import ask_for_private_chat, register_here, staff_here, staff_only
 from bot.locale import Markup
-from bot.replies import Reply
-from bot.reports import (
-    WRITERS,
-    ExportRow,
-    StatsSummary,
-    export_filename,
-    load_register,
-    monthly_counts,
-    only_planned_text,
-    render_chart,
-    stats_caption,
-    summarize,
-    without_planned,
-)
+from bot.replies.reply import Reply
+from bot.replies.stats import only_planned_text, stats_caption
 from bot.runtime import Runtime
 
 CALLBACK_EXPORT = "export:"  # export:<town key>:<year or 0>
@@ -142,7 +134,7 @@ async def export_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     lang = await language_of(update, context)
     if await staff_here(update, context, "/export", lang) is None:
         return
@@ -177,7 +169,7 @@ async def export_pressed(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     lang = await language_of(update, context)
     if await staff_only(update, context, "export button", lang) is None:
         return
@@ -240,7 +232,6 @@ async def _deliver_export(rt: Runtime, lang: Language, anchor: Message, filters:
         await anchor.reply_document(
             document,
             caption=caption,
-            parse_mode=ParseMode.HTML,
             do_quote=anchor.chat.type != ChatType.PRIVATE,
         )
 
@@ -310,7 +301,7 @@ async def prewarm_stats_charts(context: Context) -> None:
 
     Drawing takes ~0.1 s; done here, a /stats request is served from the cache in well under 50 ms.
     """
-    rt = runtime(context)
+    rt = context.runtime
     for lang in LANGUAGES:
         await stats_chart(rt, lang, None)
 
@@ -319,7 +310,7 @@ async def stats_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     lang = await language_of(update, context)
     if await staff_only(update, context, "/stats", lang) is None:
         return
@@ -350,7 +341,6 @@ async def stats_command(update: Update, context: Context) -> None:
     await message.reply_photo(
         photo=InputFile(png, filename=f"stats-{year}.png" if year else "stats.png"),
         caption=caption,
-        parse_mode=ParseMode.HTML,
         do_quote=message.chat.type != ChatType.PRIVATE,
     )
 

@@ -9,24 +9,25 @@ from bot.access import acting_user_id, is_staff, register_visible
 from bot.core.model import Language
 from bot.core.text import words
 from bot.handlers.chat import (
-    NO_PREVIEW,
     Context,
     addressed_text,
     command_language,
     is_private,
     language_of,
-    runtime,
     send,
 )
 from bot.locale import escape
-from bot.replies import CALLBACK_CARD, Reply, fit
+from bot.replies.answers import Answers
+from bot.replies.reply import Reply, fit
+from bot.replies.towns import TownCards
+from bot.replies.wording import CALLBACK_CARD
 from bot.runtime import Runtime
 
 MAX_QUESTION = 1000
 
 
 def start_keyboard(context: Context, lang: Language) -> ReplyKeyboardMarkup:
-    texts = runtime(context).replies().texts
+    texts = context.runtime.replies().texts
 
     def row(*keys: str) -> list[KeyboardButton]:
         return [KeyboardButton(texts.raw(lang, f"keyboard.{key}")) for key in keys]
@@ -43,7 +44,7 @@ async def start(update: Update, context: Context) -> None:
     if message is None:
         return
     lang = await language_of(update, context)
-    replies = runtime(context).replies()
+    replies = context.runtime.replies()
     user = update.effective_user
     name = user.first_name if user else ""
     reply = Reply(replies.t(lang, "start.text", name=name))
@@ -56,7 +57,7 @@ async def help_command(update: Update, context: Context) -> None:
     if message is None:
         return
     lang = await language_of(update, context)
-    rt = runtime(context)
+    rt = context.runtime
     replies = rt.replies()
     text: str = replies.t(lang, "help.text", bot=context.bot.username)
     if await shows_staff_help(update, rt):
@@ -78,7 +79,7 @@ async def towns(update: Update, context: Context) -> None:
     if update.effective_message is None:
         return
     lang = await language_of(update, context)
-    await send(update.effective_message, runtime(context).replies().towns_list(lang))
+    await send(update.effective_message, TownCards(context.runtime.replies()).towns_list(lang))
 
 
 async def town(update: Update, context: Context) -> None:
@@ -87,7 +88,7 @@ async def town(update: Update, context: Context) -> None:
         return
     query = " ".join(context.args or []).strip()
     lang = await command_language(update, context, query)
-    rt = runtime(context)
+    rt = context.runtime
     replies = rt.replies()
     if not query:
         await send(message, Reply(replies.t(lang, "town_command.usage")))
@@ -95,9 +96,8 @@ async def town(update: Update, context: Context) -> None:
     query = query[:MAX_QUESTION]
     found = [match.town for match in rt.directory.find(words(query))]
     if len(found) >= 1:
-        await send(
-            message, replies.card(lang, found[0]) if len(found) == 1 else replies.short_list(lang, found)
-        )
+        cards = TownCards(replies)
+        await send(message, cards.card(lang, found[0]) if len(found) == 1 else cards.short_list(lang, found))
         return
     # one "not found" sentence (the question-answer no_match would add a second one), then suggestions
     suggestions = rt.directory.suggest(words(query))
@@ -113,7 +113,7 @@ async def question(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     text = addressed_text(update, context.bot.username, context.bot.id)
     if text is None:
         return  # a group conversation not meant for the bot
@@ -123,14 +123,14 @@ async def question(update: Update, context: Context) -> None:
         await send(message, Reply(replies.t(lang, "input.too_long", length=len(text), limit=MAX_QUESTION)))
         return
     answer = rt.engine.answer(text, lang)
-    await send(message, replies.answer(answer))
+    await send(message, Answers(replies).answer(answer))
 
 
 async def card_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     # the card speaks the language of the answer the button belongs to
     lang = await language_of(update, context, getattr(query.message, "text", None))
     town = rt.directory.get(query.data.removeprefix(CALLBACK_CARD))
@@ -140,9 +140,7 @@ async def card_button(update: Update, context: Context) -> None:
     await query.answer()
     await context.bot.send_message(
         chat_id=query.message.chat.id,
-        text=rt.replies().card(lang, town).text,
-        parse_mode="HTML",
-        link_preview_options=NO_PREVIEW,
+        text=TownCards(rt.replies()).card(lang, town).text,
         message_thread_id=getattr(query.message, "message_thread_id", None)
         if query.message.chat.is_forum
         else None,

@@ -45,7 +45,7 @@ from bot.handlers.staff_gate import (
     staff_only,
 )
 from bot.locale import Markup
-from bot.replies import Reply, plain_text
+from bot.replies.reply import Reply, plain_text
 from bot.runtime import Runtime
 
 CALLBACK_ADD = "staff:add:"
@@ -98,7 +98,7 @@ async def staff_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     lang = await language_of(update, context)
     args = list(context.args or [])
     action = args[0].lower() if args else "list"
@@ -131,7 +131,7 @@ async def add(update: Update, context: Context, lang: Language, admin_id: int, a
     message = update.effective_message
     if message is None:
         return
-    replies = runtime(context).replies()
+    replies = context.runtime.replies()
     target: Target | str
     if args:
         user_id = parse_user_id(args[0])
@@ -147,7 +147,7 @@ async def add(update: Update, context: Context, lang: Language, admin_id: int, a
     if isinstance(target, str):
         await send(message, Reply(replies.t(lang, target)))
         return
-    await send(message, Reply(await add_target(runtime(context), lang, target, admin_id)))
+    await send(message, Reply(await add_target(context.runtime, lang, target, admin_id)))
 
 
 async def add_target(rt: Runtime, lang: Language, target: Target, admin_id: int) -> Markup:
@@ -169,7 +169,7 @@ async def remove(update: Update, context: Context, lang: Language, admin_id: int
     message = update.effective_message
     if message is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     replies = rt.replies()
     if not args:
         await send(message, Reply(replies.t(lang, "reports.staff.no_remove_target")))
@@ -240,7 +240,7 @@ async def forwarded(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or message.forward_origin is None or update.effective_user is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     if message.sender_chat is not None or not is_admin(rt, update.effective_user.id):
         return
     target = reply_target(message)
@@ -269,7 +269,7 @@ async def add_pressed(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     lang = await language_of(update, context)
     admin_id = await admin_user(rt, update, "staff add button")
     if admin_id is None:

@@ -21,8 +21,8 @@ from telegram import Update
 
 from bot.access import register_visible, staff_user
 from bot.core.model import Language
-from bot.handlers.chat import Context, alert, command_language, language_of, send
-from bot.replies import Reply
+from bot.handlers.chat import Context, alert, command_language, language_of, send, staff_language
+from bot.replies.reply import Reply
 from bot.runtime import Runtime
 
 
@@ -32,12 +32,6 @@ class StaffHere:
 
     actor: int
     lang: Language
-
-
-async def staff_language(update: Update, context: Context) -> Language:
-    """Staff commands answer in the chat's /lang choice, else [bot] default_language; never in the script
-    of the arguments (`/visit Нарва; 1.6.24; in; official` is a Russian chat following the bot's hint)."""
-    return await language_of(update, context)
 
 
 async def refusal_language(update: Update, context: Context) -> Language:

@@ -10,15 +10,14 @@ again after a restart, leaves the chat as the first press did."""
 from __future__ import annotations
 
 from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.access import may_change_chat_settings
-from bot.calendar_replies import CalendarReplies
 from bot.core.model import Language
-from bot.handlers.chat import Context, language_of, runtime, send
-from bot.replies import Reply, plain_text
+from bot.handlers.chat import Context, language_of, send
+from bot.replies.calendar import CalendarReplies
+from bot.replies.reply import Reply, plain_text
 from bot.runtime import Runtime
 from storage.subscriptions import KINDS, Kinds, Subscription
 
@@ -142,7 +141,7 @@ async def _chat_admin_command(
     chat = update.effective_chat
     if message is None or chat is None:
         return None
-    rt = runtime(context)
+    rt = context.runtime
     lang = await language_of(update, context)
     if not await may_change_chat_settings(update, context.bot):
         await send(message, Reply(rt.replies().t(lang, "subscribe.not_admin")))
@@ -176,7 +175,7 @@ async def my_subscriptions(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if message is None or chat is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     lang = await language_of(update, context)
     replies = rt.replies()
     subscription = await rt.subscriptions.get(chat.id)
@@ -215,7 +214,7 @@ async def pressed(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if query is None or query.data is None or chat is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     lang = await language_of(update, context)
     replies = rt.replies()
     action = query.data.removeprefix(CALLBACK)
@@ -269,7 +268,7 @@ async def _edit(query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup 
     if query.message is None:
         return
     try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+        await query.edit_message_text(text, reply_markup=keyboard)
     except BadRequest as error:
         if "not modified" not in error.message.lower():
             raise

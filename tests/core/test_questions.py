@@ -19,7 +19,9 @@ from bot.core.directory import TownDirectory
 from bot.core.model import LANGUAGES, Language
 from bot.core.questions import Answer, Intent, QuestionEngine
 from bot.core.townfile import shipped_towns
-from bot.replies import MESSAGE_LIMIT, Replies, VisitLine, plain_text, visible_length
+from bot.replies.answers import Answers
+from bot.replies.reply import MESSAGE_LIMIT, plain_text, visible_length
+from bot.replies.wording import Replies, VisitLine
 
 TODAY = date(2026, 11, 26)
 QUESTIONS_FILE = Path(__file__).with_name("questions.toml")
@@ -99,7 +101,7 @@ def load_cases() -> list[Case]:
 CASES = load_cases()
 DIRECTORY = TownDirectory(shipped_towns())
 ENGINE = QuestionEngine(DIRECTORY)
-REPLIES = Replies(DIRECTORY, TODAY)
+REPLIES = Answers(Replies(DIRECTORY, TODAY))
 
 
 class _TagChecker(HTMLParser):
@@ -232,7 +234,7 @@ VISITS = {
         VisitLine(date(2027, 1, 10), "visits.public.direction_out", "visits.public.kind_cultural", "")
     ],
 }
-WITH_VISITS = Replies(DIRECTORY, TODAY, visits=VISITS)
+WITH_VISITS = Answers(Replies(DIRECTORY, TODAY, visits=VISITS))
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
+from bot.app import DEFAULTS
 from bot.config import parse_settings
 from bot.ratelimit import BroadcastRateLimiter, SlidingWindow
 from bot.reminders import SEND_WORKERS, ReminderService, TelegramSender
@@ -422,6 +423,7 @@ async def test_a_read_timeout_is_in_doubt_and_never_sent_twice(tmp_path: Path) -
                 base_url=server.base_url,
                 request=HTTPXRequest(read_timeout=0.4),
                 rate_limiter=BroadcastRateLimiter(),
+                defaults=DEFAULTS,
             )
             async with bot:
                 service = ReminderService(runtime, TelegramSender(bot, read_timeout=0.4))
@@ -443,12 +445,16 @@ async def test_connection_refused_is_retried_later_and_sent_once(tmp_path: Path)
     gone = FakeBotApi().start()
     try:
         await runtime.subscriptions.subscribe(11, "private", "all", "ru", actor_id=11)
-        down: ExtBot[Any] = ExtBot(TOKEN, base_url=gone.base_url, rate_limiter=BroadcastRateLimiter())
+        down: ExtBot[Any] = ExtBot(
+            TOKEN, base_url=gone.base_url, rate_limiter=BroadcastRateLimiter(), defaults=DEFAULTS
+        )
         async with down:
             gone.stop()  # the Bot API host goes away after the bot started: connections are refused
             report = await ReminderService(runtime, TelegramSender(down)).run_pass(date(2026, 5, 25))
         assert report.outcomes == {"retry": 1}
-        up: ExtBot[Any] = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=BroadcastRateLimiter())
+        up: ExtBot[Any] = ExtBot(
+            TOKEN, base_url=server.base_url, rate_limiter=BroadcastRateLimiter(), defaults=DEFAULTS
+        )
         async with up:
             report = await ReminderService(runtime, TelegramSender(up)).run_pass(date(2026, 5, 25))
             again = await ReminderService(runtime, TelegramSender(up)).run_pass(date(2026, 5, 25))
@@ -500,7 +506,9 @@ async def test_a_group_upgraded_to_a_supergroup_gets_the_reminder_there_in_the_s
         try:
             await runtime.subscriptions.subscribe(old, "group", "anniversaries", "ru", actor_id=5)
             await runtime.preferences.set_language(old, "en")
-            bot: ExtBot[Any] = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=BroadcastRateLimiter())
+            bot: ExtBot[Any] = ExtBot(
+                TOKEN, base_url=server.base_url, rate_limiter=BroadcastRateLimiter(), defaults=DEFAULTS
+            )
             async with bot:
                 service = ReminderService(runtime, TelegramSender(bot))
                 first = await service.run_pass(date(2026, 5, 25))

@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 
 from bot.config import load_settings
 from bot.core.visits import DelegationType, Direction, VisitDraft
-from bot.reports import COLUMNS
+from bot.exports.register import COLUMNS
 from bot.runtime import open_runtime
 
 from .conftest import ADMIN_ID, RunningBot, serving

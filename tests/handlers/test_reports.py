@@ -12,7 +12,9 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.core.visits import DelegationType, Direction, VisitDraft
-from bot.reports import CAPTION_LIMIT, COLUMNS, visible_length
+from bot.exports.register import COLUMNS
+from bot.replies.reply import visible_length
+from bot.replies.stats import CAPTION_LIMIT
 from bot.runtime import Runtime
 from storage.visits import Outcome
 from tests.e2e.fake_bot_api import UploadedFile

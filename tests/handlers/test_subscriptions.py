@@ -27,6 +27,15 @@ def buttons(call: Any) -> list[str]:
 # ---- private chats ------------------------------------------------------------------------------------
 
 
+async def test_menus_are_html_without_link_previews(harness: Harness) -> None:
+    """bot.app.DEFAULTS reaches the sent menu and the edits a button makes (no parse_mode by hand)."""
+    (menu,) = await harness.say("/subscribe")
+    _, edit = await harness.press("sub:k:all")
+    for call in (menu, edit):
+        assert call.params["parse_mode"] == "HTML"
+        assert call.params["link_preview_options"] == {"is_disabled": True}
+
+
 async def test_subscribe_menu_then_choices(harness: Harness) -> None:
     (menu,) = await harness.say("/subscribe")
     assert "Напоминания" in menu.params["text"] and "за 7 дней, за 1 день, в сам день" in menu.params["text"]

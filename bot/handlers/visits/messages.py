@@ -14,7 +14,7 @@ from bot.core.visits import Visit
 from bot.handlers.chat import NO_PREVIEW, Context, send
 from bot.replies import Reply
 from bot.runtime import Runtime
-from bot.visit_replies import VisitReplies
+from bot.replies.visits import VisitReplies
 
 log = logging.getLogger(__name__)
 

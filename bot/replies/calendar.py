@@ -20,7 +20,8 @@ from bot.core.calendar import (
 )
 from bot.core.model import Language, PartialDate, Town
 from bot.locale import Markup, escape
-from bot.replies import MESSAGE_LIMIT, Replies, Reply, fit, visible_length
+from bot.replies.reply import MESSAGE_LIMIT, Reply, fit_with_tail, truncate_line, visible_length
+from bot.replies.wording import Replies
 
 # room left for the header and footer when reminder lines are split over several messages
 _CHUNK_LIMIT = MESSAGE_LIMIT - 400
@@ -40,7 +41,7 @@ class CalendarReplies:
     # -- pieces ------------------------------------------------------------------------------------
 
     def weekday(self, lang: Language, day: date, short: bool = False) -> str:
-        return self.raw(lang, "calendar.weekdays_short" if short else "calendar.weekdays")[day.weekday()]
+        return self.replies.weekday(lang, day, short)
 
     def date_with_weekday(self, lang: Language, day: date) -> str:
         return self.t(
@@ -53,29 +54,13 @@ class CalendarReplies:
     def span(self, lang: Language, span: DateSpan) -> str:
         if span.start == span.end:
             return self.date_with_weekday(lang, span.start)
-        if (span.start.year, span.start.month) == (span.end.year, span.end.month):
-            text = self.t(
-                lang,
-                "calendar.span_same_month",
-                first=span.start.day,
-                last=span.end.day,
-                month=self.replies.texts.raw(lang, "month.genitive")[span.start.month - 1],
-                year=span.start.year,
-            )
-        else:
-            text = self.t(
-                lang,
-                "calendar.span",
-                first=self.replies.format_date(lang, span.start),
-                last=self.replies.format_date(lang, span.end),
-            )
         days = self.t(
             lang,
             "calendar.span_weekdays",
             first=self.weekday(lang, span.start, short=True),
             last=self.weekday(lang, span.end, short=True),
         )
-        return f"{text}, {days}"
+        return f"{self.replies.span_dates(lang, span)}, {days}"
 
     def relative(self, lang: Language, days: int) -> str:
         if days == 0:
@@ -84,7 +69,7 @@ class CalendarReplies:
             return self.t(lang, "calendar.tomorrow")
         if days == -1:
             return self.t(lang, "calendar.yesterday")
-        word = self.replies.texts.plural(lang, "days", abs(days))
+        word = self.replies.plural(lang, "days", abs(days))
         key = "calendar.in_days" if days > 0 else "calendar.days_ago"
         return self.t(lang, key, count=abs(days), days_word=word)
 
@@ -112,10 +97,10 @@ class CalendarReplies:
             if lead == 0:
                 parts.append(self.t(lang, "calendar.lead_day"))
             else:
-                word = self.replies.texts.plural(lang, "days", lead)
+                word = self.replies.plural(lang, "days", lead)
                 parts.append(self.t(lang, "calendar.lead_before", count=lead, days_word=word))
         if round_lead_days and round_lead_days not in lead_days:
-            word = self.replies.texts.plural(lang, "days", round_lead_days)
+            word = self.replies.plural(lang, "days", round_lead_days)
             parts.append(self.t(lang, "calendar.lead_round", count=round_lead_days, days_word=word))
         return ", ".join(parts)
 
@@ -184,7 +169,7 @@ class CalendarReplies:
         visit = event.visit
         assert visit is not None
         kind_key = f"calendar.visit_kind.{visit.kind}"
-        kind = self.t(lang, kind_key) if self.replies.texts.has(lang, kind_key) else visit.kind
+        kind = self.replies.t_or(lang, kind_key, visit.kind)
         purpose = Markup(f": {escape(visit.purpose[:300])}") if visit.purpose else Markup("")
         return self.t(
             lang,
@@ -264,18 +249,3 @@ class CalendarReplies:
 def _join(header: str, lines: Sequence[str], tail: str) -> str:
     body = "\n\n".join(lines)
     return f"{header}\n\n{body}" + (f"\n\n{tail}" if tail else "")
-
-
-def truncate_line(line: str, limit: int) -> str:
-    """A single line too long for a message (an enormous visit purpose) is cut at a line break."""
-    if visible_length(line) <= limit:
-        return line
-    return fit(line.split("\n"), limit)
-
-
-def fit_with_tail(lines: Sequence[str], tail: Sequence[str], limit: int = MESSAGE_LIMIT) -> str:
-    """Like replies.fit, but the tail lines (footer) always stay."""
-    tail_text = "\n".join(tail)
-    room = limit - visible_length(tail_text) - 2
-    head = fit(lines, room)
-    return f"{head}\n\n{tail_text}" if tail_text else head

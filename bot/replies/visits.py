@@ -24,19 +24,12 @@ from bot.core.visits import (
     year_range,
 )
 from bot.locale import Markup, escape
-from bot.replies import Replies, fit
+from bot.replies.reply import fit, shorten
+from bot.replies.wording import Replies
 from storage.audit import AuditEntry
 
 LIST_PURPOSE_CHARS = 60
 HISTORY_VALUE_CHARS = 120
-
-
-def shorten(text: str, limit: int) -> str:
-    """`text` on one line, at most `limit` characters (cut with "…"). The one shortener of the bot."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    return text[: max(limit - 1, 0)].rstrip() + "…"
 
 
 class VisitReplies:
@@ -82,7 +75,7 @@ class VisitReplies:
             start=self.day(lang, start),
             end=self.day(lang, end),
             days=days,
-            days_word=self.replies.texts.plural(lang, "visit_days", days),
+            days_word=self.replies.plural(lang, "visit_days", days),
         )
 
     def field_name(self, lang: Language, field: str) -> str:
@@ -261,9 +254,7 @@ class VisitReplies:
                     lang,
                     "history_entry",
                     when=self.moment(lang, entry.at, zone),
-                    action=self.t(lang, f"action.{entry.action}")
-                    if self.replies.texts.has(lang, f"visits.action.{entry.action}")
-                    else entry.action,
+                    action=self.replies.t_or(lang, f"visits.action.{entry.action}", entry.action),
                     who=who,
                 )
             )

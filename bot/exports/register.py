@@ -1,0 +1,186 @@
+"""The visit register as rows of a file: localised labels, typed values, one row per live visit."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from bot.core.directory import TownDirectory
+from bot.core.model import Language
+from bot.core.stamps import local_time
+from bot.core.visits import Direction, Visit
+from bot.locale import Catalogue, catalogue
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+COLUMNS = (
+    "number",
+    "town",
+    "country",
+    "direction",
+    "kind",
+    "start",
+    "end",
+    "people",
+    "purpose",
+    "notes",
+    "recorded_by",
+    "recorded_at",
+    "status",
+)
+
+
+# ---- the rows -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One visit as the register shows it: localised labels, typed values."""
+
+    number: int
+    town: str
+    country: str
+    direction: str
+    kind: str
+    start: date
+    end: date | None
+    people: int | None
+    purpose: str
+    notes: str
+    recorded_by: str
+    recorded_at: datetime | None  # local time of the configured zone, naive (Excel has no zones)
+    status: str
+
+    def values(self) -> tuple[Any, ...]:
+        return (
+            self.number,
+            self.town,
+            self.country,
+            self.direction,
+            self.kind,
+            self.start,
+            self.end,
+            self.people,
+            self.purpose,
+            self.notes,
+            self.recorded_by,
+            self.recorded_at,
+            self.status,
+        )
+
+
+def label(lang: Language, key: str, texts: Catalogue | None = None) -> str:
+    """A plain-text catalogue entry (for files and charts, which are not HTML)."""
+    value = (texts or catalogue()).raw(lang, key)
+    return str(value)
+
+
+def headers(lang: Language) -> list[str]:
+    return [label(lang, f"reports.columns.{column}") for column in COLUMNS]
+
+
+def country_name(lang: Language, code: str, texts: Catalogue | None = None) -> str:
+    texts = texts or catalogue()
+    key = f"country.{code}"
+    return str(texts.raw(lang, key)) if texts.has(lang, key) else code
+
+
+def town_name(directory: TownDirectory, key: str, lang: Language) -> str:
+    town = directory.get(key)
+    return town.name(lang) if town is not None else key
+
+
+def naive_local(stamp: str, zone: tzinfo | None) -> datetime | None:
+    """A stored UTC stamp as naive local time in `zone` (Excel has no time zones); None when unreadable."""
+    moment = local_time(stamp, zone)
+    return moment.replace(tzinfo=None) if moment is not None else None
+
+
+def recorder(user_id: int, names: Mapping[int, str]) -> str:
+    name = names.get(user_id, "").strip()
+    return f"{name} ({user_id})" if name else str(user_id)
+
+
+def export_rows(
+    visits: Iterable[Visit],
+    *,
+    directory: TownDirectory,
+    lang: Language,
+    today: date,
+    zone: tzinfo | None = None,
+    names: Mapping[int, str] | None = None,
+) -> list[ExportRow]:
+    """The register in date order (oldest first, then by number); deleted visits are left out."""
+    texts = catalogue()
+    names = names or {}
+    direction = {member: label(lang, f"reports.direction.{member.value}", texts) for member in Direction}
+    kinds: dict[Any, str] = {}
+    status = {
+        True: label(lang, "reports.status.planned", texts),
+        False: label(lang, "reports.status.past", texts),
+    }
+    rows: list[ExportRow] = []
+    for visit in sorted(visits, key=lambda v: (v.start, v.id)):
+        if visit.deleted:
+            continue
+        kind = kinds.get(visit.kind)
+        if kind is None:
+            key = f"reports.kind.{visit.kind.value}"
+            kind = kinds[visit.kind] = label(lang, key, texts) if texts.has(lang, key) else visit.kind.value
+        town = directory.get(visit.town_key)
+        rows.append(
+            ExportRow(
+                number=visit.id,
+                town=town.name(lang) if town else visit.town_key,
+                country=country_name(lang, town.country, texts) if town else "",
+                direction=direction[visit.direction],
+                kind=kind,
+                start=visit.start,
+                end=visit.end,
+                people=visit.people,
+                purpose=visit.purpose,
+                notes=visit.notes,
+                recorded_by=recorder(visit.created_by, names),
+                recorded_at=naive_local(visit.created_at, zone),
+                status=status[visit.planned(today)],
+            )
+        )
+    return rows
+
+
+async def load_register(
+    rt: Runtime, lang: Language, *, year: int | None = None, town_key: str | None = None
+) -> list[ExportRow]:
+    """The register rows for a year and/or a town, as the chat and `twinbot export` write them."""
+    visits = await rt.visits.list(town_key=town_key, year=year)
+    if not visits:
+        return []
+    names = await rt.staff.names()
+    # localising 100,000 rows takes a while: off the event loop
+    return await asyncio.to_thread(
+        partial(
+            export_rows,
+            visits,
+            directory=rt.directory,
+            lang=lang,
+            today=rt.today(),
+            zone=rt.settings.reminders.zone,
+            names=names,
+        )
+    )
+
+
+def export_filename(extension: str, *, year: int | None = None, town_key: str | None = None) -> str:
+    """visits.xlsx, visits-2025.xlsx, visits-narva.csv, visits-narva-2025.csv."""
+    parts = ["visits"]
+    if town_key:
+        parts.append(re.sub(r"[^a-z0-9]+", "-", town_key.lower()).strip("-") or "town")
+    if year is not None:
+        parts.append(str(year))
+    return "-".join(parts) + "." + extension
