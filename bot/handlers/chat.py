@@ -9,7 +9,6 @@ from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    LinkPreviewOptions,
     Message,
     ReplyParameters,
     Update,
@@ -20,17 +19,9 @@ from bot.context import BotContext
 from bot.core.model import Language
 from bot.core.text import script_language
 from bot.replies.reply import Reply, plain_text
-from bot.runtime import Runtime
 
 Context = BotContext
-# visits.py still passes it with parse_mode by hand; everything else has bot.app.DEFAULTS
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 ALERT_LIMIT = 200  # what answerCallbackQuery shows
-
-
-def runtime(context: Context) -> Runtime:
-    """Kept while bot/handlers/visits.py calls it; every other handler reads `context.runtime`."""
-    return context.runtime
 
 
 async def chosen_language(update: Update, context: Context) -> Language | None:

@@ -36,7 +36,7 @@ from bot.access import admin_user, is_admin
 from bot.core.model import Language
 from bot.core.staff import Refusal, add_refusal, parse_user_id, remove_refusal
 from bot.core.stamps import local_time
-from bot.handlers.chat import Context, alert, language_of, runtime, send
+from bot.handlers.chat import Context, alert, language_of, send
 from bot.handlers.staff_gate import (
     ask_for_private_chat,
     note_actor,

@@ -49,14 +49,8 @@ from bot.core.visit_form import (
     parse_form_press,
 )
 from bot.core.visits import VisitInputError, find_town
-from bot.handlers.chat import Context, alert, language_of
-from bot.handlers.staff_gate import (
-    Handler,
-    ask_for_private_chat,
-    register_here,
-    staff_language,
-    staff_only,
-)
+from bot.handlers.chat import Context, alert, language_of, staff_language
+from bot.handlers.staff_gate import Handler, ask_for_private_chat, register_here, staff_only
 from bot.handlers.visits.callback_data import CB_CARD, CB_FORM, EDIT_FIELD
 from bot.handlers.visits.drafts import FORM_NAME, form_key, get_draft, keep_draft, save_step
 from bot.handlers.visits.form_opening import command_argument, edit_field_entry, visit_command

@@ -6,15 +6,14 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.core.model import Language
 from bot.core.visits import Visit
-from bot.handlers.chat import NO_PREVIEW, Context, send
+from bot.handlers.chat import Context, send
 from bot.replies import Reply
-from bot.runtime import Runtime
 from bot.replies.visits import VisitReplies
+from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +43,7 @@ def similar_warning(rt: Runtime, lang: Language, similar: Visit) -> str:
 async def reply(
     update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> Message | None:
-    """Send into the update's chat (and forum topic), as HTML without link previews."""
+    """Send into the update's chat (and forum topic); HTML without link previews is the bot's default."""
     message = update.effective_message
     if isinstance(message, Message):
         return await send(message, Reply(text), reply_markup=markup)
@@ -54,8 +53,6 @@ async def reply(
     return await context.bot.send_message(
         chat_id=chat.id,
         text=text,
-        parse_mode=ParseMode.HTML,
-        link_preview_options=NO_PREVIEW,
         reply_markup=markup,
     )
 
@@ -66,9 +63,7 @@ async def edit(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
     if query is None or not isinstance(query.message, Message):
         return False
     try:
-        await query.edit_message_text(
-            text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW, reply_markup=markup
-        )
+        await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as error:
         if "not modified" in error.message.lower():
             return True
