@@ -155,13 +155,9 @@ def _text(settings: Settings, key: str) -> str:
 
 
 def run_bot(settings: Settings) -> int:
-    from telegram import Update
+    from bot.service import run_service
 
-    from bot.app import build_application
-
-    application = build_application(settings)
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
-    return 0
+    return run_service(settings)
 
 
 async def _console(settings: Settings) -> int:
