@@ -39,7 +39,7 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.handlers.status import SERVICE_KEY
 from bot.web.server import build_web_app
-from storage import Database, open_database
+from storage import open_database
 from storage.backup import BackupError, make_backup
 from storage.database import migrations
 from storage.lease import HEARTBEAT_SECONDS, InstanceLease, LeaseLostError, LeaseRefusedError

@@ -42,20 +42,20 @@ MAX_BODY_BYTES = 1 << 20
 READY_TIMEOUT = 2.0
 
 
-class _BodyTooLarge(Exception):
+class _BodyTooLargeError(Exception):
     pass
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _BodyTooLarge
+        raise _BodyTooLargeError
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise _BodyTooLarge
+            raise _BodyTooLargeError
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -84,7 +84,7 @@ def build_web_app(
             return PlainTextResponse("forbidden", status_code=403)
         try:
             body = await _read_body(request, MAX_BODY_BYTES)
-        except _BodyTooLarge:
+        except _BodyTooLargeError:
             metrics.webhook_rejected.labels("too_large").inc()
             return PlainTextResponse("payload too large", status_code=413)
         try:
@@ -98,10 +98,10 @@ def build_web_app(
         await application.update_queue.put(update)
         return Response(status_code=200)
 
-    async def healthz(request: Request) -> Response:
+    async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    async def readyz(request: Request) -> Response:
+    async def readyz(_request: Request) -> Response:
         reasons = await readiness(application, runtime)
         if reasons:
             return JSONResponse({"status": "not ready", "reasons": reasons}, status_code=503)
