@@ -1,5 +1,5 @@
-"""twinbot: run | console | ask | towns | import-towns | upcoming | remind | export | backup. Every command
-takes --config."""
+"""twinbot: run | console | ask | towns | import-towns | upcoming | remind | export | backup | restore |
+status. Every command takes --config."""
 
 from __future__ import annotations
 
@@ -47,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
         "configured, otherwise a chat in the terminal.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("run", parents=[common], help="start the Telegram bot (long polling)")
+    commands.add_parser(
+        "run", parents=[common], help="start the Telegram bot (long polling, or webhook with [webhook])"
+    )
     commands.add_parser("console", parents=[common], help="chat with the bot in this terminal")
     ask = commands.add_parser("ask", parents=[common], help="print the answer the bot would give")
     ask.add_argument("question", nargs="+")
@@ -96,8 +98,27 @@ def _parser() -> argparse.ArgumentParser:
     remind.add_argument(
         "--dry-run", action="store_true", help="print what would be sent; send and record nothing"
     )
-    backup = commands.add_parser("backup", parents=[common], help="consistent copy of the database")
-    backup.add_argument("path", type=Path)
+    backup = commands.add_parser(
+        "backup",
+        parents=[common],
+        help="checked copy of the database (safe while the bot runs)",
+        description="An online copy (SQLite's backup API), checked before it is kept: PRAGMA integrity_check "
+        "and the row counts of the main tables against the database at copy time. PATH is a file, or a "
+        "directory for a copy named after the time. Without PATH: into [backup] directory.",
+    )
+    backup.add_argument("path", type=Path, nargs="?", default=None)
+    restore = commands.add_parser(
+        "restore",
+        parents=[common],
+        help="put a backup in place of the database (the bot must be stopped)",
+        description="Checks the copy (an SQLite file, integrity_check, a schema this version knows), keeps "
+        "the current database aside as <database>.before-restore-<time>, then puts the copy in place. "
+        "Refuses while the bot runs on this database.",
+    )
+    restore.add_argument("file", type=Path)
+    commands.add_parser(
+        "status", parents=[common], help="what /status shows: running or not, backups, reminders, errors"
+    )
     return parser
 
 
@@ -136,6 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(EXPORTERS[args.format](settings, args))
         if command == "backup":
             return asyncio.run(_backup(settings, args.path))
+        if command == "restore":
+            return asyncio.run(_restore(settings, args.file))
+        if command == "status":
+            return asyncio.run(_status(settings))
         if command == "upcoming":
             return asyncio.run(_upcoming(settings, args.start, args.days, args.lang))
         if command == "remind":
@@ -217,15 +242,116 @@ async def _import_towns(settings: Settings, path: Path) -> int:
     return 0
 
 
-async def _backup(settings: Settings, path: Path) -> int:
-    from storage import open_database
+async def _backup(settings: Settings, path: Path | None) -> int:
+    import time
+    from datetime import datetime
 
-    database = await open_database(settings.storage.database)
+    from storage import open_database
+    from storage.backup import BackupError, BackupLog, backup_name, copy_checked
+
+    database = await open_database(settings.storage.database)  # migrated: the copy has today's schema
     try:
-        await database.backup(path)
+        if path is None:
+            path = settings.backup.directory
+        if path.is_dir() or path == settings.backup.directory:
+            path = path / backup_name(datetime.now().astimezone())
+        started = time.time()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            result = await asyncio.to_thread(copy_checked, settings.storage.database, path)
+        except (BackupError, OSError) as exc:
+            await BackupLog(database).record(started, "", ok=False, size_bytes=0, detail=str(exc))
+            print(f"backup failed, the database is untouched: {exc}", file=sys.stderr)
+            return 1
+        summary = result.check.summary()
+        await BackupLog(database).record(
+            started, str(result.path), ok=True, size_bytes=result.size_bytes, detail=summary
+        )
     finally:
         await database.close()
-    print(f"backup written to {path}")
+    print(f"backup written to {result.path}: {summary}")
+    return 0
+
+
+async def _restore(settings: Settings, copy: Path) -> int:
+    from datetime import datetime
+
+    from storage.backup import BackupError, check_restorable, restore
+
+    live = settings.storage.database
+    try:
+        check = check_restorable(copy)
+    except BackupError as exc:
+        print(f"not restored, the database is untouched: {exc}", file=sys.stderr)
+        return 1
+    if live.exists():
+        holder = await _running_bot(settings)
+        if holder is not None:
+            print(f"not restored: the bot is running on {live} ({holder}); stop it first", file=sys.stderr)
+            return 1
+    try:
+        aside = restore(live, copy, datetime.now().astimezone())
+    except (BackupError, OSError) as exc:
+        print(f"not restored, the database is untouched: {exc}", file=sys.stderr)
+        return 1
+    if aside is not None:
+        print(f"the previous database was kept as {aside}")
+    print(f"restored {copy} to {live}: {check.summary()}")
+    return 0
+
+
+async def _running_bot(settings: Settings) -> str | None:
+    """'pid N on HOST' of a live bot on this database, read without migrating anything; a database
+    too damaged to read has no live bot on it (it could not run)."""
+    import sqlite3
+
+    from storage import open_database
+    from storage.lease import InstanceLease
+
+    try:
+        database = await open_database(settings.storage.database, migrate=False)
+    except sqlite3.Error:
+        return None
+    try:
+        holder = await InstanceLease(database).running_elsewhere()
+    except sqlite3.Error:
+        return None  # no lease table (an old schema) or an unreadable file
+    finally:
+        await database.close()
+    return f"pid {holder.pid} on {holder.host}" if holder else None
+
+
+async def _status(settings: Settings) -> int:
+    from telegram.error import TelegramError
+    from telegram.ext import ExtBot
+
+    from bot.replies import plain_text
+    from bot.runtime import open_runtime
+    from bot.status import gather, lease_holder, render
+
+    runtime = await open_runtime(settings)
+    try:
+        reachable: bool | None = None
+        chat = settings.reminders.staff_chat
+        if chat and settings.token:
+            bot: ExtBot[None] = ExtBot(
+                settings.token,
+                base_url=settings.telegram.base_url,
+                base_file_url=settings.telegram.base_file_url,
+            )
+            try:
+                async with bot:
+                    await bot.get_chat(chat)
+                reachable = True
+            except TelegramError:
+                reachable = False
+        holder = await lease_holder(runtime)
+        report = await gather(
+            runtime, running_mode=None, started_at=None, holder=holder, staff_chat_reachable=reachable
+        )
+        print(plain_text(render(report, runtime, settings.bot.default_language)))
+    finally:
+        await runtime.close()
     return 0
 
 
