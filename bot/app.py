@@ -107,6 +107,7 @@ def build_application(
     """The PTB application with every handler; `request` replaces the network (console, tests)."""
     # here rather than in the CLI, so that any embedding gets it: the token never reaches a log line
     mask_token_in_logs(settings.token)
+    mask_token_in_logs(settings.webhook.secret)  # PTB logs setWebhook's parameters at DEBUG
     builder = (
         ApplicationBuilder()
         .application_class(TwinApplication)
@@ -141,6 +142,7 @@ def build_application(
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     settings: Settings = application.bot_data["settings"]
     mask_token_in_logs(settings.token)  # again: log handlers added after build_application()
+    mask_token_in_logs(settings.webhook.secret)
     runtime = await open_runtime(settings, clock=application.bot_data.get("clock"))
     runtime.bot_username = application.bot.username or runtime.bot_username
     application.bot_data["runtime"] = runtime

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -22,12 +23,31 @@ log = logging.getLogger("bot")
 __all__ = ["SecretMaskingFormatter", "configure_logging", "main", "mask_token_in_logs"]
 
 
-def configure_logging(verbose: bool = False, quiet: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+CONSOLE_LOG = "twinbot-console.log"
+
+
+def configure_logging(
+    verbose: bool = False, quiet: bool = False, json_lines: bool = False, file: Path | None = None
+) -> None:
+    """Log lines to stderr; with `file`, to that file instead (and to stderr too only when verbose),
+    so that the terminal chat is never interleaved with them."""
+    from bot.logformat import JsonLineFormatter
+
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    formatter = JsonLineFormatter() if json_lines else logging.Formatter(LOG_FORMAT)
+    handlers: list[logging.Handler] = []
+    if file is not None:
+        handlers.append(logging.FileHandler(file, encoding="utf-8"))
+    if file is None or verbose:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet and file is None else logging.INFO)
     # httpx logs every request URL, and the URL carries the token
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
@@ -39,7 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--config", type=Path, default=None, help="TOML settings file (default: ./config.toml)"
     )
-    common.add_argument("--verbose", action="store_true", help="debug logging")
+    common.add_argument("--verbose", action="store_true", help="debug logging (the console: also on screen)")
+    common.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default="text",
+        help="json: one JSON object per log line, for servers (default: text)",
+    )
     parser = argparse.ArgumentParser(
         prog="twinbot",
         parents=[common],
@@ -131,8 +157,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    mask_token_in_logs(settings.token)
     command = args.command
+    if command == "console" or (command is None and not settings.token):
+        # the terminal chat: log lines go to a file beside the database, never between the messages
+        log_file = settings.storage.database.resolve().parent / CONSOLE_LOG
+        with contextlib.suppress(OSError):
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            configure_logging(args.verbose, json_lines=args.log_format == "json", file=log_file)
+    elif args.log_format == "json":
+        configure_logging(args.verbose, quiet=command not in (None, "run"), json_lines=True)
+    mask_token_in_logs(settings.token)
+    mask_token_in_logs(settings.webhook.secret)
     try:
         if command is None:
             if settings.token:
