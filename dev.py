@@ -37,9 +37,10 @@ def ensure_environment() -> None:
     STAMP.write_text(wanted)
 
 
-def run(*command: str) -> int:
-    print("$", " ".join(command), flush=True)
-    return subprocess.run(command, cwd=ROOT).returncode
+def run(*command: str, env: dict[str, str] | None = None) -> int:
+    shown = " ".join(f"{key}={value}" for key, value in (env or {}).items())
+    print("$", shown + (" " if shown else "") + " ".join(command), flush=True)
+    return subprocess.run(command, cwd=ROOT, env={**os.environ, **env} if env else None).returncode
 
 
 def run_on_awkward_dates(in_flight: int = 3) -> list[str]:
@@ -83,9 +84,10 @@ def main() -> int:
     if task == "bot":
         os.execv(str(BIN / "twinbot"), [str(BIN / "twinbot"), *extra])
     if task == "bench":
-        # python3 dev.py bench [questions|visits|reports|broadcast|all] [options of that benchmark]
+        # python3 dev.py bench [questions|visits|reports|broadcast|webhook|all] [options of that benchmark]
         names = {"questions": "tests.bench", "visits": "tests.bench_visits", "reports": "tests.bench_reports"}
         names["broadcast"] = "tests.bench_broadcast"
+        names["webhook"] = "tests.bench_webhook"
         chosen = extra[0] if extra and extra[0] in (*names, "all") else "questions"
         rest = extra[1:] if extra and extra[0] == chosen else extra
         modules = list(names.values()) if chosen == "all" else [names[chosen]]
@@ -97,6 +99,10 @@ def main() -> int:
         (str(PYTHON), "-m", "pytest", *extra),
     ]
     failed = [" ".join([Path(check[0]).name, *check[1:2]]) for check in checks if run(*check) != 0]
+    if not extra:  # the same end-to-end suite once more with the bot in webhook mode
+        webhook = (str(PYTHON), "-m", "pytest", "-q", "tests/e2e")
+        if run(*webhook, env={"TWINBOT_E2E_MODE": "webhook"}) != 0:
+            failed.append("pytest tests/e2e (webhook mode)")
     if not extra and not failed:
         failed += run_on_awkward_dates()
     if failed:

@@ -12,9 +12,10 @@ from typing import Any, TypeVar
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
+from bot.backups import schedule_backups
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES
 from bot.core.model import LANGUAGES
@@ -23,6 +24,7 @@ from bot.handlers import all_handlers
 from bot.handlers.reports import prewarm_stats_charts
 from bot.locale import catalogue
 from bot.logmask import mask_token_in_logs
+from bot.metrics import BotMetrics, InstrumentedRequest, UpdateTrack, current_update, update_kind
 from bot.persistence import SqlitePersistence
 from bot.ratelimit import BroadcastRateLimiter
 from bot.reminders import ReminderService, TelegramSender, schedule
@@ -45,11 +47,22 @@ class TwinApplication(Application):  # type: ignore[type-arg]
     """PTB's Application, keeping hold of the handlers it runs concurrently (block=False), so that the
     console and the offline tests can wait for their answers with :meth:`settle`."""
 
-    __slots__ = ("_concurrent",)
+    __slots__ = ("_concurrent", "metrics")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._concurrent: set[asyncio.Task[Any]] = set()
+        self.metrics = BotMetrics()
+
+    async def process_update(self, update: object) -> None:
+        # the handlers it starts concurrently join the track (see bot.metrics): it ends with the last one
+        track = UpdateTrack(self.metrics, update_kind(update))
+        marker = current_update.set(track)
+        try:
+            await super().process_update(update)
+        finally:
+            current_update.reset(marker)
+            track.leave()
 
     def create_task(
         self,
@@ -68,6 +81,10 @@ class TwinApplication(Application):  # type: ignore[type-arg]
                 task = super().create_task(coroutine, update, name=name)
         self._concurrent.add(task)
         task.add_done_callback(self._concurrent.discard)
+        track = current_update.get()
+        if track is not None and update is not None:
+            track.join()
+            task.add_done_callback(lambda _: track.leave())
         return task
 
     async def settle(self) -> None:
@@ -95,6 +112,7 @@ def build_application(
     """The PTB application with every handler; `request` replaces the network (console, tests)."""
     # here rather than in the CLI, so that any embedding gets it: the token never reaches a log line
     mask_token_in_logs(settings.token)
+    mask_token_in_logs(settings.webhook.secret)  # PTB logs setWebhook's parameters at DEBUG
     builder = (
         ApplicationBuilder()
         .application_class(TwinApplication)
@@ -110,9 +128,15 @@ def build_application(
         # conversation state (the /visit form) in the same SQLite file, so a form survives a restart
         .persistence(SqlitePersistence(settings.storage.database))
     )
-    if request is not None:
+    metrics = BotMetrics()
+    if request is None:  # PTB's own requests (the same pool sizes), counted for /metrics
+        builder = builder.request(InstrumentedRequest(HTTPXRequest(connection_pool_size=256), metrics))
+        builder = builder.get_updates_request(InstrumentedRequest(HTTPXRequest(), metrics))
+    else:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
+    if isinstance(application, TwinApplication):
+        application.metrics = metrics
     application.bot_data["settings"] = settings
     application.bot_data["clock"] = clock
     for group, handler in all_handlers():
@@ -124,6 +148,7 @@ def build_application(
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     settings: Settings = application.bot_data["settings"]
     mask_token_in_logs(settings.token)  # again: log handlers added after build_application()
+    mask_token_in_logs(settings.webhook.secret)
     runtime = await open_runtime(settings, clock=application.bot_data.get("clock"))
     runtime.bot_username = application.bot.username or runtime.bot_username
     application.bot_data["runtime"] = runtime
@@ -136,6 +161,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
         runtime, TelegramSender(application.bot), stopping=lambda: not application.running
     )
     schedule(application)
+    schedule_backups(application)
     if application.job_queue is not None:
         # /stats charts are drawn after each change to the register, not while a user waits
         application.job_queue.run_repeating(

@@ -1,10 +1,11 @@
-"""twinbot: run | console | ask | towns | import-towns | upcoming | remind | export | backup. Every command
-takes --config."""
+"""twinbot: run | console | ask | towns | import-towns | upcoming | remind | export | backup | restore |
+status. Every command takes --config."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -22,12 +23,31 @@ log = logging.getLogger("bot")
 __all__ = ["SecretMaskingFormatter", "configure_logging", "main", "mask_token_in_logs"]
 
 
-def configure_logging(verbose: bool = False, quiet: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+CONSOLE_LOG = "twinbot-console.log"
+
+
+def configure_logging(
+    verbose: bool = False, quiet: bool = False, json_lines: bool = False, file: Path | None = None
+) -> None:
+    """Log lines to stderr; with `file`, to that file instead (and to stderr too only when verbose),
+    so that the terminal chat is never interleaved with them."""
+    from bot.logformat import JsonLineFormatter
+
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    formatter = JsonLineFormatter() if json_lines else logging.Formatter(LOG_FORMAT)
+    handlers: list[logging.Handler] = []
+    if file is not None:
+        handlers.append(logging.FileHandler(file, encoding="utf-8"))
+    if file is None or verbose:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet and file is None else logging.INFO)
     # httpx logs every request URL, and the URL carries the token
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
@@ -39,7 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--config", type=Path, default=None, help="TOML settings file (default: ./config.toml)"
     )
-    common.add_argument("--verbose", action="store_true", help="debug logging")
+    common.add_argument("--verbose", action="store_true", help="debug logging (the console: also on screen)")
+    common.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default="text",
+        help="json: one JSON object per log line, for servers (default: text)",
+    )
     parser = argparse.ArgumentParser(
         prog="twinbot",
         parents=[common],
@@ -47,7 +73,9 @@ def _parser() -> argparse.ArgumentParser:
         "configured, otherwise a chat in the terminal.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("run", parents=[common], help="start the Telegram bot (long polling)")
+    commands.add_parser(
+        "run", parents=[common], help="start the Telegram bot (long polling, or webhook with [webhook])"
+    )
     commands.add_parser("console", parents=[common], help="chat with the bot in this terminal")
     ask = commands.add_parser("ask", parents=[common], help="print the answer the bot would give")
     ask.add_argument("question", nargs="+")
@@ -96,8 +124,27 @@ def _parser() -> argparse.ArgumentParser:
     remind.add_argument(
         "--dry-run", action="store_true", help="print what would be sent; send and record nothing"
     )
-    backup = commands.add_parser("backup", parents=[common], help="consistent copy of the database")
-    backup.add_argument("path", type=Path)
+    backup = commands.add_parser(
+        "backup",
+        parents=[common],
+        help="checked copy of the database (safe while the bot runs)",
+        description="An online copy (SQLite's backup API), checked before it is kept: PRAGMA integrity_check "
+        "and the row counts of the main tables against the database at copy time. PATH is a file, or a "
+        "directory for a copy named after the time. Without PATH: into [backup] directory.",
+    )
+    backup.add_argument("path", type=Path, nargs="?", default=None)
+    restore = commands.add_parser(
+        "restore",
+        parents=[common],
+        help="put a backup in place of the database (the bot must be stopped)",
+        description="Checks the copy (an SQLite file, integrity_check, a schema this version knows), keeps "
+        "the current database aside as <database>.before-restore-<time>, then puts the copy in place. "
+        "Refuses while the bot runs on this database.",
+    )
+    restore.add_argument("file", type=Path)
+    commands.add_parser(
+        "status", parents=[common], help="what /status shows: running or not, backups, reminders, errors"
+    )
     return parser
 
 
@@ -110,8 +157,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    mask_token_in_logs(settings.token)
     command = args.command
+    if command == "console" or (command is None and not settings.token):
+        # the terminal chat: log lines go to a file beside the database, never between the messages
+        log_file = settings.storage.database.resolve().parent / CONSOLE_LOG
+        with contextlib.suppress(OSError):
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            configure_logging(args.verbose, json_lines=args.log_format == "json", file=log_file)
+    elif args.log_format == "json":
+        configure_logging(args.verbose, quiet=command not in (None, "run"), json_lines=True)
+    mask_token_in_logs(settings.token)
+    mask_token_in_logs(settings.webhook.secret)
     try:
         if command is None:
             if settings.token:
@@ -136,6 +192,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(EXPORTERS[args.format](settings, args))
         if command == "backup":
             return asyncio.run(_backup(settings, args.path))
+        if command == "restore":
+            return asyncio.run(_restore(settings, args.file))
+        if command == "status":
+            return asyncio.run(_status(settings))
         if command == "upcoming":
             return asyncio.run(_upcoming(settings, args.start, args.days, args.lang))
         if command == "remind":
@@ -155,13 +215,9 @@ def _text(settings: Settings, key: str) -> str:
 
 
 def run_bot(settings: Settings) -> int:
-    from telegram import Update
+    from bot.service import run_service
 
-    from bot.app import build_application
-
-    application = build_application(settings)
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
-    return 0
+    return run_service(settings)
 
 
 async def _console(settings: Settings) -> int:
@@ -223,15 +279,116 @@ async def _import_towns(settings: Settings, path: Path) -> int:
     return 0
 
 
-async def _backup(settings: Settings, path: Path) -> int:
-    from storage import open_database
+async def _backup(settings: Settings, path: Path | None) -> int:
+    import time
+    from datetime import datetime
 
-    database = await open_database(settings.storage.database)
+    from storage import open_database
+    from storage.backup import BackupError, BackupLog, backup_name, copy_checked
+
+    database = await open_database(settings.storage.database)  # migrated: the copy has today's schema
     try:
-        await database.backup(path)
+        if path is None:
+            path = settings.backup.directory
+        if path.is_dir() or path == settings.backup.directory:
+            path = path / backup_name(datetime.now().astimezone())
+        started = time.time()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            result = await asyncio.to_thread(copy_checked, settings.storage.database, path)
+        except (BackupError, OSError) as exc:
+            await BackupLog(database).record(started, "", ok=False, size_bytes=0, detail=str(exc))
+            print(f"backup failed, the database is untouched: {exc}", file=sys.stderr)
+            return 1
+        summary = result.check.summary()
+        await BackupLog(database).record(
+            started, str(result.path), ok=True, size_bytes=result.size_bytes, detail=summary
+        )
     finally:
         await database.close()
-    print(f"backup written to {path}")
+    print(f"backup written to {result.path}: {summary}")
+    return 0
+
+
+async def _restore(settings: Settings, copy: Path) -> int:
+    from datetime import datetime
+
+    from storage.backup import BackupError, check_restorable, restore
+
+    live = settings.storage.database
+    try:
+        check = check_restorable(copy)
+    except BackupError as exc:
+        print(f"not restored, the database is untouched: {exc}", file=sys.stderr)
+        return 1
+    if live.exists():
+        holder = await _running_bot(settings)
+        if holder is not None:
+            print(f"not restored: the bot is running on {live} ({holder}); stop it first", file=sys.stderr)
+            return 1
+    try:
+        aside = restore(live, copy, datetime.now().astimezone())
+    except (BackupError, OSError) as exc:
+        print(f"not restored, the database is untouched: {exc}", file=sys.stderr)
+        return 1
+    if aside is not None:
+        print(f"the previous database was kept as {aside}")
+    print(f"restored {copy} to {live}: {check.summary()}")
+    return 0
+
+
+async def _running_bot(settings: Settings) -> str | None:
+    """'pid N on HOST' of a live bot on this database, read without migrating anything; a database
+    too damaged to read has no live bot on it (it could not run)."""
+    import sqlite3
+
+    from storage import open_database
+    from storage.lease import InstanceLease
+
+    try:
+        database = await open_database(settings.storage.database, migrate=False)
+    except sqlite3.Error:
+        return None
+    try:
+        holder = await InstanceLease(database).running_elsewhere()
+    except sqlite3.Error:
+        return None  # no lease table (an old schema) or an unreadable file
+    finally:
+        await database.close()
+    return f"pid {holder.pid} on {holder.host}" if holder else None
+
+
+async def _status(settings: Settings) -> int:
+    from telegram.error import TelegramError
+    from telegram.ext import ExtBot
+
+    from bot.replies.reply import plain_text
+    from bot.runtime import open_runtime
+    from bot.status import gather, lease_holder, render
+
+    runtime = await open_runtime(settings)
+    try:
+        reachable: bool | None = None
+        chat = settings.reminders.staff_chat
+        if chat and settings.token:
+            bot: ExtBot[None] = ExtBot(
+                settings.token,
+                base_url=settings.telegram.base_url,
+                base_file_url=settings.telegram.base_file_url,
+            )
+            try:
+                async with bot:
+                    await bot.get_chat(chat)
+                reachable = True
+            except TelegramError:
+                reachable = False
+        holder = await lease_holder(runtime)
+        report = await gather(
+            runtime, running_mode=None, started_at=None, holder=holder, staff_chat_reachable=reachable
+        )
+        print(plain_text(render(report, runtime, settings.bot.default_language)))
+    finally:
+        await runtime.close()
     return 0
 
 

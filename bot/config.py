@@ -15,10 +15,19 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 TOKEN_ENV = "TWINBOT_TOKEN"
+WEBHOOK_SECRET_ENV = "TWINBOT_WEBHOOK_SECRET"
 
 
 class ConfigError(Exception):
@@ -57,6 +66,16 @@ class TelegramSettings(_Section):
         # https://api.telegram.org/bot -> https://api.telegram.org/file/bot
         root, _, tail = self.base_url.rstrip("/").rpartition("/")
         return f"{root}/file/{tail}"
+
+
+def _time_of_day(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            hours, minutes = value.split(":")
+            return time(int(hours), int(minutes))
+        except ValueError:
+            raise ValueError(f"{value!r} is not a time of day in HH:MM form") from None
+    return value
 
 
 def _loopback(host: str) -> bool:
@@ -115,13 +134,7 @@ class RemindersSettings(_Section):
     @field_validator("send_time", mode="before")
     @classmethod
     def _time(cls, value: object) -> object:
-        if isinstance(value, str):
-            try:
-                hours, minutes = value.split(":")
-                return time(int(hours), int(minutes))
-            except ValueError:
-                raise ValueError(f"{value!r} is not a time of day in HH:MM form") from None
-        return value
+        return _time_of_day(value)
 
     @field_validator("lead_days")
     @classmethod
@@ -154,16 +167,125 @@ class BotSettings(_Section):
     default_language: Literal["ru", "en"] = "ru"
 
 
+TimeOfDay = time
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+def _listen_address(value: str) -> str:
+    if value.lower() != "localhost":
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::1)") from None
+    return value
+
+
+class HttpSettings(_Section):
+    """Health and metrics in polling mode (in webhook mode the webhook's server serves them)."""
+
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: Port = 8081
+    # when set, /metrics wants "Authorization: Bearer <this>"
+    metrics_token: SecretStr = SecretStr("")
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        return _listen_address(value)
+
+
+class WebhookSettings(_Section):
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: Port = 8443
+    path: str = "/telegram"
+    # the https:// address Telegram posts to, as the reverse proxy publishes it (path included)
+    public_url: str = ""
+    # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; or env TWINBOT_WEBHOOK_SECRET
+    secret_token: SecretStr = SecretStr("")
+    max_connections: Annotated[int, Field(ge=1, le=100)] = 40
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        return _listen_address(value)
+
+    @model_validator(mode="after")
+    def _complete(self) -> WebhookSettings:
+        if self.enabled and not self.public_url:
+            raise ValueError("public_url must be set when the webhook is enabled")
+        return self
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/") or any(char.isspace() for char in value):
+            raise ValueError(f"{value!r} must start with / and contain no spaces")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            host = urlsplit(value).hostname or ""
+        except ValueError:
+            raise ValueError(f"{value!r} is not a URL") from None
+        if not value.startswith(("https://", "http://")) or not host:
+            raise ValueError(f"{value!r} is not an https:// URL")
+        if value.startswith("http://") and not _loopback(host):
+            # a local Bot API server or a test double may post to 127.0.0.1; Telegram itself only to https
+            raise ValueError("Telegram delivers webhooks only to https:// addresses")
+        return value
+
+    @property
+    def secret(self) -> str:
+        return self.secret_token.get_secret_value().strip()
+
+
+class BackupSettings(_Section):
+    enabled: bool = True
+    # relative paths are relative to the directory the bot is started from
+    directory: Path = Path("backups")
+    time: TimeOfDay = TimeOfDay(3, 30)  # local time ([reminders] timezone) of the daily backup
+    daily: Annotated[int, Field(ge=1, le=366)] = 7
+    weekly: Annotated[int, Field(ge=0, le=520)] = 4
+    monthly: Annotated[int, Field(ge=0, le=1200)] = 12
+
+    @field_validator("directory", mode="before")
+    @classmethod
+    def _directory(cls, value: object) -> object:
+        if isinstance(value, str):
+            if not value.strip():
+                raise ValueError("must not be empty")
+            return Path(value)
+        return value
+
+    @field_validator("time", mode="before")
+    @classmethod
+    def _time(cls, value: object) -> object:
+        return _time_of_day(value)
+
+
 class Settings(_Section):
     telegram: TelegramSettings = TelegramSettings()
     storage: StorageSettings = StorageSettings()
     access: AccessSettings = AccessSettings()
     reminders: RemindersSettings = RemindersSettings()
     bot: BotSettings = BotSettings()
+    webhook: WebhookSettings = WebhookSettings()
+    http: HttpSettings = HttpSettings()
+    backup: BackupSettings = BackupSettings()
 
     @property
     def token(self) -> str:
         return self.telegram.token.get_secret_value().strip()
+
+    @property
+    def mode(self) -> Literal["polling", "webhook"]:
+        return "webhook" if self.webhook.enabled else "polling"
 
 
 def _describe(error: dict[str, object]) -> str:
@@ -212,4 +334,24 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     if token:
         telegram = settings.telegram.model_copy(update={"token": SecretStr(token)})
         settings = settings.model_copy(update={"telegram": telegram})
+    secret = env.get(WEBHOOK_SECRET_ENV, "").strip()
+    if secret:
+        webhook = settings.webhook.model_copy(update={"secret_token": SecretStr(secret)})
+        settings = settings.model_copy(update={"webhook": webhook})
+    if settings.webhook.enabled:
+        _check_secret(settings.webhook.secret, path)
     return settings
+
+
+def _check_secret(secret: str, path: Path) -> None:
+    # Telegram's rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -
+    if not secret:
+        raise ConfigError(
+            f"{path}: [webhook] secret_token: must be set when the webhook is enabled "
+            f"(or set {WEBHOOK_SECRET_ENV}); e.g. the output of: python3 -c "
+            '"import secrets; print(secrets.token_urlsafe(32))"'
+        )
+    if len(secret) > 256 or not all(char.isascii() and (char.isalnum() or char in "_-") for char in secret):
+        raise ConfigError(
+            f"{path}: [webhook] secret_token: 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)"
+        )

@@ -21,6 +21,7 @@ from telegram import Update
 from bot.context import BotContext
 from bot.core.model import Language
 from bot.logmask import mask_secret
+from bot.metrics import mark_update
 from bot.runtime import Runtime
 
 __all__ = ["ALERT_WINDOW_SECONDS", "AlertThrottle", "fault_kind", "mask_secret", "on_error"]
@@ -93,8 +94,15 @@ async def _handle(update: object, context: BotContext) -> None:
     error = context.error
     description = mask_secret(f"{type(error).__name__}: {error}", token)
     log.error("error while handling an update: %s", description, exc_info=error)
+    mark_update("error")
     if rt is None:
         return
+    try:  # for /status: errors of the last day by kind (best effort: the database may be the fault)
+        await rt.faults.record(type(error).__name__ if error is not None else "unknown")
+    except Exception as failure:  # noqa: BLE001 - logged; the user and the admins must still hear
+        log.warning(
+            "could not record the fault: %s", mask_secret(f"{type(failure).__name__}: {failure}", token)
+        )
     default = rt.default_language()
     if isinstance(update, Update):
         lang = await _user_language(update, context, default, token)

@@ -76,6 +76,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from bot.core.calendar import Calendar, Due, EventKind, Subscriber, plan_deliveries
 from bot.core.model import Language
 from bot.errors import mask_secret
+from bot.metrics import BotMetrics
 from bot.ratelimit import BroadcastRateLimiter
 from bot.replies.calendar import CalendarReplies
 from bot.runtime import TOWNS_CHECK_SECONDS, PlannedVisitSource
@@ -267,6 +268,9 @@ class ReminderService:
         # goes out when the bot is back); a message already on its way is finished
         self.stopping = stopping
         self._lock = asyncio.Lock()
+        # for /metrics: what the last run_due skipped (passes past their window) and expired (rows)
+        self.last_skipped = 0
+        self.last_expired = 0
 
     # -- planning ----------------------------------------------------------------------------------
 
@@ -556,6 +560,7 @@ class ReminderService:
         while utc_now - scheduled_at(runtime, cutoff - timedelta(days=1)) <= window:
             cutoff -= timedelta(days=1)
         expired = await ledger.expire(cutoff)
+        self.last_skipped, self.last_expired = len(skipped), expired
         if expired:
             log.warning("%d reminder(s) still undelivered when their catch-up window closed", expired)
         log.info("reminders checked (%s): %d pass(es) run", today, len(reports))
@@ -615,6 +620,14 @@ async def reminder_job(context: CallbackContext) -> None:  # type: ignore[type-a
         timedelta(minutes=2) if context.job is not None and context.job.name == DAILY_JOB else timedelta(0)
     )
     reports = await service.run_due(early=early)
+    metrics = getattr(context.application, "metrics", None)
+    if isinstance(metrics, BotMetrics):
+        now = service.runtime.now()
+        for report in reports:
+            delay = (now - scheduled_at(service.runtime, report.day)).total_seconds()
+            metrics.observe_pass(report.planned - report.already_sent, report.outcomes, report.delayed, delay)
+        metrics.reminders.labels("skipped").inc(service.last_expired)
+        metrics.observe_skipped_passes(service.last_skipped)
     job_queue = context.job_queue
     if (
         any(report.pending_left for report in reports)

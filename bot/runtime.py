@@ -33,7 +33,9 @@ from bot.replies.reply import shorten
 from bot.replies.wording import Replies, VisitLine
 from storage import Database, open_database
 from storage.audit import AuditLog
+from storage.backup import BackupLog
 from storage.calendar import CalendarRepository
+from storage.faults import FaultLog
 from storage.ledger import DeliveryLedger
 from storage.preferences import ChatPreferences
 from storage.staff import StaffRepository
@@ -67,6 +69,8 @@ class Runtime:
     calendar: CalendarRepository  # Town Days, agreement date edits, planned visits for the calendar
     subscriptions: SubscriptionRepository
     ledger: DeliveryLedger  # exactly-once reminders and the daily passes
+    backups: BackupLog  # the backups made and their checks
+    faults: FaultLog  # errors by kind, for /status
     # injectable for tests; returns the aware "now" in the configured time zone
     clock: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
     bot_username: str = "twinbot"
@@ -221,6 +225,8 @@ async def open_runtime(settings: Settings, clock: Callable[[], datetime] | None 
         calendar=CalendarRepository(database),
         subscriptions=SubscriptionRepository(database),
         ledger=DeliveryLedger(database),
+        backups=BackupLog(database),
+        faults=FaultLog(database),
     )
     if clock is not None:
         runtime.clock = clock

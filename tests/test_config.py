@@ -138,3 +138,44 @@ def test_base_url_without_a_host_is_refused(tmp_path: Path, url: str) -> None:
     path = write(tmp_path, f"[telegram]\nbase_url = '{url}'\n")
     with pytest.raises(ConfigError, match=r"\[telegram\] base_url: .* (no host name|not a URL)"):
         load_settings(path, environ={})
+
+
+def test_polling_is_the_default_and_backups_are_on(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, ""), environ={})
+    assert settings.mode == "polling" and not settings.http.enabled
+    assert settings.backup.enabled and settings.backup.directory == Path("backups")
+    assert (settings.backup.daily, settings.backup.weekly, settings.backup.monthly) == (7, 4, 12)
+
+
+def test_webhook_secret_from_environment_and_kept_secret(tmp_path: Path) -> None:
+    path = write(tmp_path, '[webhook]\nenabled = true\npublic_url = "https://bot.example.org/telegram"\n')
+    settings = load_settings(path, environ={"TWINBOT_WEBHOOK_SECRET": "s3cret-Value_1"})
+    assert settings.mode == "webhook" and settings.webhook.secret == "s3cret-Value_1"
+    assert "s3cret" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[webhook]\nenabled = true\nsecret_token = "abc"\n', "[webhook]: public_url must be set"),
+        (
+            '[webhook]\nenabled = true\npublic_url = "https://x.org/t"\n',
+            "[webhook] secret_token: must be set",
+        ),
+        (
+            '[webhook]\nenabled = true\npublic_url = "https://x.org/t"\nsecret_token = "a b"\n',
+            "[webhook] secret_token: 1-256 characters",
+        ),
+        ('[webhook]\npublic_url = "http://bot.example.org/t"\n', "only to https://"),
+        ('[webhook]\npath = "telegram"\n', "[webhook] path: 'telegram' must start with /"),
+        ("[http]\nport = 70000\n", "[http] port:"),
+        ('[http]\nlisten = "example.org"\n', "[http] listen: 'example.org' is not an IP address"),
+        ('[backup]\ntime = "3h"\n', "[backup] time: '3h' is not a time of day"),
+        ("[backup]\ndaily = 0\n", "[backup] daily:"),
+        ("[backup]\nhourly = 3\n", "[backup] hourly: unknown key"),
+    ],
+)
+def test_bad_production_settings_name_the_key(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text), environ={})
+    assert message in str(caught.value)

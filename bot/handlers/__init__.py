@@ -13,6 +13,7 @@ from bot.handlers import (
     reports,
     residents,
     staff,
+    status,
     subscriptions,
     visits,
 )
@@ -33,6 +34,7 @@ def all_handlers() -> HandlerList:
         reports,
         calendar,
         subscriptions,
+        status,
         fallback,
     ):
         collected.extend(module.handlers())

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
 from bot.handlers.chat import Context
+from bot.metrics import mark_update
 
 REMEMBERED = 10_000
 
@@ -15,6 +16,7 @@ REMEMBERED = 10_000
 async def drop_repeated_update(update: Update, context: Context) -> None:
     seen: OrderedDict[int, None] = context.bot_data.setdefault("seen_update_ids", OrderedDict())
     if update.update_id in seen:
+        mark_update("duplicate")
         raise ApplicationHandlerStop
     seen[update.update_id] = None
     if len(seen) > REMEMBERED:

@@ -20,10 +20,13 @@ import itertools
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -48,7 +51,31 @@ QUIET_POLL = 0.02
 JsonDict = dict[str, Any]
 
 
-def write_config(directory: Path, server: FakeBotApi, database: Path) -> Path:
+# TWINBOT_E2E_MODE=webhook runs the same suite with the bot in webhook mode: the fake server then
+# delivers the updates by POSTing them to the bot's web server (see FakeBotApi.post_webhook)
+MODE = os.environ.get("TWINBOT_E2E_MODE", "polling")
+WEBHOOK_SECRET = "e2e-WEBHOOK-secret_42"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def webhook_lines(port: int) -> list[str]:
+    return [
+        "[webhook]",
+        "enabled = true",
+        'listen = "127.0.0.1"',
+        f"port = {port}",
+        'path = "/telegram"',
+        f'public_url = "http://127.0.0.1:{port}/telegram"',
+        f"secret_token = {json.dumps(WEBHOOK_SECRET)}",
+    ]
+
+
+def write_config(directory: Path, server: FakeBotApi, database: Path, extra: Sequence[str] = ()) -> Path:
     config = directory / "config.toml"
     config.write_text(
         "\n".join(
@@ -62,6 +89,9 @@ def write_config(directory: Path, server: FakeBotApi, database: Path) -> Path:
                 f"admins = [{ADMIN_ID}]",
                 "[bot]",
                 'default_language = "ru"',
+                "[backup]",
+                f"directory = {json.dumps(str(directory / 'backups'))}",
+                *extra,
                 "",
             ]
         ),
@@ -73,11 +103,24 @@ def write_config(directory: Path, server: FakeBotApi, database: Path) -> Path:
 class RunningBot:
     """One `python -m bot run --config CFG` process and the fake server it polls."""
 
-    def __init__(self, server: FakeBotApi, directory: Path, database: Path | None = None) -> None:
+    def __init__(
+        self,
+        server: FakeBotApi,
+        directory: Path,
+        database: Path | None = None,
+        mode: str | None = None,
+        http: Sequence[str] | None = None,
+    ) -> None:
+        """`http`: in polling mode, serve [http] (health, metrics) too, with these extra lines."""
         self.server = server
         self.directory = directory
         self.database = database or directory / "bot.sqlite3"
-        self.config = write_config(directory, server, self.database)
+        self.mode = mode or MODE
+        self.port = free_port() if self.mode == "webhook" or http is not None else 0
+        extra = webhook_lines(self.port) if self.mode == "webhook" else []
+        if http is not None:
+            extra += ["[http]", "enabled = true", f"port = {self.port}", *http]
+        self.config = write_config(directory, server, self.database, extra)
         self.log_path = directory / "bot.log"
         self.process: subprocess.Popen[bytes] | None = None
         self._sentinels = itertools.count(1)
@@ -85,7 +128,10 @@ class RunningBot:
     # ---- lifecycle -------------------------------------------------------------------------------
 
     def start(self, *extra_args: str) -> RunningBot:
-        """Start the process and wait until it long-polls (post_init has run by then)."""
+        """Start the process and wait until it long-polls (post_init has run by then), or in webhook
+        mode until it has set its webhook and its server answers /healthz."""
+        if self.mode == "webhook":
+            return self._start_webhook(*extra_args)
         polls_before = len(self.server.requests_for("getUpdates"))
         env = {key: value for key, value in os.environ.items() if key != "TWINBOT_TOKEN"}
         env["PYTHONUNBUFFERED"] = "1"
@@ -119,6 +165,48 @@ class RunningBot:
             self.kill()
             raise AssertionError(f"the bot did not poll within {START_TIMEOUT}s:\n{self.log()}")
         return self
+
+    def _spawn(self, *extra_args: str) -> subprocess.Popen[bytes]:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in ("TWINBOT_TOKEN", "TWINBOT_WEBHOOK_SECRET")
+        }
+        env["PYTHONUNBUFFERED"] = "1"
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run", "--config", str(self.config), *extra_args],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.directory,
+                env=env,
+            )
+        return self.process
+
+    def _start_webhook(self, *extra_args: str) -> RunningBot:
+        sets_before = len(self.server.requests_for("setWebhook"))
+        process = self._spawn(*extra_args)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise AssertionError(f"the bot exited with {process.returncode} at start:\n{self.log()}")
+            if len(self.server.requests_for("setWebhook")) > sets_before and self.http("/healthz")[0] == 200:
+                return self
+            time.sleep(0.05)
+        self.kill()
+        raise AssertionError(f"the bot did not serve its webhook within {START_TIMEOUT}s:\n{self.log()}")
+
+    def http(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+        """GET a path of the bot's web server: (status, body); (0, "") when nothing answers."""
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return int(response.status), response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return int(exc.code), exc.read().decode()
+        except OSError:
+            return 0, ""
 
     def stop(self) -> int:
         """SIGTERM, then the exit code; a hang past STOP_TIMEOUT is a failure."""
@@ -269,6 +357,7 @@ def finish(bot: RunningBot) -> None:
     assert code == 0, f"the bot exited with {code} after SIGTERM:\n{bot.log()}"
     bot.server.assert_no_violations()
     assert SECRET not in bot.log(), "the bot token leaked into the process log"
+    assert WEBHOOK_SECRET not in bot.log(), "the webhook secret leaked into the process log"
 
 
 @contextmanager
@@ -320,4 +409,13 @@ def fresh_server() -> Iterator[FakeBotApi]:
         server.stop()
 
 
-__all__ = ["ADMIN_ID", "BOT_ID", "BOT_USERNAME", "RunningBot", "finish", "message_update", "serving"]
+__all__ = [
+    "ADMIN_ID",
+    "BOT_ID",
+    "BOT_USERNAME",
+    "WEBHOOK_SECRET",
+    "RunningBot",
+    "finish",
+    "message_update",
+    "serving",
+]

@@ -1358,6 +1358,12 @@ class FakeBotApi:
         self._bot_texts: dict[tuple[str, str], str] = {}  # (kind, language) -> text
         self._menu_buttons: dict[int | None, JsonDict] = {}
 
+        # Webhook (setWebhook): a delivery thread POSTs the queued updates to it, one at a time and in
+        # order as Telegram does, with the secret header; an update leaves the queue on a 200 only
+        self.webhook: JsonDict | None = None
+        self.webhook_deliveries: list[tuple[int, int]] = []  # (update_id, HTTP status or 0 for no answer)
+        self._webhook_thread: threading.Thread | None = None
+
         # Fault injection / flood limits
         self._fail_rules: list[_FailRule] = []
         self._blocked: set[int] = set()
@@ -1395,6 +1401,9 @@ class FakeBotApi:
         self._httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._webhook_thread is not None:
+            self._webhook_thread.join(timeout=15)
+            self._webhook_thread = None
         self._httpd = None
 
     def __enter__(self) -> FakeBotApi:
@@ -2232,6 +2241,14 @@ class FakeBotApi:
         return copy.deepcopy(self.bot_user)
 
     def _api_get_updates(self, params: JsonDict, files: Mapping[str, UploadedFile]) -> list[JsonDict]:
+        if self.webhook is not None:
+            message = "getUpdates while a webhook is set"
+            raise _ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
+                "delete the webhook first",
+                violations=[message],
+            )
         offset = params.get("offset")
         limit = min(max(params.get("limit", 100), 1), 100)
         timeout = max(params.get("timeout", 0), 0)
@@ -2268,7 +2285,100 @@ class FakeBotApi:
         return copy.deepcopy(batch)
 
     def _api_get_webhook_info(self, params: JsonDict, files: Mapping[str, UploadedFile]) -> JsonDict:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        url = self.webhook["url"] if self.webhook else ""
+        return {"url": url, "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+
+    def _api_set_webhook(self, params: JsonDict, files: Mapping[str, UploadedFile]) -> bool:
+        if not params.get("url"):
+            return self._api_delete_webhook(params, files)
+        if not str(params["url"]).startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise _ApiError.bad_request("bad webhook: an HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token", "")
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise _ApiError.bad_request("secret_token must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        if "allowed_updates" in params:
+            requested = params["allowed_updates"]
+            self._allowed_updates = (
+                frozenset(requested) if requested else self.spec.update_types - _OPT_IN_UPDATES
+            )
+        if params.get("drop_pending_updates"):
+            self._updates = []
+        self.webhook = {
+            "url": str(params["url"]),
+            "secret_token": secret,
+            "max_connections": params.get("max_connections", 40),
+        }
+        self._poll_generation += 1  # a long poll still waiting is ended (it gets 409)
+        if self._webhook_thread is None:
+            self._webhook_thread = threading.Thread(
+                target=self._deliver_webhooks, name="FakeBotApi-webhook", daemon=True
+            )
+            self._webhook_thread.start()
+        self._cond.notify_all()
+        return True
+
+    def _api_delete_webhook(self, params: JsonDict, files: Mapping[str, UploadedFile]) -> bool:
+        self.webhook = None
+        if params.get("drop_pending_updates"):
+            self._updates = []
+        return True
+
+    def _next_for_webhook(self) -> tuple[JsonDict, str, str] | None:
+        """(update, url, secret) to deliver now, or None; lock held."""
+        if self.webhook is None:
+            return None
+        for update in self._updates:
+            if not (update.keys() - {"update_id"}).isdisjoint(self._allowed_updates):
+                return copy.deepcopy(update), self.webhook["url"], self.webhook["secret_token"]
+        return None
+
+    def _deliver_webhooks(self) -> None:
+
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._stopping or self._next_for_webhook() is not None)
+                if self._stopping:
+                    return
+                found = self._next_for_webhook()
+            if found is None:
+                continue
+            update, url, secret = found
+            status = self.post_webhook(update, url=url, secret=secret)
+            with self._cond:
+                self.webhook_deliveries.append((update["update_id"], status))
+                if status == 200:
+                    self._updates = [u for u in self._updates if u["update_id"] != update["update_id"]]
+                    self._delivered_update_id = max(self._delivered_update_id, update["update_id"])
+                else:  # Telegram retries later; here a short pause (the bot is starting or stopping)
+                    self._cond.wait(0.2)
+                self._cond.notify_all()
+
+    def post_webhook(
+        self, update: Mapping[str, Any], url: str | None = None, secret: str | None = None
+    ) -> int:
+        """POST one update to the webhook as Telegram does (also to redeliver one, as after a timeout);
+        returns the HTTP status (0: no answer)."""
+        import urllib.error
+        import urllib.request
+
+        if url is None or secret is None:
+            with self._cond:
+                if self.webhook is None:
+                    raise RuntimeError("no webhook is set")
+                url = url or self.webhook["url"]
+                secret = self.webhook["secret_token"] if secret is None else secret
+        body = json.dumps(update).encode()
+        headers = {"Content-Type": "application/json"}
+        if secret:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            return int(exc.code)
+        except OSError:
+            return 0
 
     def _api_set_my_commands(self, params: JsonDict, files: Mapping[str, UploadedFile]) -> bool:
         key = self._commands_key(params.get("scope"), params.get("language_code"))

@@ -146,3 +146,12 @@ def test_fault_kind_is_class_and_place() -> None:
     assert kinds[0] == kinds[1] != kinds[2]
     assert kinds[0].startswith("sqlite3.OperationalError at ")
     assert fault_kind(ValueError("never raised")) == "builtins.ValueError"
+
+
+@pytest.mark.usefixtures("database_down")
+async def test_every_fault_is_recorded_by_kind_for_status_and_counted_for_metrics(harness: Harness) -> None:
+    for _ in range(3):
+        await harness.say("/towns")
+    assert await rt(harness).faults.counts_since(3600) == {"OperationalError": 3}
+    metrics = harness.app.metrics.registry  # type: ignore[attr-defined]
+    assert metrics.get_sample_value("twinbot_updates_total", {"type": "message", "outcome": "error"}) == 3

@@ -1,0 +1,466 @@
+"""Webhook benchmark: updates POSTed to the bot's own server, timed until the reply reaches a Bot API.
+
+Run: `python3 dev.py bench webhook [--updates N] [--seconds S] [--quick]`.
+
+Side by side in one run, on this machine, against the same minimal Bot API stand-in (a starlette app in
+this process that answers at once and notes when each reply request arrives):
+
+  * stock:   PTB's own ``run_webhook`` (tornado) serving an echo bot, no rate limiter;
+  * twinbot: ``twinbot run`` in webhook mode with every handler, the database, the dedup, metrics, as
+    shipped, except that the 30 messages/s overall window of the rate limiter is lifted (bot/ratelimit.py:
+    it is Telegram's broadcast limit, and would make this a benchmark of the limiter); the shipped
+    limiter's own rate is measured too, as "twinbot (limiter on)".
+
+Each update comes from a chat of its own ("Нарва" for twinbot: the town card, the common resident
+question; the same text for the echo bot). Two loads per bot:
+  * burst: N updates as fast as the load generator can (at most 64 in flight, like Telegram's
+    max_connections), bounded by --seconds: updates/s and p50/p99 from the POST to the reply request;
+  * paced: 100 updates/s for a few seconds: p50/p99 at that rate (target p99 < 50 ms).
+Also the idle resident memory (VmRSS) of `twinbot run`, in polling and in webhook mode (target < 80 MB).
+Targets: twinbot's burst throughput >= 0.8x the stock echo's.
+
+A script, not a test (pytest does not collect it). Linux only (it reads /proc for the RSS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import multiprocessing.process
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456:BENCH-WEBHOOK"
+SECRET = "bench-secret"
+BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
+FIRST_CHAT = 50_000_000
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# ---- the Bot API stand-in ------------------------------------------------------------------------------
+
+
+@dataclass
+class StandIn:
+    """Answers every Bot API method at once; notes when the first reply to each chat arrived. It runs
+    in a process of its own (so that it and the load generator do not share one interpreter), and
+    time.perf_counter is the system's monotonic clock, the same in every process."""
+
+    port: int = field(default_factory=free_port)
+    replies: dict[int, float] = field(default_factory=dict)
+    _process: multiprocessing.process.BaseProcess | None = None
+
+    def app(self) -> Starlette:
+        counter = iter(range(1, 10**9))
+
+        async def api(request: Request) -> JSONResponse:
+            method = request.path_params["method"]
+            arrived = time.perf_counter()
+            body = await request.body()
+            form: dict[str, Any] = {}
+            if request.headers.get("content-type", "").startswith("application/json"):
+                form = json.loads(body or b"{}")
+            else:  # PTB posts its parameters form-encoded
+                form = dict(parse_qsl(body.decode()))
+            if method == "getMe":
+                return JSONResponse({"ok": True, "result": BOT_USER})
+            if method.startswith("send"):
+                chat_id = int(form.get("chat_id", 0))
+                self.replies.setdefault(chat_id, arrived)
+                message = {
+                    "message_id": next(counter),
+                    "date": int(time.time()),
+                    "chat": {"id": chat_id, "type": "private", "first_name": "U"},
+                    "from": BOT_USER,
+                    "text": str(form.get("text", ""))[:50] or "x",
+                }
+                return JSONResponse({"ok": True, "result": message})
+            if method == "getUpdates":
+                await asyncio.sleep(min(float(form.get("timeout", 0) or 0), 1.0))
+                return JSONResponse({"ok": True, "result": []})
+            return JSONResponse({"ok": True, "result": True})
+
+        async def replies(_request: Request) -> JSONResponse:
+            return JSONResponse({str(chat): at for chat, at in self.replies.items()})
+
+        return Starlette(
+            routes=[
+                Route("/_replies", replies, methods=["GET"]),
+                Route("/bot{token}/{method}", api, methods=["GET", "POST"]),
+            ]
+        )
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    def _serve(self) -> None:
+        uvicorn.run(
+            self.app(),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
+
+    def start(self) -> StandIn:
+        self._process = multiprocessing.get_context("fork").Process(target=self._serve, daemon=True)
+        self._process.start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"http://127.0.0.1:{self.port}/_replies", timeout=1)
+                return self
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise SystemExit("the Bot API stand-in did not start")
+
+    async def fetch(self, client: httpx.AsyncClient) -> dict[int, float]:
+        answer = await client.get(f"http://127.0.0.1:{self.port}/_replies")
+        return {int(chat): float(at) for chat, at in answer.json().items()}
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.join(10)
+
+
+# ---- the bots under test -------------------------------------------------------------------------------
+
+STOCK_ECHO = textwrap.dedent(
+    """
+    import sys
+    from telegram import Update
+    from telegram.ext import Application, MessageHandler, filters
+
+    token, base_url, port, secret = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+
+    async def echo(update: Update, context) -> None:
+        await update.message.reply_text(update.message.text)
+
+    app = Application.builder().token(token).base_url(base_url).build()
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    app.run_webhook(
+        listen="127.0.0.1", port=port, url_path="telegram", secret_token=secret,
+        webhook_url=f"http://127.0.0.1:{port}/telegram", allowed_updates=Update.ALL_TYPES,
+    )
+    """
+)
+
+# `twinbot run` with the overall 30/s window lifted (see the module docstring); LIMITER=on keeps it
+TWINBOT = textwrap.dedent(
+    """
+    import functools, os, sys
+    import bot.app
+    if os.environ.get("BENCH_LIMITER") != "on":
+        bot.app.BroadcastRateLimiter = functools.partial(bot.app.BroadcastRateLimiter, overall_max_rate=0)
+    from bot.cli import main
+    raise SystemExit(main(sys.argv[1:]))
+    """
+)
+
+
+@dataclass
+class Bot:
+    name: str
+    process: subprocess.Popen[bytes]
+    port: int
+    path: str = "/telegram"
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+def write_config(folder: Path, api: StandIn, port: int, mode: str) -> Path:
+    lines = [
+        "[telegram]",
+        f'token = "{TOKEN}"',
+        f'base_url = "{api.base_url}"',
+        "[storage]",
+        f'database = "{folder / "bench.sqlite3"}"',
+        "[backup]",
+        f'directory = "{folder / "backups"}"',
+        "[bot]",
+        'default_language = "ru"',
+    ]
+    if mode == "webhook":
+        lines += [
+            "[webhook]",
+            "enabled = true",
+            f"port = {port}",
+            f'public_url = "http://127.0.0.1:{port}/telegram"',
+            f'secret_token = "{SECRET}"',
+        ]
+    config = folder / f"config-{mode}.toml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return config
+
+
+def start_twinbot(folder: Path, api: StandIn, mode: str = "webhook", limiter: bool = False) -> Bot:
+    port = free_port()
+    config = write_config(folder, api, port, mode)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "BENCH_LIMITER": "on" if limiter else "off"}
+    env.pop("TWINBOT_TOKEN", None)
+    log = (folder / f"twinbot-{mode}.log").open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-c", TWINBOT, "run", "--config", str(config)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        cwd=folder,
+        env=env,
+    )
+    bot = Bot(f"twinbot{' (limiter on)' if limiter else ''}", process, port)
+    if mode == "webhook":
+        wait_http(bot, "/healthz", folder / f"twinbot-{mode}.log")
+    return bot
+
+
+def start_stock(folder: Path, api: StandIn) -> Bot:
+    port = free_port()
+    script = folder / "stock_echo.py"
+    script.write_text(STOCK_ECHO, encoding="utf-8")
+    log = (folder / "stock.log").open("ab")
+    process = subprocess.Popen(
+        [sys.executable, str(script), TOKEN, api.base_url, str(port), SECRET],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        cwd=folder,
+    )
+    bot = Bot("stock PTB run_webhook echo", process, port)
+    wait_http(bot, "/telegram", folder / "stock.log", expect_any=True)
+    return bot
+
+
+def wait_http(bot: Bot, path: str, log: Path, expect_any: bool = False) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if bot.process.poll() is not None:
+            raise SystemExit(f"{bot.name} exited at start:\n{log.read_text(errors='replace')}")
+        try:
+            response = httpx.get(f"http://127.0.0.1:{bot.port}{path}", timeout=1)
+            if expect_any or response.status_code == 200:
+                time.sleep(0.5)  # post-start work (set_my_commands, the catch-up pass) settles
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{bot.name} did not answer on {path}:\n{log.read_text(errors='replace')}")
+
+
+# ---- load -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    sent: int
+    answered: int
+    seconds: float
+    latencies_ms: list[float]
+    refused: int
+
+    @property
+    def rate(self) -> float:
+        return self.answered / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def update(update_id: int, chat_id: int, text: str) -> bytes:
+    return json.dumps(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private", "first_name": "U"},
+                "from": {"id": chat_id, "is_bot": False, "first_name": "U", "language_code": "ru"},
+                "text": text,
+            },
+        }
+    ).encode()
+
+
+async def load(
+    bot: Bot, api: StandIn, count: int, first_chat: int, seconds: float, text: str, rate: float | None = None
+) -> Result:
+    """POST `count` updates (at `rate` per second, or as fast as possible with 64 in flight), then wait
+    (bounded) for the replies; latency = the reply's arrival at the stand-in - the POST's start."""
+    url = f"http://127.0.0.1:{bot.port}{bot.path}"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    started: dict[int, float] = {}
+    refused = 0
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    gate = asyncio.Semaphore(64)
+    deadline = time.perf_counter() + seconds
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
+        async def one(index: int) -> None:
+            nonlocal refused
+            chat = first_chat + index
+            async with gate:
+                started[chat] = time.perf_counter()
+                response = await client.post(
+                    url, content=update(first_chat + index, chat, text), headers=headers
+                )
+                if response.status_code != 200:
+                    refused += 1
+
+        begin = time.perf_counter()
+        tasks = []
+        for index in range(count):
+            if time.perf_counter() > deadline:
+                break
+            if rate is not None:
+                due = begin + index / rate
+                pause = due - time.perf_counter()
+                if pause > 0:
+                    await asyncio.sleep(pause)
+            tasks.append(asyncio.create_task(one(index)))
+            if rate is None and index % 64 == 63:
+                await asyncio.sleep(0)
+        await asyncio.gather(*tasks)
+        chats = set(started)
+        replies = await api.fetch(client)
+        while time.perf_counter() < deadline + 10 and not chats <= replies.keys():
+            await asyncio.sleep(0.05)
+            replies = await api.fetch(client)
+    answered = [chat for chat in chats if chat in replies]
+    end = max((replies[chat] for chat in answered), default=begin)
+    latencies = [(replies[chat] - started[chat]) * 1000 for chat in answered]
+    return Result(len(chats), len(answered), end - begin, latencies, refused)
+
+
+def describe(name: str, result: Result) -> str:
+    return (
+        f"  {name:<34} {result.answered:>5}/{result.sent:<5} {result.rate:>8.1f}/s "
+        f"p50 {result.percentile(50):>7.1f} ms  p99 {result.percentile(99):>7.1f} ms"
+        + (f"  ({result.refused} refused)" if result.refused else "")
+    )
+
+
+async def measure(
+    bot: Bot, api: StandIn, text: str, count: int, seconds: float, base: int
+) -> tuple[Result, Result]:
+    await load(bot, api, 50, base, 10, text)  # warm-up: imports, caches, connections
+    burst = await load(bot, api, count, base + 1_000, seconds, text)
+    paced = await load(bot, api, int(100 * min(5.0, seconds)), base + 500_000, seconds, text, rate=100.0)
+    return burst, paced
+
+
+def idle_rss(folder: Path, api: StandIn) -> dict[str, float]:
+    found: dict[str, float] = {}
+    for mode in ("polling", "webhook"):
+        sub = folder / f"rss-{mode}"
+        sub.mkdir()
+        bot = start_twinbot(sub, api, mode=mode, limiter=True)
+        try:
+            time.sleep(8)  # started, the catch-up pass done, idle
+            found[mode] = bot.rss_mb()
+        finally:
+            bot.stop()
+    return found
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--updates", type=int, default=2000, help="updates per burst (default 2000)")
+    parser.add_argument("--seconds", type=float, default=30.0, help="time bound of each load (default 30)")
+    parser.add_argument("--quick", action="store_true", help="300 updates, 10 s bounds")
+    args = parser.parse_args(argv)
+    count, seconds = (300, 10.0) if args.quick else (args.updates, args.seconds)
+    api = StandIn().start()
+    results: dict[str, tuple[Result, Result]] = {}
+    with tempfile.TemporaryDirectory(prefix="twinbot-bench-") as temporary:
+        folder = Path(temporary)
+        try:
+            stock = start_stock(folder, api)
+            try:
+                results[stock.name] = asyncio.run(measure(stock, api, "Нарва", count, seconds, FIRST_CHAT))
+            finally:
+                stock.stop()
+            for offset, limiter in ((2_000_000, False), (4_000_000, True)):
+                sub = folder / f"twinbot-{'on' if limiter else 'off'}"
+                sub.mkdir()
+                bot = start_twinbot(sub, api, limiter=limiter)
+                try:
+                    results[bot.name] = asyncio.run(
+                        measure(bot, api, "Нарва", count, seconds, FIRST_CHAT + offset)
+                    )
+                finally:
+                    bot.stop()
+            rss = idle_rss(folder, api)
+        finally:
+            api.stop()
+    print(f"webhook benchmark: {count} updates per burst (bound {seconds:.0f} s), one chat per update")
+    print(f"  {'':<34} {'replies':>11} {'rate':>10}")
+    print("burst (as fast as possible, 64 in flight):")
+    for name, (burst, _) in results.items():
+        print(describe(name, burst))
+    print("paced at 100 updates/s:")
+    for name, (_, paced) in results.items():
+        print(describe(name, paced))
+    stock_burst = results["stock PTB run_webhook echo"][0]
+    ours = results["twinbot"][0]
+    limited = results["twinbot (limiter on)"][0]
+    print("ratios:")
+    print(f"  twinbot / stock echo, burst throughput:  {ours.rate / stock_burst.rate:.2f}x (target >= 0.8x)")
+    print(
+        f"  twinbot / stock echo, burst p50 latency: {ours.percentile(50) / stock_burst.percentile(50):.2f}x"
+    )
+    print(f"  twinbot limiter on / off, throughput:    {limited.rate / ours.rate:.2f}x (30 messages/s cap)")
+    print(
+        f"  twinbot p99 at 100 updates/s:            {results['twinbot'][1].percentile(99):.1f} ms (target < 50 ms)"
+    )
+    print(
+        f"idle RSS of twinbot run: polling {rss['polling']:.1f} MB, webhook {rss['webhook']:.1f} MB (target < 80 MB)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,75 @@
+"""What feeds /metrics: Bot API answers by code, 429 waits, reminder passes."""
+
+import json
+
+from telegram.request import BaseRequest
+
+from bot.metrics import BotMetrics, InstrumentedRequest
+
+
+class Canned(BaseRequest):
+    def __init__(self, answers: list[tuple[int, dict[str, object]]]) -> None:
+        self.answers = answers
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 5.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(self, *args: object, **kwargs: object) -> tuple[int, bytes]:  # type: ignore[override]
+        code, payload = self.answers.pop(0)
+        return code, json.dumps(payload).encode()
+
+
+def sample(metrics: BotMetrics, name: str, labels: dict[str, str] | None = None) -> float:
+    value = metrics.registry.get_sample_value(name, labels or {})
+    return 0.0 if value is None else value
+
+
+async def test_replies_errors_and_flood_waits_are_counted() -> None:
+    metrics = BotMetrics()
+    inner = Canned(
+        [
+            (200, {"ok": True, "result": {}}),
+            (200, {"ok": True, "result": True}),
+            (400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}),
+            (
+                429,
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": "Too Many Requests",
+                    "parameters": {"retry_after": 7},
+                },
+            ),
+        ]
+    )
+    request = InstrumentedRequest(inner, metrics)
+    base = "https://api.telegram.org/bot123:SECRET"
+    for method in ("sendMessage", "getMe", "sendMessage", "sendMessage"):
+        await request.do_request(f"{base}/{method}", "POST")
+    assert sample(metrics, "twinbot_replies_sent_total", {"method": "sendMessage"}) == 1
+    assert sample(metrics, "twinbot_replies_sent_total", {"method": "getMe"}) == 0
+    assert sample(metrics, "twinbot_bot_api_errors_total", {"code": "400"}) == 1
+    assert sample(metrics, "twinbot_bot_api_errors_total", {"code": "429"}) == 1
+    assert sample(metrics, "twinbot_bot_api_flood_waits_total") == 1
+    assert sample(metrics, "twinbot_bot_api_flood_wait_seconds_total") == 7
+    assert request.read_timeout == 5.0
+    assert b"SECRET" not in metrics.exposition()
+
+
+def test_a_pass_counts_due_sent_delayed_and_the_delay() -> None:
+    metrics = BotMetrics()
+    metrics.observe_pass(5, {"sent": 3, "retry": 1, "blocked": 1}, delayed=True, delay_seconds=3600)
+    metrics.observe_skipped_passes(2)
+    assert sample(metrics, "twinbot_reminders_total", {"outcome": "due"}) == 5
+    assert sample(metrics, "twinbot_reminders_total", {"outcome": "sent"}) == 3
+    assert sample(metrics, "twinbot_reminders_total", {"outcome": "delayed"}) == 3
+    assert sample(metrics, "twinbot_reminders_total", {"outcome": "skipped_pass"}) == 2
+    assert sample(metrics, "twinbot_reminder_delay_seconds_count") == 3
+    assert sample(metrics, "twinbot_reminder_delay_seconds_bucket", {"le": "3600.0"}) == 3
