@@ -7,15 +7,15 @@ and splits each group into phrases, whole words and word beginnings, so matching
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from bot.core.datafile import Location, load_toml, validate
 from bot.core.text import Word, tokens
 from bot.core.townfile import FactTopic
 
@@ -248,7 +248,7 @@ def _build(parsed: _VocabularyFile) -> Vocabulary:
     )
 
 
-def _where(location: tuple[int | str, ...]) -> str:
+def _where(location: Location) -> str:
     """('keywords', 'since', 2) -> 'keywords.since[2]'."""
     text = ""
     for part in location:
@@ -257,16 +257,8 @@ def _where(location: tuple[int | str, ...]) -> str:
 
 
 def parse_vocabulary(text: str, source: str = "vocabulary file") -> Vocabulary:
-    try:
-        parsed = _VocabularyFile.model_validate(tomllib.loads(text))
-    except tomllib.TOMLDecodeError as exc:
-        raise VocabularyError(f"{source}: not valid TOML: {exc}") from None
-    except ValidationError as exc:
-        problems = [
-            f"{source}: {_where(err['loc'])}: {err['msg'].removeprefix('Value error, ')}"
-            for err in exc.errors()
-        ]
-        raise VocabularyError("\n".join(problems)) from None
+    raw = load_toml(text, source, VocabularyError)
+    parsed = validate(_VocabularyFile, raw, source, VocabularyError, _where)
     problems = _problems(parsed)
     if problems:
         raise VocabularyError("\n".join(f"{source}: {problem}" for problem in problems))
