@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 import json
-import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,9 +20,11 @@ FORBIDDEN = {
 
 
 def modules(package: str) -> list[str]:
-    folder = ROOT.joinpath(*package.split("."))
-    names = [package]
-    names += [f"{package}.{info.name}" for info in pkgutil.walk_packages([str(folder)]) if not info.ispkg]
+    """Every module of the package, subpackages (such as bot.core.questions) and their modules included."""
+    names = set()
+    for path in ROOT.joinpath(*package.split(".")).rglob("*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        names.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
     return sorted(names)
 
 

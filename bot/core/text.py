@@ -174,6 +174,11 @@ def capitalised(text: str) -> list[bool]:
     return [match.group(0)[:1].isupper() for match in _WORD.finditer(text[:MAX_QUESTION_CHARS])]
 
 
+def tokens(text: str) -> list[str]:
+    """The simplified spellings of the words of a text, as words(text) reads them (no stemming)."""
+    return _WORD.findall(simplify(text[:MAX_QUESTION_CHARS]))
+
+
 def words(text: str) -> list[Word]:
     """The words of a text; hyphenated names split into parts ('Нарва-Йыэсуу' -> two words)."""
     return [make_word(match.group(0)) for match in _WORD.finditer(simplify(text[:MAX_QUESTION_CHARS]))]

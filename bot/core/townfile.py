@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bot.core.datafile import Location, dotted, load_toml, validate
 from bot.core.model import Agreement, Fact, Mention, PartialDate, Town
 
 # Each vocabulary is written once, as the Literal type pydantic validates against.
@@ -140,24 +140,18 @@ def _to_town(entry: _TownEntry) -> Town:
 
 
 def parse_towns(text: str, source: str = "towns file") -> list[Town]:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise TownFileError(f"{source}: not valid TOML: {exc}") from None
-    try:
-        parsed = _TownFile.model_validate(raw)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            location = list(err["loc"])
-            where = ".".join(str(part) for part in location)
-            if len(location) >= 2 and location[0] == "town" and isinstance(location[1], int):
-                towns = raw.get("town", [])
-                index = location[1]
-                key = towns[index].get("key", f"#{index + 1}") if index < len(towns) else f"#{index + 1}"
-                where = f"town {key!r}: " + ".".join(str(part) for part in location[2:])
-            problems.append(f"{source}: {where}: {err['msg'].removeprefix('Value error, ')}")
-        raise TownFileError("\n".join(problems)) from None
+    raw = load_toml(text, source, TownFileError)
+
+    def where(location: Location) -> str:
+        """A town by its key: "town 'narva': population" rather than "town.3.population"."""
+        if len(location) >= 2 and location[0] == "town" and isinstance(location[1], int):
+            towns = raw.get("town", [])
+            index = location[1]
+            key = towns[index].get("key", f"#{index + 1}") if index < len(towns) else f"#{index + 1}"
+            return f"town {key!r}: " + dotted(location[2:])
+        return dotted(location)
+
+    parsed = validate(_TownFile, raw, source, TownFileError, where)
     keys = [entry.key for entry in parsed.town]
     duplicates = sorted({key for key in keys if keys.count(key) > 1})
     if duplicates:
@@ -202,15 +196,7 @@ class _MentionFile(_Strict):
 
 def parse_mentions(text: str, source: str = "mentioned file") -> list[Mention]:
     """Towns other sources name as partners that the district's list does not include."""
-    try:
-        parsed = _MentionFile.model_validate(tomllib.loads(text))
-    except tomllib.TOMLDecodeError as exc:
-        raise TownFileError(f"{source}: not valid TOML: {exc}") from None
-    except ValidationError as exc:
-        problems = [
-            f"{source}: {'.'.join(str(part) for part in err['loc'])}: {err['msg']}" for err in exc.errors()
-        ]
-        raise TownFileError("\n".join(problems)) from None
+    parsed = validate(_MentionFile, load_toml(text, source, TownFileError), source, TownFileError)
     return [
         Mention(
             key=entry.key,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core import calendar, questions
+from bot.core import calendar
 from bot.core.dates import full_date, month_number, partial_date
-from bot.core.questions import find_date
+from bot.core.model import PartialDate
+from bot.core.questions import find_date, reading
 
 
 @pytest.mark.parametrize(
@@ -93,7 +94,8 @@ def test_month_number(word: str, number: int | None) -> None:
 def test_there_is_one_month_table() -> None:
     """The calendar and the question engine read month names with the same function."""
     assert calendar.month_number is month_number
-    assert not hasattr(questions, "_MONTHS") and not hasattr(calendar, "_MONTHS_RU")
+    assert not hasattr(reading, "_MONTHS") and not hasattr(calendar, "_MONTHS_RU")
+    assert reading.full_dates.__module__ == "bot.core.dates"  # the questions read dates with dates.py
 
 
 @pytest.mark.parametrize(
@@ -124,4 +126,4 @@ def test_full_date_is_the_whole_text_and_full_dates_search() -> None:
     assert full_date("1 июня 2003") == (2003, 6, 1)
     assert full_date("подписано 1 июня 2003") is None
     assert find_date("подписано 1 июня 2003, а не 31.02.2004") is not None
-    assert find_date("31.02.2004 или 1.03.2004") == questions.PartialDate(2004, 3, 1)
+    assert find_date("31.02.2004 или 1.03.2004") == PartialDate(2004, 3, 1)

@@ -1,4 +1,4 @@
-"""The public question set (questions.toml), run through the engine and the renderer.
+"""The public question set (public_questions.toml), run through the engine and the renderer.
 
 Each case is one question as residents type it, with the answer the bot must give. The renderer runs
 with a fixed today, so year counts in `contains` are stable.
@@ -24,7 +24,7 @@ from bot.replies.reply import MESSAGE_LIMIT, plain_text, visible_length
 from bot.replies.wording import Replies, VisitLine
 
 TODAY = date(2026, 11, 26)
-QUESTIONS_FILE = Path(__file__).with_name("questions.toml")
+QUESTIONS_FILE = Path(__file__).with_name("public_questions.toml")
 FIELDS = {
     "q",
     "lang",
