@@ -82,8 +82,9 @@ def synthetic_towns(count: int, seed: int = 7) -> list[Town]:
     """The shipped towns plus `count` made-up ones with Latin and Cyrillic names and an agreement."""
     rng = random.Random(seed)
     towns = list(shipped_towns())
+    wanted = count + len(towns)  # parsed once: towns.toml is not re-read on every pass of the loop
     seen = {town.name_en.lower() for town in towns}
-    while len(towns) < count + len(shipped_towns()):
+    while len(towns) < wanted:
         parts = [rng.choice(SYLLABLES_EN) for _ in range(rng.randint(2, 4))]
         name_en = "".join(parts).capitalize()
         if name_en.lower() in seen:

@@ -30,7 +30,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.core.model import Town, distance_km
+from bot.core.model import PartialDate, Town, distance_km
 from bot.core.text import Word, words
 
 # names' transliterations, their Russian or English stems, or all of them
@@ -136,9 +136,11 @@ class TownDirectory:
         self._longest = max((length for _, length in self._by_length), default=0)
         # candidate lists per (vocabulary, word length, cutoff, first letter), built on first use and kept
         self._windows: dict[tuple[Vocabulary, int, float, str], list[str]] = {}
-        dated = [town for town in self.partners if town.since is not None]
-        self._first_since = dated[0].since if dated else None
-        self._last_since = dated[-1].since if dated else None
+        # the ends of the partners' order, worked out once: "the oldest/newest partner" must not rescan
+        # every town (and recompute Town.since) on each question as the directory grows
+        dated = [(town, town.since) for town in self.partners if town.since is not None]
+        self._oldest = _run_of_equals(dated)
+        self._newest = _run_of_equals(dated[::-1])[::-1]
 
     @staticmethod
     def names_of(town: Town) -> list[str]:
@@ -148,11 +150,12 @@ class TownDirectory:
         return [name for name in names if name]
 
     def oldest(self) -> list[Town]:
-        """The partner(s) with the earliest agreement (partners are sorted by it)."""
-        return [town for town in self.partners if town.since is not None and town.since == self._first_since]
+        """The partner(s) with the earliest agreement, in partnership order."""
+        return list(self._oldest)
 
     def newest(self) -> list[Town]:
-        return [town for town in self.partners if town.since is not None and town.since == self._last_since]
+        """The partner(s) with the latest agreement, in partnership order."""
+        return list(self._newest)
 
     def get(self, key: str) -> Town | None:
         return self.by_key.get(key)
@@ -341,3 +344,18 @@ class TownDirectory:
             if OSA.distance(spelling, found) <= _max_edits(len(found)):
                 return found, float(score)
         return None
+
+
+def _run_of_equals(dated: Sequence[tuple[Town, PartialDate]]) -> tuple[Town, ...]:
+    """The towns at the head of a list sorted by date whose date equals the first one's. Towns of the
+    same sort key but another precision ("2000" and "June 2000") may sit among them: they are skipped."""
+    if not dated:
+        return ()
+    first = dated[0][1]
+    head = []
+    for town, since in dated:
+        if since.sort_key != first.sort_key:
+            break
+        if since == first:
+            head.append(town)
+    return tuple(head)

@@ -56,28 +56,33 @@ class PartnershipYears:
         wanted = [answer.intent]
         if answer.intent is Intent.OLDEST and answer.extra.get("also") == "newest":
             wanted.append(Intent.NEWEST)  # "the oldest and the newest"
-        lines = []
-        chosen: list[Town] = []
-        for kind in wanted:
-            picked = r.directory.oldest() if kind is Intent.OLDEST else r.directory.newest()
-            chosen.extend(town for town in picked if town not in chosen)
-            for town in picked:
-                since = town.since
-                assert since is not None
-                years = since.years_until(r.today)
-                lines.append(
-                    r.t(
-                        lang,
-                        f"answer.{kind.value}",
-                        since=r.format_since(lang, since),
-                        years=years,
-                        years_word=r.years_word(lang, years),
-                        **r.who(lang, town),
-                    )
-                )
-        if not lines:
+        picked = [
+            (kind, town)
+            for kind in wanted
+            for town in (r.directory.oldest() if kind is Intent.OLDEST else r.directory.newest())
+        ]
+        if not picked:
             return Reply(r.t(lang, "towns.empty"))
-        return Reply(fit(lines), r.town_buttons(lang, chosen))
+        chosen: dict[str, Town] = {}  # by key: many towns may share the first or the last date
+        for _, town in picked:
+            chosen.setdefault(town.key, town)
+
+        def line(kind: Intent, town: Town) -> str:
+            since = town.since
+            assert since is not None
+            years = since.years_until(r.today)
+            return r.t(
+                lang,
+                f"answer.{kind.value}",
+                since=r.format_since(lang, since),
+                years=years,
+                years_word=r.years_word(lang, years),
+                **r.who(lang, town),
+            )
+
+        # a generator: fit() renders only the lines that fit in one message
+        lines = (line(kind, town) for kind, town in picked)
+        return Reply(fit(lines), r.town_buttons(lang, list(chosen.values())))
 
     def aged(self, lang: Language, answer: Answer) -> Reply:
         """Partners at least (or under) N years old today: "какие города дружат с нами больше 50 лет"."""
