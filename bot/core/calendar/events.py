@@ -219,26 +219,47 @@ class Calendar:
         span = info.span(year)
         if span is None:
             return None
-        return Event(
-            kind=EventKind.TOWN_DAY,
-            key=f"town_day:{town.key}",
-            occurrence=span.start.isoformat(),
-            town_key=town.key,
-            start=span.start,
-            end=span.end,
-            leads=tuple(sorted(set(self.settings.lead_days), reverse=True)),
+        return self._on_days(
+            EventKind.TOWN_DAY,
+            f"town_day:{town.key}",
+            town.key,
+            span.start,
+            span.end,
             source=info.source(year),
         )
 
     def _visit(self, visit: PlannedVisit) -> Event:
+        return self._on_days(
+            EventKind.VISIT,
+            f"visit:{visit.id}",
+            visit.town_key,
+            visit.start,
+            visit.end or visit.start,
+            visit=visit,
+        )
+
+    def _on_days(
+        self,
+        kind: EventKind,
+        key: str,
+        town_key: str,
+        start: date,
+        end: date,
+        *,
+        source: str = "",
+        visit: PlannedVisit | None = None,
+    ) -> Event:
+        """An event on concrete days (a Town Day, a visit): its occurrence is its first day, and it is
+        reminded on the ordinary lead days."""
         return Event(
-            kind=EventKind.VISIT,
-            key=f"visit:{visit.id}",
-            occurrence=visit.start.isoformat(),
-            town_key=visit.town_key,
-            start=visit.start,
-            end=visit.end or visit.start,
+            kind=kind,
+            key=key,
+            occurrence=start.isoformat(),
+            town_key=town_key,
+            start=start,
+            end=end,
             leads=tuple(sorted(set(self.settings.lead_days), reverse=True)),
+            source=source,
             visit=visit,
         )
 
