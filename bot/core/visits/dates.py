@@ -95,22 +95,19 @@ def _parse_one_date(
     if match:
         day, month = int(match.group(1)), int(match.group(2))
         return _make_date(_full_year(match.group(3), year_default, today), month, day, source)
-    match = _DAY_MONTH_YEAR.match(text)
-    if match:
-        month_found = month_number(match.group(2))
-        if month_found is None:
-            raise _NotADateError
-        return _make_date(
-            _full_year(match.group(3), year_default, today), month_found, int(match.group(1)), source
-        )
-    match = _MONTH_DAY_YEAR.match(text)
-    if match:
-        month_found = month_number(match.group(1))
-        if month_found is None:
-            raise _NotADateError
-        return _make_date(
-            _full_year(match.group(3), year_default, today), month_found, int(match.group(2)), source
-        )
+    # a month name: "5 июня 2024" (day first) or "June 5, 2024" (month first); group 3 is the year
+    for pattern, day_group, month_group in ((_DAY_MONTH_YEAR, 1, 2), (_MONTH_DAY_YEAR, 2, 1)):
+        match = pattern.match(text)
+        if match:
+            month_found = month_number(match.group(month_group))
+            if month_found is None:
+                raise _NotADateError
+            return _make_date(
+                _full_year(match.group(3), year_default, today),
+                month_found,
+                int(match.group(day_group)),
+                source,
+            )
     if default_month is not None:
         # the left part of a short range: "5" in "5-7 июня 2024"
         match = _DAY_ONLY.match(text)
