@@ -1,19 +1,18 @@
-"""Normalising what staff type before it is read: case, ё, dashes, spaces, punctuation."""
+"""Normalising what staff type before it is read: case, ё, dashes, spaces, punctuation.
+
+`normalize` is bot.core.dates.normalise, the one normalisation of typed text that dates, the calendar and
+the questions share."""
 
 from __future__ import annotations
 
 import re
 
+from bot.core.dates import normalise as normalize
+
+__all__ = ["normalize", "plain_words"]
+
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 _PUNCT = re.compile(r"[^\w\s-]+", re.UNICODE)
-
-
-def normalize(text: str) -> str:
-    """Lower case, ё as е, dashes as '-', runs of spaces (incl. no-break ones) as one space."""
-    text = text.lower().replace("ё", "е")
-    for dash in ("‐", "‑", "‒", "–", "—", "―", "−"):  # the Unicode dashes people type
-        text = text.replace(dash, "-")
-    return _SPACES.sub(" ", text).strip()
 
 
 def plain_words(text: str) -> str:
