@@ -27,7 +27,7 @@ Why the subclass stays after PTB releases the #5338 fix
 Only change 1 is PTB's bug; changes 2 and 3 are what broadcasts need and PTB does not offer. Side by side
 in one run of ``python -m tests.bench_broadcast`` (the fake Bot API enforcing Telegram's limits), PTB's own
 limiter drew 19 answers 429 where this one drew none; and PTB has no hook between its waits and the
-request, which the ledger's late claim (bot/reminders.py) relies on. So when PTB is upgraded past 22.8,
+request, which the ledger's late claim (bot/reminders/) relies on. So when PTB is upgraded past 22.8,
 keep this class: re-run that benchmark and tests/e2e/test_reminders_e2e.py (its
 ``test_ptb_22_8_limiter_ends_the_pause_early`` documents 22.8's behaviour and is skipped on other
 versions), and check that what this class relies on kept its shape: ``BaseRateLimiter.process_request``

@@ -1,5 +1,5 @@
 """The delivery ledger (one row per reminder that is due, unique per event, occurrence, chat and lead) and
-the bookkeeping of the daily reminder passes. The protocol that uses them is described in bot/reminders.py.
+the bookkeeping of the daily reminder passes. The protocol that uses them is described in bot/reminders/.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +85,46 @@ def _agreement_columns(values: dict[str, Any]) -> dict[str, Any]:
     row = {key: value for key, value in values.items() if key != "signed"}
     row.update(signed_year=signed.year, signed_month=signed.month, signed_day=signed.day)
     return row
+
+
+def _agreement_group(column: str) -> str:
+    """The staff-edit group of an agreement column: the three signed_* columns are one date."""
+    return "signed" if column.startswith("signed_") else column
+
+
+def _file_changes(
+    row: aiosqlite.Row,
+    wanted: Mapping[str, Any],
+    staff: set[str],
+    label: str,
+    report: ImportReport,
+    group: Callable[[str], str] = str,
+) -> dict[str, Any]:
+    """The columns whose value in the file differs from the row's, except those staff changed in chat:
+    these keep the staff's value and are reported as kept (`label.group`)."""
+    updates: dict[str, Any] = {}
+    for column, value in wanted.items():
+        if row[column] == value:
+            continue
+        name = group(column)
+        if name in staff:
+            report.kept_staff_fields.append(f"{label}.{name}")
+            continue
+        updates[column] = value
+    return updates
+
+
+async def _update_columns(
+    conn: aiosqlite.Connection, table: str, updates: Mapping[str, Any], row_id: int, *, touch: bool = False
+) -> bool:
+    """UPDATE the given columns of one row (and its updated_at with `touch`); False when there are none."""
+    if not updates:
+        return False
+    assignments = ", ".join(
+        [*(f"{column} = ?" for column in updates), *(["updated_at = clock_now()"] if touch else [])]
+    )
+    await conn.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", (*updates.values(), row_id))
+    return True
 
 
 class TownRepository:
@@ -172,6 +212,12 @@ class TownRepository:
         async with conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
+    async def _rows_by(
+        self, conn: aiosqlite.Connection, column: str, sql: str, town_id: int
+    ) -> dict[str, aiosqlite.Row]:
+        """A town's rows of a child table, by the column that names them within the town."""
+        return {row[column]: row for row in await self._rows(conn, sql, (town_id,))}
+
     async def _insert(self, conn: aiosqlite.Connection, town: Town) -> None:
         values = _town_values(town)
         columns = ", ".join(["key", *values])
@@ -213,22 +259,8 @@ class TownRepository:
     ) -> bool:
         town_id = row["id"]
         staff = set(json.loads(row["staff_fields"]))
-        changed = False
-        updates: dict[str, Any] = {}
-        for column, value in _town_values(town).items():
-            if row[column] == value:
-                continue
-            if column in staff:
-                report.kept_staff_fields.append(f"{town.key}.{column}")
-                continue
-            updates[column] = value
-        if updates:
-            assignments = ", ".join(f"{column} = ?" for column in updates)
-            await conn.execute(
-                f"UPDATE towns SET {assignments}, updated_at = clock_now() WHERE id = ?",
-                (*updates.values(), town_id),
-            )
-            changed = True
+        updates = _file_changes(row, _town_values(town), staff, town.key, report)
+        changed = await _update_columns(conn, "towns", updates, town_id, touch=True)
         known_aliases = {
             r[0]
             for r in await self._rows(conn, "SELECT alias FROM town_aliases WHERE town_id = ?", (town_id,))
@@ -255,10 +287,7 @@ class TownRepository:
                     [(town_id, a) for a in town.cooperation],
                 )
                 changed = True
-        facts = {
-            r["topic"]: r
-            for r in await self._rows(conn, "SELECT * FROM town_facts WHERE town_id = ?", (town_id,))
-        }
+        facts = await self._rows_by(conn, "topic", "SELECT * FROM town_facts WHERE town_id = ?", town_id)
         for fact in town.facts:
             current = facts.get(fact.topic)
             if current is not None and (current["text_en"], current["text_ru"]) == (
@@ -276,33 +305,22 @@ class TownRepository:
                 (town_id, fact.topic, fact.text_en, fact.text_ru),
             )
             changed = True
-        stored = {
-            r["key"]: r
-            for r in await self._rows(conn, "SELECT * FROM agreements WHERE town_id = ?", (town_id,))
-        }
+        stored = await self._rows_by(conn, "key", "SELECT * FROM agreements WHERE town_id = ?", town_id)
         for agreement in town.agreements:
             current_row = stored.get(agreement.key)
             if current_row is None:
                 await self._insert_agreement(conn, town_id, agreement)
                 changed = True
                 continue
-            agreement_staff = set(json.loads(current_row["staff_fields"]))
-            wanted = _agreement_columns(_agreement_values(agreement))
-            agreement_updates: dict[str, Any] = {}
-            for column, value in wanted.items():
-                if current_row[column] == value:
-                    continue
-                group = "signed" if column.startswith("signed_") else column
-                if group in agreement_staff:
-                    report.kept_staff_fields.append(f"{town.key}.{agreement.key}.{group}")
-                    continue
-                agreement_updates[column] = value
-            if agreement_updates:
-                assignments = ", ".join(f"{column} = ?" for column in agreement_updates)
-                await conn.execute(
-                    f"UPDATE agreements SET {assignments} WHERE id = ?",
-                    (*agreement_updates.values(), current_row["id"]),
-                )
+            agreement_updates = _file_changes(
+                current_row,
+                _agreement_columns(_agreement_values(agreement)),
+                set(json.loads(current_row["staff_fields"])),
+                f"{town.key}.{agreement.key}",
+                report,
+                group=_agreement_group,
+            )
+            if await _update_columns(conn, "agreements", agreement_updates, current_row["id"]):
                 changed = True
         report.kept_staff_fields = list(dict.fromkeys(report.kept_staff_fields))
         return changed

@@ -19,7 +19,16 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.core.directory import TownDirectory
-from bot.core.visits import (
+from bot.core.visits.dates import check_date, check_period, parse_date, parse_period
+from bot.core.visits.fields import (
+    check_notes,
+    check_purpose,
+    is_skip,
+    parse_direction,
+    parse_kind,
+    parse_people,
+)
+from bot.core.visits.record import (
     EDITABLE,
     DelegationType,
     Direction,
@@ -27,16 +36,6 @@ from bot.core.visits import (
     Visit,
     VisitDraft,
     VisitInputError,
-    check_date,
-    check_notes,
-    check_period,
-    check_purpose,
-    is_skip,
-    parse_date,
-    parse_direction,
-    parse_kind,
-    parse_people,
-    parse_period,
 )
 
 FORM_TIMEOUT = timedelta(minutes=15)

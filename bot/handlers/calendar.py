@@ -12,14 +12,8 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.access import acting_user_id, is_staff, register_visible, staff_user
-from bot.core.calendar import (
-    CalendarInputError,
-    DateSpan,
-    ParsedKind,
-    TownDay,
-    parse_partial_date,
-    parse_town_day,
-)
+from bot.core.calendar.parsing import CalendarInputError, ParsedKind, parse_partial_date, parse_town_day
+from bot.core.calendar.town_days import DateSpan, TownDay
 from bot.core.model import Language, PartialDate, Town
 from bot.core.text import words
 from bot.handlers.chat import Context, language_of, send, staff_language

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core import calendar
+from bot.core.calendar import parsing
 from bot.core.dates import full_date, month_number, partial_date
 from bot.core.model import PartialDate
 from bot.core.questions import find_date, reading
@@ -93,8 +93,8 @@ def test_month_number(word: str, number: int | None) -> None:
 
 def test_there_is_one_month_table() -> None:
     """The calendar and the question engine read month names with the same function."""
-    assert calendar.month_number is month_number
-    assert not hasattr(reading, "_MONTHS") and not hasattr(calendar, "_MONTHS_RU")
+    assert parsing.month_number is month_number
+    assert not hasattr(reading, "_MONTHS") and not hasattr(parsing, "_MONTHS_RU")
     assert reading.full_dates.__module__ == "bot.core.dates"  # the questions read dates with dates.py
 
 

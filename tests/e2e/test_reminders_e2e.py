@@ -260,7 +260,7 @@ def test_restart_in_the_middle_of_a_broadcast(tmp_path: Path, clock_shift: Calla
         bot = start_bot(server, directory, clock_shift, "2026-05-25T10:05:00+03:00")
         # kill once every sending worker waits for an answer the server holds: then every claimed message
         # is on the server, and no worker is free to claim another (a request still on its way when a
-        # process dies is the one case nothing can settle; see bot/reminders.py)
+        # process dies is the one case nothing can settle; see bot/reminders/)
         server.wait_for(lambda: (server.held == SEND_WORKERS == claimed()) or None, timeout=20)
         bot.kill()  # SIGKILL mid-broadcast: no goodbye, no cleanup
         held = server.held

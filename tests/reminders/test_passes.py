@@ -1,128 +1,26 @@
-"""The reminder pass in-process: exactly-once, catch-up, failures, the staff chat, daylight saving.
-
-A scripted sender stands in for Telegram (the real network path is covered in tests/e2e); the clock is
-injected (Runtime.clock), nothing sleeps.
-"""
+"""The reminder pass (bot/reminders/passes.py) in-process: exactly-once, catch-up, what is said and to
+whom, daylight saving."""
 
 from __future__ import annotations
 
 import asyncio
-import itertools
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
-from pydantic import SecretStr
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.app import build_application
-from bot.config import parse_settings
 from bot.core.model import PartialDate
 from bot.core.visits import DelegationType, Direction, VisitDraft
-from bot.reminders import DAILY_JOB, TOWNS_JOB, LedgerGuard, ReminderService, schedule, scheduled_at
-from bot.runtime import TOWNS_CHECK_SECONDS, Runtime, open_runtime
-
-MOSCOW = ZoneInfo("Europe/Moscow")
-HELSINKI = ZoneInfo("Europe/Helsinki")
-STAFF_CHAT = -100_777
-
-
-class Crash(BaseException):
-    """The process dies (not an exception the bot would catch)."""
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, text: str, zone: ZoneInfo = MOSCOW) -> None:
-        self.now = datetime.fromisoformat(text).replace(tzinfo=zone)
-
-
-@dataclass
-class ScriptedSender:
-    """Claims like the real limiter does (right before "the request"), then delivers or fails."""
-
-    sent: list[tuple[int, str]] = field(default_factory=list)
-    script: dict[int, list[Any]] = field(default_factory=dict)
-    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-
-    async def send(self, chat_id: int, text: str, guard: LedgerGuard) -> int:
-        await guard.before_attempt()
-        steps = self.script.get(chat_id)
-        action = steps.pop(0) if steps else None
-        if action == "deliver-then-crash":
-            self.sent.append((chat_id, text))  # Telegram got it; the answer never reaches the bot
-            raise Crash
-        if action == "crash-before-request":
-            raise Crash
-        if isinstance(action, RetryAfter):
-            await guard.after_refusal()
-        if isinstance(action, BaseException):
-            raise action
-        self.sent.append((chat_id, text))
-        return next(self.ids)
-
-    def to(self, chat_id: int) -> list[str]:
-        return [text for chat, text in self.sent if chat == chat_id]
-
-
-def caused(error: Exception, cause: BaseException) -> Exception:
-    error.__cause__ = cause
-    return error
-
-
-@dataclass
-class World:
-    runtime: Runtime
-    clock: Clock
-    sender: ScriptedSender
-
-    def service(self, **kwargs: Any) -> ReminderService:
-        return ReminderService(self.runtime, self.sender, **kwargs)
-
-    async def subscribe(self, *chats: int, kinds: str = "all", language: str = "ru") -> None:
-        for chat in chats:
-            await self.runtime.subscriptions.subscribe(
-                chat,
-                "private" if chat > 0 else "supergroup",
-                kinds,
-                language,
-                actor_id=abs(chat),  # type: ignore[arg-type]
-            )
-
-
-async def make_world(tmp_path: Path, zone: str = "Europe/Moscow", **reminders: Any) -> World:
-    settings = parse_settings(
-        {
-            "storage": {"database": str(tmp_path / "bot.sqlite3")},
-            "reminders": {"timezone": zone, "send_time": "10:00", "staff_chat": STAFF_CHAT, **reminders},
-        }
-    )
-    clock = Clock(datetime(2026, 5, 25, 10, 0, tzinfo=ZoneInfo(zone)))
-    runtime = await open_runtime(settings, clock=clock)
-    return World(runtime, clock, ScriptedSender())
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    made = await make_world(tmp_path)
-    try:
-        yield made
-    finally:
-        await made.runtime.close()
-
-
-SASSNITZ = "Засниц"
-
+from bot.reminders import ReminderService, scheduled_at
+from bot.runtime import open_runtime
+from tests.reminders.world import (
+    HELSINKI,
+    SASSNITZ,
+    STAFF_CHAT,
+    Crash,
+    World,
+    make_world,
+)
 
 # ---- exactly once -----------------------------------------------------------------------------------
 
@@ -178,110 +76,6 @@ async def test_restart_in_the_middle_of_a_pass_skips_nobody_and_repeats_nothing(
     await restarted.run_due()
     assert (await world.runtime.ledger.status_counts()).get("in_doubt") == 1
     assert sorted(chat for chat, _ in world.sender.sent) == sorted([*range(1, 8), STAFF_CHAT])
-
-
-async def test_timeouts_in_doubt_are_not_resent_connection_refused_is(world: World) -> None:
-    await world.subscribe(1, 2, 3)
-    world.sender.script = {
-        1: [caused(TimedOut(), httpx.ReadTimeout("read"))],  # may have arrived
-        2: [caused(NetworkError("httpx.ConnectError"), httpx.ConnectError("refused"))],  # never left
-        3: [RetryAfter(5)],  # the limiter gave up after its retries
-    }
-    service = world.service()
-    (report,) = await service.run_due()
-    assert report.outcomes == {"in_doubt": 1, "retry": 2, "sent": 1}
-    assert [chat for chat, _ in world.sender.sent] == [STAFF_CHAT]
-    world.clock.set("2026-05-25T10:10")  # the retry job
-    await service.run_due()
-    assert sorted(chat for chat, _ in world.sender.sent) == [STAFF_CHAT, 2, 3]
-    await service.run_due()
-    assert len(world.sender.sent) == 3
-
-
-async def test_403_switches_off_that_chat_only(world: World) -> None:
-    await world.subscribe(1, 2, -300)
-    world.sender.script = {
-        1: [Forbidden("Forbidden: bot was blocked by the user")],
-        -300: [BadRequest("Bad Request: chat not found")],
-    }
-    (report,) = await world.service().run_due()
-    assert report.outcomes == {"blocked": 2, "sent": 2}
-    assert sorted(chat for chat, _ in world.sender.sent) == [STAFF_CHAT, 2]
-    active = {s.chat_id for s in await world.runtime.subscriptions.active_subscribers()}
-    assert active == {2}
-    world.clock.set("2026-05-31T10:00")
-    await world.service().run_due()
-    assert {chat for chat, _ in world.sender.sent[2:]} == {STAFF_CHAT, 2}
-
-
-async def test_403_is_audited_in_the_ledgers_transaction(world: World) -> None:
-    await world.subscribe(1)
-    world.sender.script = {1: [Forbidden("Forbidden: bot was blocked by the user")]}
-    await world.service().run_due()
-    latest = (await world.runtime.audit.history("subscription", 1))[0]
-    assert (latest.action, latest.actor_id) == ("unreachable", 0)
-    assert latest.after is not None and "blocked" in latest.after["inactive_reason"]
-
-
-async def test_a_group_that_became_a_supergroup_gets_its_reminder_there_in_the_same_pass(
-    world: World,
-) -> None:
-    await world.subscribe(-300, kinds="anniversaries")
-    await world.runtime.subscriptions.set_town(-300, "sassnitz", True, actor_id=300)
-    await world.runtime.preferences.set_language(-300, "en")
-    world.sender.script = {-300: [ChatMigrated(-100_300)]}
-    (report,) = await world.service().run_due()
-    assert report.outcomes == {"sent": 2}
-    assert world.sender.to(-300) == []
-    (moved,) = world.sender.to(-100_300)
-    assert "Sassnitz" in moved and "in 7 days" in moved  # the same message, in the chat's language
-    statuses = {(e.chat_id, e.status) for e in await world.runtime.ledger.entries()}
-    assert statuses == {(-300, "failed"), (-100_300, "sent"), (STAFF_CHAT, "sent")}
-    subscription = await world.runtime.subscriptions.get(-100_300)
-    assert subscription is not None and subscription.active and subscription.towns == ("sassnitz",)
-    assert await world.runtime.subscriptions.get(-300) is None
-    assert await world.runtime.preferences.language(-100_300) == "en"
-    (entry,) = await world.runtime.audit.history("subscription", -100_300)
-    assert entry.action == "migrate"
-    # the pass runs again (a restart, cron): nothing is sent twice, the next reminder goes to the new id
-    await world.service().run_due()
-    assert len(world.sender.sent) == 2
-    world.clock.set("2026-05-31T10:00")
-    await world.service().run_due()
-    assert len(world.sender.to(-100_300)) == 2 and world.sender.to(-300) == []
-
-
-async def test_the_error_stored_in_the_ledger_never_holds_the_token(tmp_path: Path) -> None:
-    token = "123456:SECRET-TOKEN-abcdef"
-    world = await make_world(tmp_path)
-    try:
-        world.runtime.settings = world.runtime.settings.model_copy(
-            update={
-                "telegram": world.runtime.settings.telegram.model_copy(update={"token": SecretStr(token)})
-            }
-        )
-        assert world.runtime.settings.token == token
-        await world.subscribe(1, 2)
-        url = f"https://api.telegram.org/bot{token}/sendMessage"
-        world.sender.script = {
-            1: [caused(TimedOut(f"timed out: {url}"), httpx.ReadTimeout(url))],
-            2: [BadRequest(f"Bad Request: {url}")],
-        }
-        await world.service().run_due()
-        errors = [entry.error for entry in await world.runtime.ledger.entries() if entry.chat_id in (1, 2)]
-        assert len(errors) == 2 and all("/bot***/" in error for error in errors)
-        assert not any("secret" in error.lower() or "123456" in error for error in errors)
-    finally:
-        await world.runtime.close()
-
-
-async def test_a_bad_request_is_failed_not_retried(world: World) -> None:
-    await world.subscribe(1)
-    world.sender.script = {1: [BadRequest("Bad Request: can't parse entities")]}
-    (report,) = await world.service().run_due()
-    assert report.outcomes == {"failed": 1, "sent": 1}
-    await world.service().run_due()
-    assert world.sender.to(1) == []
 
 
 # ---- catch-up ---------------------------------------------------------------------------------------
@@ -461,41 +255,6 @@ async def test_send_time_in_the_missing_or_repeated_hour(tmp_path: Path) -> None
         assert scheduled_at(world.runtime, date(2026, 10, 25)) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
     finally:
         await world.runtime.close()
-
-
-async def test_the_daily_job_is_scheduled_in_local_time_with_a_misfire_grace(tmp_path: Path) -> None:
-    settings = parse_settings(
-        {
-            "storage": {"database": str(tmp_path / "bot.sqlite3")},
-            "reminders": {"timezone": "Europe/Helsinki", "send_time": "10:00", "catch_up_hours": 24},
-        }
-    )
-    from tests.handlers.conftest import RecordingRequest
-
-    app = build_application(
-        settings, request=RecordingRequest(), clock=lambda: datetime(2026, 3, 27, tzinfo=UTC)
-    )
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    try:
-        assert app.job_queue is not None
-        schedule(app)  # rebuilt, not duplicated
-        (daily,) = app.job_queue.get_jobs_by_name(DAILY_JOB)
-        job = daily.job
-        assert job.misfire_grace_time == 24 * 3600 and job.coalesce
-        fire = job.trigger.get_next_fire_time(None, datetime(2026, 3, 28, 12, 0, tzinfo=HELSINKI))
-        assert fire == datetime(2026, 3, 29, 10, 0, tzinfo=HELSINKI)
-        assert fire.astimezone(UTC).time() == time(7, 0)
-        fire = job.trigger.get_next_fire_time(None, datetime(2026, 10, 24, 12, 0, tzinfo=HELSINKI))
-        assert fire.astimezone(UTC) == datetime(2026, 10, 25, 8, 0, tzinfo=UTC)
-        assert app.job_queue.get_jobs_by_name("reminders-catch-up")
-        (watch,) = app.job_queue.get_jobs_by_name(TOWNS_JOB)  # answers follow `twinbot import-towns`
-        assert watch.job.trigger.interval.total_seconds() == TOWNS_CHECK_SECONDS
-    finally:
-        await app.shutdown()
-        assert app.post_shutdown is not None
-        await app.post_shutdown(app)
 
 
 async def test_29_february_agreement_is_reminded_on_28_february(world: World) -> None:

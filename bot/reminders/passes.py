@@ -1,63 +1,5 @@
-"""The daily reminder pass: what is due, for whom, and delivery that is exactly-once.
-
-Plan
-----
-A pass is *for a local day* D (in ``[reminders] timezone``). It computes the calendar events whose date
-minus one of their lead days is D (bot.core.calendar.Calendar.due_on), matches them against the active
-subscriptions plus the staff chat (which hears everything, planned visits included), and groups them per
-chat: each chat gets one message per pass (split only if it would exceed 4096 characters).
-
-Exactly-once protocol
----------------------
-The delivery ledger (storage/ledger.py) has one row per (event, occurrence, chat, lead), UNIQUE.
-
-1. **Record.** The pass inserts its rows with ``INSERT OR IGNORE`` as ``pending``. Running the pass again
-   (a second pass the same day, a restart, cron and the bot at once) finds the rows already there and
-   only ever works on those still ``pending``.
-2. **Claim, as late as possible.** Right before the HTTP request leaves, *after* every rate-limit wait,
-   one ``BEGIN IMMEDIATE`` transaction moves all rows of the message from ``pending`` to ``sending`` with
-   a fresh claim token, and commits. If any row is no longer pending (another pass got there first), the
-   claim fails as a whole and nothing is sent. The claim runs inside our rate limiter
-   (bot/ratelimit.py, the "send guard") precisely so that the window between "claimed" and "on the wire"
-   holds no waiting at all.
-3. **Send, then settle**, in a second transaction, according to what Telegram answered:
-
-   - a Message: ``sent`` (with the message id);
-   - 429 (after the limiter's retries), a connection that was never made (connect error/timeout, pool
-     timeout), or a 5xx answer: the message was certainly not delivered -> back to ``pending``, retried
-     by a later run of the pass while the catch-up window is open. Inside the limiter, each 429 releases
-     the claim while waiting (``after_refusal``) and the retry claims again;
-   - 403 (blocked, kicked) or 400 "chat not found": ``blocked``, and that chat's subscription is switched
-     off in the same transaction (audited, like every subscription change); everybody else still gets
-     theirs;
-   - "group chat was upgraded to a supergroup" (ChatMigrated, nothing delivered): ``failed`` for the old
-     id; in the same transaction the subscription and the chat's language move to the new id (audited)
-     and the same rows are recorded for it, and the message goes to the new id within the same pass;
-   - another 400: ``failed`` (logged; a bug of ours, not retried);
-   - no answer although the request may have arrived (read/write timeout, connection dropped mid-way):
-     ``in_doubt``, never sent again.
-
-4. **Crash recovery.** A process that dies between 2 and 3 leaves rows in ``sending``. They are not sent
-   again (the request may well have been delivered); a later pass turns claims older than
-   :data:`STALE_CLAIM_SECONDS` into ``in_doubt``.
-
-So a reminder is **never sent twice**: a row is sent only from ``pending``, by the one attempt whose claim
-committed, and it only returns to ``pending`` when Telegram's answer proves nothing was delivered. And
-**nobody is skipped**: every row stays ``pending`` until an attempt was made for it, however often the pass
-is interrupted; the only rows that can end without a certain delivery are those whose request was already
-on the wire when the answer was lost (``in_doubt``, counted and logged) - with a late claim that is at
-most the handful of requests in flight at that instant. Resending those would risk the duplicate, which
-the office considered worse.
-
-Catch-up
---------
-:meth:`ReminderService.run_due` runs every pass whose time has come and that is not done: the scheduled
-one, the one missed while the bot was down (the same day: sent as usual; after midnight: marked
-"delayed", as long as it is within ``catch_up_hours`` of the missed send time; later it is logged and
-skipped), one interrupted by a restart, and one whose rows are still ``pending`` after transient errors.
-It runs at start (from post_init, as a JobQueue job) and every day at ``send_time`` (JobQueue.run_daily,
-with an explicit misfire grace). Jobs carry nothing but their name; everything is re-read from the database.
-"""
+"""The pass of a day: planning what each chat hears, the pass over the delivery ledger, delivering one
+message under the exactly-once protocol, and catch-up of passes that are due and not done."""
 
 from __future__ import annotations
 
@@ -66,135 +8,27 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from enum import Enum
-from typing import TYPE_CHECKING, Any, Protocol
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import httpx
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.error import ChatMigrated, TelegramError
 
 from bot.core.calendar import Calendar, Due, EventKind, Subscriber, plan_deliveries
 from bot.core.model import Language
-from bot.errors import mask_secret
-from bot.metrics import BotMetrics
-from bot.ratelimit import BroadcastRateLimiter
 from bot.replies.calendar import CalendarReplies
-from bot.runtime import TOWNS_CHECK_SECONDS, PlannedVisitSource
+from bot.runtime import PlannedVisitSource
 from storage.ledger import ClaimLostError, LedgerKey
 
 if TYPE_CHECKING:
-    from telegram import Bot
-    from telegram.ext import Application, CallbackContext
-
     from bot.runtime import Runtime
+from bot.reminders.sending import LedgerGuard, Outcome, Sender, classify, masked
 
 log = logging.getLogger("bot.reminders")
 
 STALE_CLAIM_SECONDS = 300.0  # far beyond any request timeout: a claim this old belongs to a dead attempt
 SEND_WORKERS = 8
-SEND_READ_TIMEOUT = 20.0
-RETRY_MINUTES = 10  # a pass with messages still pending after transient errors runs again this much later
 MAX_CATCH_UP_DAYS = 400  # how far back a long outage is even looked at (older days are just skipped)
-DAILY_JOB = "reminders-daily"
-CATCH_UP_JOB = "reminders-catch-up"
-RETRY_JOB = "reminders-retry"
-TOWNS_JOB = "towns-watch"
-
-
-# ---- sending ----------------------------------------------------------------------------------------
-
-
-class Outcome(Enum):
-    SENT = "sent"
-    RETRY = "retry"  # certainly not delivered; pending again
-    BLOCKED = "blocked"
-    FAILED = "failed"
-    IN_DOUBT = "in_doubt"
-    TAKEN = "taken"  # another pass holds the rows
-
-
-class LedgerGuard:
-    """The send guard of one message: claims its ledger rows right before each HTTP attempt."""
-
-    def __init__(self, runtime: Runtime, ids: Sequence[int]) -> None:
-        self.ledger = runtime.ledger
-        self.ids = list(ids)
-        self.token = uuid.uuid4().hex
-        self.claimed = False
-
-    async def before_attempt(self) -> None:
-        await self.ledger.claim(self.ids, self.token)
-        self.claimed = True
-
-    async def after_refusal(self) -> None:
-        if self.claimed:
-            await self.ledger.finish(self.ids, self.token, "pending", error="429 Too Many Requests")
-            self.claimed = False
-
-    def __repr__(self) -> str:
-        return f"LedgerGuard({len(self.ids)} rows)"
-
-
-class Sender(Protocol):
-    async def send(self, chat_id: int, text: str, guard: LedgerGuard) -> int:
-        """Send one HTML message; returns its message id. Must call guard.before_attempt() right before
-        the request goes out (and guard.after_refusal() after a 429)."""
-        ...
-
-
-class TelegramSender:
-    """Sends through a bot that carries bot.app.DEFAULTS (HTML, no link previews), as the application's
-    bot and the one `twinbot remind` builds do."""
-
-    def __init__(self, bot: Bot, read_timeout: float = SEND_READ_TIMEOUT) -> None:
-        self.bot = bot
-        self.read_timeout = read_timeout
-
-    async def send(self, chat_id: int, text: str, guard: LedgerGuard) -> int:
-        limiter = getattr(self.bot, "rate_limiter", None)
-        extra: dict[str, Any] = {}
-        if isinstance(limiter, BroadcastRateLimiter):
-            extra["rate_limit_args"] = guard  # the limiter claims after its waits
-        else:
-            await guard.before_attempt()
-        message = await self.bot.send_message(
-            chat_id=chat_id,
-            text=text,
-            read_timeout=self.read_timeout,
-            **extra,
-        )
-        return message.message_id
-
-
-def masked(text: str, token: str) -> str:
-    """An error's text without the token, for the ledger and the log: what httpx or Telegram said can hold
-    the request URL. PTB's TelegramError capitalize()s its message, i.e. lower-cases the token in it."""
-    return mask_secret(mask_secret(text, token), token.lower())
-
-
-def classify(error: BaseException) -> Outcome:
-    """What a failed send means for the ledger (see the module docstring)."""
-    if isinstance(error, ClaimLostError):
-        return Outcome.TAKEN
-    if isinstance(error, RetryAfter):
-        return Outcome.RETRY
-    if isinstance(error, Forbidden):
-        return Outcome.BLOCKED
-    if isinstance(error, BadRequest):
-        return Outcome.BLOCKED if "chat not found" in error.message.lower() else Outcome.FAILED
-    cause = error.__cause__
-    if isinstance(
-        cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.UnsupportedProtocol
-    ):
-        return Outcome.RETRY  # the connection was never made: nothing left this machine
-    if isinstance(cause, BaseException):
-        return Outcome.IN_DOUBT  # the request may have arrived; the answer did not
-    if isinstance(error, TelegramError):
-        return Outcome.RETRY  # an error answer from the server (5xx): it did not send the message
-    return Outcome.IN_DOUBT
-
-
-# ---- the pass ---------------------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
@@ -565,76 +399,6 @@ class ReminderService:
             log.warning("%d reminder(s) still undelivered when their catch-up window closed", expired)
         log.info("reminders checked (%s): %d pass(es) run", today, len(reports))
         return reports
-
-
-# ---- JobQueue wiring -----------------------------------------------------------------------------------
-
-
-def schedule(application: Application) -> None:  # type: ignore[type-arg]
-    """Rebuild the reminder jobs (nothing is pickled): the daily pass, a catch-up right after start, and
-    the watch that picks up towns another process changed (`twinbot import-towns` while the bot runs)."""
-    job_queue = application.job_queue
-    if job_queue is None:
-        log.warning("no JobQueue: reminders are only sent by `twinbot remind`")
-        return
-    runtime: Runtime = application.bot_data["runtime"]
-    reminders = runtime.settings.reminders
-    for name in (DAILY_JOB, CATCH_UP_JOB, RETRY_JOB, TOWNS_JOB):
-        for job in job_queue.get_jobs_by_name(name):
-            job.schedule_removal()
-    at = time(reminders.send_time.hour, reminders.send_time.minute, tzinfo=reminders.zone)
-    job_queue.run_daily(
-        reminder_job,
-        time=at,
-        name=DAILY_JOB,
-        job_kwargs={
-            # a late wake-up (suspended machine, blocked loop) still runs within the catch-up window;
-            # coalesce: several missed runs become one (the pass itself works out what is due)
-            "misfire_grace_time": max(60, reminders.catch_up_hours * 3600),
-            "coalesce": True,
-            "max_instances": 1,
-        },
-    )
-    job_queue.run_once(reminder_job, when=0, name=CATCH_UP_JOB)
-    job_queue.run_repeating(
-        towns_job,
-        interval=TOWNS_CHECK_SECONDS,
-        first=TOWNS_CHECK_SECONDS,
-        name=TOWNS_JOB,
-        job_kwargs={"coalesce": True, "max_instances": 1},
-    )
-
-
-async def towns_job(context: CallbackContext) -> None:  # type: ignore[type-arg]
-    """Answers follow the database: a cheap look at PRAGMA data_version, the towns only when it moved."""
-    runtime: Runtime | None = context.bot_data.get("runtime")
-    if runtime is not None:
-        await runtime.refresh()
-
-
-async def reminder_job(context: CallbackContext) -> None:  # type: ignore[type-arg]
-    service: ReminderService | None = context.bot_data.get("reminders")
-    if service is None:
-        return
-    early = (
-        timedelta(minutes=2) if context.job is not None and context.job.name == DAILY_JOB else timedelta(0)
-    )
-    reports = await service.run_due(early=early)
-    metrics = getattr(context.application, "metrics", None)
-    if isinstance(metrics, BotMetrics):
-        now = service.runtime.now()
-        for report in reports:
-            delay = (now - scheduled_at(service.runtime, report.day)).total_seconds()
-            metrics.observe_pass(report.planned - report.already_sent, report.outcomes, report.delayed, delay)
-        metrics.reminders.labels("skipped").inc(service.last_expired)
-        metrics.observe_skipped_passes(service.last_skipped)
-    job_queue = context.job_queue
-    if (
-        any(report.pending_left for report in reports)
-        and job_queue
-        and not job_queue.get_jobs_by_name(RETRY_JOB)
-    ):
-        job_queue.run_once(reminder_job, when=RETRY_MINUTES * 60, name=RETRY_JOB)
 
 
 def describe_pass(report: PassReport) -> Iterable[str]:

@@ -1,0 +1,80 @@
+"""twinbot upcoming | remind: the coming dates, and one reminder pass run by hand."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, timedelta
+
+from bot.cli.chat import catalogue_text
+from bot.config import Settings
+from bot.core.model import Language
+
+
+async def upcoming(settings: Settings, start: date | None, days: int, lang: str | None) -> int:
+    """`twinbot upcoming --from DATE --days N`: what /upcoming shows, planned visits included."""
+    from bot.reminders import load_calendar
+    from bot.replies.calendar import CalendarReplies
+    from bot.replies.reply import plain_text
+    from bot.runtime import open_runtime
+
+    if not 1 <= days <= 3660:
+        print("--days must be between 1 and 3660", file=sys.stderr)
+        return 2
+    language: Language = "en" if lang == "en" else "ru" if lang == "ru" else settings.bot.default_language
+    runtime = await open_runtime(settings)
+    try:
+        first = start or runtime.today()
+        last = first + timedelta(days=days)
+        calendar = await load_calendar(runtime, first, last)
+        reply = CalendarReplies(runtime.replies()).upcoming(
+            language, calendar, first, last, include_visits=True
+        )
+        print(plain_text(reply.text))
+    finally:
+        await runtime.close()
+    return 0
+
+
+async def remind(settings: Settings, day: date | None, dry_run: bool) -> int:
+    """`twinbot remind [--date DATE] [--dry-run]`: one pass, exactly-once like the bot's own."""
+    from telegram.ext import ExtBot
+
+    from bot.app import DEFAULTS
+    from bot.ratelimit import BroadcastRateLimiter
+    from bot.reminders import ReminderService, TelegramSender, describe_pass
+    from bot.replies.reply import plain_text
+    from bot.runtime import open_runtime
+
+    runtime = await open_runtime(settings)
+    try:
+        today = runtime.today()
+        day = day or today
+        if day > today and not dry_run:
+            print(f"{day} is in the future: its pass can only be previewed (--dry-run)", file=sys.stderr)
+            return 2
+        if not dry_run and not settings.token:
+            print(catalogue_text(settings, "console.no_token"), file=sys.stderr)
+            print("Nothing was sent or recorded; --dry-run shows what would be sent.", file=sys.stderr)
+            return 2
+        if dry_run:
+            report = await ReminderService(runtime, sender=None).run_pass(day, dry_run=True)
+        else:
+            bot: ExtBot[int] = ExtBot(
+                settings.token,
+                base_url=settings.telegram.base_url,
+                base_file_url=settings.telegram.base_file_url,
+                rate_limiter=BroadcastRateLimiter(max_retries=3),
+                defaults=DEFAULTS,
+            )
+            async with bot:
+                service = ReminderService(runtime, TelegramSender(bot))
+                report = await service.run_pass(day, delayed=day < today)
+        for line in describe_pass(report):
+            print(line)
+        for delivery in report.deliveries:
+            print()
+            print(f"-> chat {delivery.chat_id} ({delivery.language}):")
+            print(plain_text(delivery.text))
+    finally:
+        await runtime.close()
+    return 0

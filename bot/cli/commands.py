@@ -1,0 +1,179 @@
+"""twinbot: run | console | ask | towns | import-towns | upcoming | remind | export | backup | restore |
+status. Every command takes --config."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from bot.cli import calendar, chat, exports, logs, operations
+from bot.cli.logs import configure_logging
+from bot.config import ConfigError, load_settings
+from bot.core.townfile import TownFileError
+from bot.logmask import mask_token_in_logs
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", type=Path, default=None, help="TOML settings file (default: ./config.toml)"
+    )
+    common.add_argument("--verbose", action="store_true", help="debug logging (the console: also on screen)")
+    common.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default="text",
+        help="json: one JSON object per log line, for servers (default: text)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="twinbot",
+        parents=[common],
+        description="Twin Towns Bot of Kingisepp district. Without a command: the real bot when a token is "
+        "configured, otherwise a chat in the terminal.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser(
+        "run", parents=[common], help="start the Telegram bot (long polling, or webhook with [webhook])"
+    )
+    commands.add_parser("console", parents=[common], help="chat with the bot in this terminal")
+    ask = commands.add_parser("ask", parents=[common], help="print the answer the bot would give")
+    ask.add_argument("question", nargs="+")
+    ask.add_argument(
+        "--lang", choices=["ru", "en"], default=None, help="language when the question has no letters"
+    )
+    commands.add_parser("towns", parents=[common], help="list the partner towns")
+    importer = commands.add_parser(
+        "import-towns", parents=[common], help="update towns from an edited TOML file"
+    )
+    importer.add_argument("file", type=Path)
+    exporter = commands.add_parser(
+        "export",
+        parents=[common],
+        help="write data to a file: " + ", ".join(sorted(exports.EXPORTERS)),
+        description="csv, xlsx: the visit register (deleted visits left out); prints how many visits were "
+        "written, exits with 1 and writes nothing when no visit matches. ics: the calendar of anniversaries, "
+        "Town Days and planned visits (RFC 5545, yearly recurrences), as /calendar sends it.",
+    )
+    exporter.add_argument("format", choices=sorted(exports.EXPORTERS))
+    exporter.add_argument("path", type=Path)
+    exporter.add_argument("--year", type=int, default=None, help="only visits that start in this year")
+    exporter.add_argument("--town", default=None, help="only visits of this town (any spelling)")
+    exporter.add_argument(
+        "--lang", choices=["ru", "en"], default=None, help="language of headers and labels (default: [bot])"
+    )
+    upcoming = commands.add_parser(
+        "upcoming", parents=[common], help="print the coming anniversaries, Town Days and planned visits"
+    )
+    upcoming.add_argument(
+        "--from", dest="start", type=_iso_date, default=None, help="YYYY-MM-DD (default: today)"
+    )
+    upcoming.add_argument("--days", type=int, default=30, help="how many days ahead, 1..3660 (default 30)")
+    upcoming.add_argument(
+        "--lang", choices=["ru", "en"], default=None, help="default: [bot] default_language"
+    )
+    remind = commands.add_parser(
+        "remind",
+        parents=[common],
+        help="run one reminder pass now (exactly-once, like the scheduled one)",
+        description="Runs the reminder pass of DATE (default: today) and sends what is still due through the "
+        "Bot API. Reminders already sent, by the bot or an earlier run, are never sent again. A date in the "
+        "past sends marked as delayed; a future date can only be previewed with --dry-run.",
+    )
+    remind.add_argument("--date", type=_iso_date, default=None, help="YYYY-MM-DD (default: today)")
+    remind.add_argument(
+        "--dry-run", action="store_true", help="print what would be sent; send and record nothing"
+    )
+    backup = commands.add_parser(
+        "backup",
+        parents=[common],
+        help="checked copy of the database (safe while the bot runs)",
+        description="An online copy (SQLite's backup API), checked before it is kept: PRAGMA integrity_check "
+        "and the row counts of the main tables against the database at copy time. PATH is a file, or a "
+        "directory for a copy named after the time. Without PATH: into [backup] directory.",
+    )
+    backup.add_argument("path", type=Path, nargs="?", default=None)
+    restore = commands.add_parser(
+        "restore",
+        parents=[common],
+        help="put a backup in place of the database (the bot must be stopped)",
+        description="Checks the copy (an SQLite file, integrity_check, a schema this version knows), keeps "
+        "the current database aside as <database>.before-restore-<time>, then puts the copy in place. "
+        "Refuses while the bot runs on this database.",
+    )
+    restore.add_argument("file", type=Path)
+    commands.add_parser(
+        "status", parents=[common], help="what /status shows: running or not, backups, reminders, errors"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    # the terminal chat and one-shot commands print their own output; the service logs what it does
+    configure_logging(args.verbose, quiet=args.command not in (None, "run"))
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    command = args.command
+    if command == "console" or (command is None and not settings.token):
+        # the terminal chat: log lines go to a file beside the database, never between the messages
+        log_file = settings.storage.database.resolve().parent / logs.CONSOLE_LOG
+        with contextlib.suppress(OSError):
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            configure_logging(args.verbose, json_lines=args.log_format == "json", file=log_file)
+    elif args.log_format == "json":
+        configure_logging(args.verbose, quiet=command not in (None, "run"), json_lines=True)
+    mask_token_in_logs(settings.token)
+    mask_token_in_logs(settings.webhook.secret)
+    try:
+        if command is None:
+            if settings.token:
+                return chat.run_bot(settings)
+            print(chat.catalogue_text(settings, "console.no_token"), file=sys.stderr)
+            print(file=sys.stderr)
+            return asyncio.run(chat.console(settings))
+        if command == "run":
+            if not settings.token:
+                print(chat.catalogue_text(settings, "console.no_token"), file=sys.stderr)
+                return 2
+            return chat.run_bot(settings)
+        if command == "console":
+            return asyncio.run(chat.console(settings))
+        if command == "ask":
+            return asyncio.run(chat.ask(settings, " ".join(args.question), args.lang))
+        if command == "towns":
+            return asyncio.run(chat.towns(settings))
+        if command == "import-towns":
+            return asyncio.run(operations.import_towns(settings, args.file))
+        if command == "export":
+            return asyncio.run(exports.EXPORTERS[args.format](settings, args))
+        if command == "backup":
+            return asyncio.run(operations.backup(settings, args.path))
+        if command == "restore":
+            return asyncio.run(operations.restore(settings, args.file))
+        if command == "status":
+            return asyncio.run(operations.status(settings))
+        if command == "upcoming":
+            return asyncio.run(calendar.upcoming(settings, args.start, args.days, args.lang))
+        if command == "remind":
+            return asyncio.run(calendar.remind(settings, args.date, args.dry_run))
+    except (TownFileError, ConfigError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in YYYY-MM-DD form") from None
