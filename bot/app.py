@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 MENU_COMMANDS = ("start", "help", "towns", "town", "upcoming", "calendar", "subscribe", "unsubscribe", "lang")
 OFFLINE_TOKEN = "1:offline"
 STATS_PREWARM_SECONDS = 20
+# Bot API requests on the wire at once (more wait in bot.metrics.InstrumentedRequest): Telegram's own
+# limit is 30 messages a second, and 16 parallel requests of a few ms each keep far more than that flowing
+REQUESTS_IN_FLIGHT = 16
 T = TypeVar("T")
 
 
@@ -123,8 +126,9 @@ def build_application(
         .persistence(SqlitePersistence(settings.storage.database))
     )
     metrics = BotMetrics()
-    if request is None:  # PTB's own requests (the same pool sizes), counted for /metrics
-        builder = builder.request(InstrumentedRequest(HTTPXRequest(connection_pool_size=256), metrics))
+    if request is None:  # PTB's own requests, counted for /metrics; at most REQUESTS_IN_FLIGHT on the wire
+        pool = HTTPXRequest(connection_pool_size=REQUESTS_IN_FLIGHT)
+        builder = builder.request(InstrumentedRequest(pool, metrics, max_in_flight=REQUESTS_IN_FLIGHT))
         builder = builder.get_updates_request(InstrumentedRequest(HTTPXRequest(), metrics))
     else:
         builder = builder.request(request).get_updates_request(request)
