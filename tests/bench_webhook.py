@@ -419,12 +419,19 @@ def describe(name: str, result: Result) -> str:
 
 
 async def compare(
-    bots: Sequence[Bot], api: StandIn, text: str, count: int, seconds: float, rounds: int
+    bots: Sequence[Bot],
+    api: StandIn,
+    text: str,
+    count: int,
+    seconds: float,
+    rounds: int,
+    first: int = FIRST_CHAT,
 ) -> dict[str, tuple[Result, Result]]:
     """Bursts alternate between the bots, `rounds` times, and the best of each bot counts: the machine
     is shared, and a burst slowed by someone else's work says nothing about the bot. Then one paced run
     each."""
-    base = {bot.name: FIRST_CHAT + 10_000_000 * number for number, bot in enumerate(bots)}
+    # chats of their own for every bot and load (the stand-in keeps the first reply per chat)
+    base = {bot.name: first + 10_000_000 * number for number, bot in enumerate(bots)}
     for bot in bots:
         await load(bot, api, 50, base[bot.name], 10, text)  # warm-up: imports, caches, connections
     best: dict[str, Result] = {}
@@ -481,7 +488,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ours.stop()
             limited = start_twinbot(folder / "on", api, limiter=True)
             try:
-                results.update(asyncio.run(compare([limited], api, "Нарва", min(count, 500), seconds, 1)))
+                limited_run = compare(
+                    [limited], api, "Нарва", min(count, 500), seconds, 1, first=FIRST_CHAT * 4
+                )
+                results.update(asyncio.run(limited_run))
             finally:
                 limited.stop()
             rss = idle_rss(folder, api)
