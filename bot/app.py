@@ -26,7 +26,7 @@ from bot.logmask import mask_token_in_logs
 from bot.metrics import BotMetrics, InstrumentedRequest, UpdateTrack, current_update, update_kind
 from bot.persistence import SqlitePersistence
 from bot.ratelimit import BroadcastRateLimiter
-from bot.reminders import ReminderService, TelegramSender, schedule
+from bot.reminders import SEND_WORKERS, ReminderService, TelegramSender, schedule
 from bot.runtime import Runtime, open_runtime
 
 log = logging.getLogger(__name__)
@@ -35,9 +35,10 @@ log = logging.getLogger(__name__)
 MENU_COMMANDS = ("start", "help", "towns", "town", "upcoming", "calendar", "subscribe", "unsubscribe", "lang")
 OFFLINE_TOKEN = "1:offline"
 STATS_PREWARM_SECONDS = 20
-# Bot API requests on the wire at once (more wait in bot.metrics.InstrumentedRequest): Telegram's own
-# limit is 30 messages a second, and 16 parallel requests of a few ms each keep far more than that flowing
-REQUESTS_IN_FLIGHT = 16
+# Bot API requests on the wire at once (more wait in bot.metrics.InstrumentedRequest): twice the
+# reminder pass's senders, so replies still go out during a broadcast; 16 requests of 100 ms each are
+# 160 a second, well above Telegram's 30 messages a second
+REQUESTS_IN_FLIGHT = 2 * SEND_WORKERS
 T = TypeVar("T")
 
 
