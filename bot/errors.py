@@ -93,6 +93,8 @@ async def _handle(update: object, context: BotContext) -> None:
     token = rt.settings.token if rt else ""
     error = context.error
     description = mask_secret(f"{type(error).__name__}: {error}", token)
+    if rt is not None and rt.settings.webhook.secret:
+        description = description.replace(rt.settings.webhook.secret, "***")
     log.error("error while handling an update: %s", description, exc_info=error)
     mark_update("error")
     if rt is None:

@@ -10,6 +10,7 @@ One registry per application (several can live in one test process). Three feeds
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Iterable
@@ -199,13 +200,19 @@ def mark_update(outcome: str) -> None:
 
 
 class InstrumentedRequest(BaseRequest):
-    """A BaseRequest that hands every call to `inner` and counts what came back."""
+    """A BaseRequest that hands every call to `inner` and counts what came back.
 
-    __slots__ = ("inner", "metrics")
+    `max_in_flight` bounds the requests on the wire at once: handlers run concurrently, and a burst of
+    hundreds of replies queued inside httpcore's connection pool costs time quadratic in their number
+    (every request that finishes scans every connection and every queued request), so they wait here
+    instead, in an asyncio.Semaphore, at constant cost."""
 
-    def __init__(self, inner: BaseRequest, metrics: BotMetrics) -> None:
+    __slots__ = ("_gate", "inner", "metrics")
+
+    def __init__(self, inner: BaseRequest, metrics: BotMetrics, max_in_flight: int | None = None) -> None:
         self.inner = inner
         self.metrics = metrics
+        self._gate = asyncio.Semaphore(max_in_flight) if max_in_flight else None
 
     @property
     def read_timeout(self) -> float | None:
@@ -227,7 +234,7 @@ class InstrumentedRequest(BaseRequest):
         connect_timeout: ODVInput[float] = DEFAULT_NONE,
         pool_timeout: ODVInput[float] = DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        code, payload = await self.inner.do_request(
+        call = self.inner.do_request(
             url,
             method,
             request_data,
@@ -236,6 +243,11 @@ class InstrumentedRequest(BaseRequest):
             connect_timeout=connect_timeout,
             pool_timeout=pool_timeout,
         )
+        if self._gate is None:
+            code, payload = await call
+        else:
+            async with self._gate:
+                code, payload = await call
         self.metrics.observe_request(url.rsplit("/", 1)[-1], code, payload)
         return code, payload
 

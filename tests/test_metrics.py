@@ -1,5 +1,6 @@
 """What feeds /metrics: Bot API answers by code, 429 waits, reminder passes."""
 
+import asyncio
 import json
 
 from telegram.request import BaseRequest
@@ -73,3 +74,26 @@ def test_a_pass_counts_due_sent_delayed_and_the_delay() -> None:
     assert sample(metrics, "twinbot_reminders_total", {"outcome": "skipped_pass"}) == 2
     assert sample(metrics, "twinbot_reminder_delay_seconds_count") == 3
     assert sample(metrics, "twinbot_reminder_delay_seconds_bucket", {"le": "3600.0"}) == 3
+
+
+class Slow(Canned):
+    def __init__(self) -> None:
+        super().__init__([])
+        self.in_flight = 0
+        self.most = 0
+
+    async def do_request(self, *args: object, **kwargs: object) -> tuple[int, bytes]:  # type: ignore[override]
+        self.in_flight += 1
+        self.most = max(self.most, self.in_flight)
+        await asyncio.sleep(0.001)
+        self.in_flight -= 1
+        return 200, b'{"ok": true, "result": true}'
+
+
+async def test_requests_on_the_wire_are_bounded_and_the_rest_wait_their_turn() -> None:
+    inner = Slow()
+    request = InstrumentedRequest(inner, BotMetrics(), max_in_flight=4)
+    answers = await asyncio.gather(
+        *(request.do_request("https://api.telegram.org/bot1:X/sendMessage", "POST") for _ in range(50))
+    )
+    assert inner.most == 4 and len(answers) == 50

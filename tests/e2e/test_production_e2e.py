@@ -7,15 +7,28 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from .conftest import ADMIN_ID, STOP_TIMEOUT, WEBHOOK_SECRET, RunningBot, finish
 from .fake_bot_api import FakeBotApi
+from .test_reminders_e2e import (
+    TimedFakeBotApi,
+    add_subscribers,
+    clock_shift,
+    migrate,
+    reminders_to,
+    start_bot,
+    wait_for_log,
+)
+
+__all__ = ["clock_shift"]  # the shifted-clock fixture of the reminder tests, used here too
 
 pytestmark = pytest.mark.e2e
 METRICS_TOKEN = "e2e-metrics-token"
@@ -180,5 +193,63 @@ def test_status_for_admins_in_the_running_bot(fresh_server: FakeBotApi, tmp_path
         assert ("режим: webhook" if bot.mode == "webhook" else "режим: long polling") in text
         assert "Работает " in text and "Чат сотрудников не задан." in text
         assert bot.ask(3501, "/status") == "Эта команда только для администраторов бота."
+    finally:
+        finish(bot)
+
+
+def test_sigterm_mid_broadcast_finishes_what_is_on_its_way_and_records_it(
+    tmp_path: Path, clock_shift: Callable[[str], None]
+) -> None:
+    server = TimedFakeBotApi().start()
+    directory = tmp_path / "bot"
+    directory.mkdir()
+    chats = range(7101, 7161)
+    try:
+        database = migrate(directory, server)
+        add_subscribers(database, chats)
+        server.slow = dict.fromkeys(chats, 0.25)  # every answer takes a while: messages are on their way
+        bot = start_bot(server, directory, clock_shift, "2026-05-25T10:05:00+03:00")
+        server.wait_for(lambda: len(server.sends()) >= 8 or None, timeout=20)
+        assert bot.process is not None
+        stopped_at = time.monotonic()
+        bot.process.send_signal(signal.SIGTERM)
+        assert bot.process.wait(STOP_TIMEOUT) == 0, bot.log()
+        assert time.monotonic() - stopped_at < 10
+        delivered = {chat for _, chat, status in server.sends() if status == 200 and chat in chats}
+        with sqlite3.connect(database) as connection:
+            rows = dict(connection.execute("SELECT chat_id, status FROM delivery_ledger").fetchall())
+        assert 0 < len(delivered) < len(chats), "the stop came too late (or too early) to test anything"
+        # every message that reached Telegram is recorded as sent; nothing is left half-way ('sending')
+        assert {chat for chat, status in rows.items() if status == "sent"} == delivered
+        assert set(rows.values()) == {"sent", "pending"}
+
+        mark = len(bot.log())
+        bot = start_bot(server, directory, clock_shift, "2026-05-25T10:07:00+03:00")
+        wait_for_log(bot, "reminders checked (2026-05-25)", mark)
+        finish(bot)
+        for chat in chats:
+            assert len(reminders_to(server, chat)) == 1, f"chat {chat}: {reminders_to(server, chat)}"
+    finally:
+        server.release_all()
+        server.stop()
+
+
+def test_neither_the_token_nor_the_webhook_secret_reaches_a_log_or_an_alert(
+    fresh_server: FakeBotApi, tmp_path: Path
+) -> None:
+    from .conftest import SECRET
+
+    bot = RunningBot(fresh_server, tmp_path, mode="webhook").start("--verbose")  # debug logs too
+    try:
+        fresh_server.fail_next("sendMessage", 502, chat_id=3601)
+        update = fresh_server.push_message(3601, "/towns")
+        fresh_server.wait_for_messages(ADMIN_ID, 1)  # the error report
+        fresh_server.post_webhook(update, secret="wrong-" + WEBHOOK_SECRET)  # a refused request, logged
+        bot.settle()
+        log = bot.log()
+        assert "setWebhook" in log and "secret_token" in log  # PTB logged the call's parameters, masked
+        alerts = " ".join(fresh_server.sent_texts(ADMIN_ID))
+        for secret in (SECRET, WEBHOOK_SECRET):
+            assert secret not in log and secret not in alerts
     finally:
         finish(bot)
