@@ -83,7 +83,7 @@ async def test_every_column_of_every_table_is_either_public_or_private(site: Sit
     )
     actual: dict[str, set[str]] = {}
     for (table,) in tables:
-        columns = await site.runtime.database.fetchall(f"SELECT name FROM pragma_table_info('{table}')")
+        columns = await site.runtime.database.fetchall("SELECT name FROM pragma_table_info(?)", (table,))
         actual[str(table)] = {str(column[0]) for column in columns}
     for table, columns in actual.items():
         public, private = PUBLIC.get(table, set()), PRIVATE.get(table, set())
