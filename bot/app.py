@@ -33,7 +33,18 @@ from bot.runtime import Runtime, open_runtime
 log = logging.getLogger(__name__)
 
 # The menu shown by Telegram's "/" button, in each language (descriptions come from the catalogue).
-MENU_COMMANDS = ("start", "help", "towns", "town", "upcoming", "calendar", "subscribe", "unsubscribe", "lang")
+MENU_COMMANDS = (
+    "start",
+    "help",
+    "towns",
+    "town",
+    "map",
+    "upcoming",
+    "calendar",
+    "subscribe",
+    "unsubscribe",
+    "lang",
+)
 OFFLINE_TOKEN = "1:offline"
 STATS_PREWARM_SECONDS = 20
 # Every text the bot sends is Telegram HTML (the catalogue escapes all data), without link previews:

@@ -22,6 +22,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from bot.config import Settings
 from bot.core.calendar import Calendar
 from bot.core.model import Language
 from bot.ics import build_ics
@@ -33,6 +34,14 @@ from storage.public import PublicRegister
 FEED_DAYS = 366
 _KEPT = 64
 MEDIA_TYPE = "text/calendar; charset=utf-8"
+
+
+def feed_address(settings: Settings, lang: Language) -> str:
+    """webcal://HOST/calendar.ics (and ?lang=en) when the public pages are on and their address is known."""
+    if not settings.http.public or not settings.http.public_url:
+        return ""
+    host_and_path = settings.http.public_url.split("://", 1)[1]
+    return f"webcal://{host_and_path}/calendar.ics" + ("?lang=en" if lang == "en" else "")
 
 
 @dataclass(frozen=True, slots=True)

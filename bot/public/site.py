@@ -27,7 +27,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.core.model import Language, Town
-from bot.public.feed import CalendarFeed
+from bot.public.feed import CalendarFeed, feed_address
 from bot.public.language import chosen_language
 from bot.public.map import TownMap
 from bot.public.views import UPCOMING_DAYS, PublicViews
@@ -107,7 +107,8 @@ class PublicSite:
             link=link,
             switch=link(request.url.path, other, **_kept_params(request)),
             other=other,
-            webcal=f"webcal://{request.url.netloc}/calendar.ics" + ("?lang=en" if lang == "en" else ""),
+            webcal=feed_address(self.runtime.settings, lang)
+            or f"webcal://{request.url.netloc}/calendar.ics" + ("?lang=en" if lang == "en" else ""),
             updated=replies.format_date(lang, self.runtime.today()),
             **values,
         )
