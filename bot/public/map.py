@@ -228,6 +228,10 @@ def _path(points: Sequence[tuple[float, float]], closed: bool) -> str:
 
 
 class TownMap:
+    def __init__(self) -> None:
+        # the last drawings: per directory (a new one whenever the towns change), language and form
+        self._drawn: dict[tuple[int, Language, bool], tuple[TownDirectory, str]] = {}
+
     def layout(self, directory: TownDirectory) -> tuple[Projection, Town, list[Placed]] | None:
         home = directory.home
         if home is None or home.latitude is None or home.longitude is None:
@@ -256,6 +260,18 @@ class TownMap:
     def svg(
         self, directory: TownDirectory, lang: Language, views: PublicViews, standalone: bool = False
     ) -> str:
+        """The map as SVG, drawn once per directory (a new one whenever the towns change) and language."""
+        key = (id(directory), lang, standalone)
+        kept = self._drawn.get(key)
+        if kept is not None and kept[0] is directory:
+            return kept[1]
+        if len(self._drawn) >= 8:
+            self._drawn.clear()
+        drawn = self._svg(directory, lang, views, standalone)
+        self._drawn[key] = (directory, drawn)
+        return drawn
+
+    def _svg(self, directory: TownDirectory, lang: Language, views: PublicViews, standalone: bool) -> str:
         layout = self.layout(directory)
         if layout is None:
             return ""

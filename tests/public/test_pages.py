@@ -43,7 +43,8 @@ class Page(HTMLParser):
             self.links.append(str(values["href"]))
         if tag in ("script", "img", "iframe", "link", "source", "video", "audio", "object", "embed"):
             target = values.get("src") or values.get("href") or ""
-            if tag != "link" or values.get("rel") not in ("alternate",):
+            # an alternate-language link is not fetched; a data: icon stops the browser asking for one
+            if values.get("rel") != "alternate" and not target.startswith("data:"):
                 self.fetches.append(f"{tag}:{target}")
         for name, value in attrs:
             if name == "style" and value and "url(" in value:
