@@ -148,7 +148,7 @@ class PublicSite:
         views = PublicViews(self.runtime.replies())
         town_days = await self.runtime.calendar.town_days()
         today = self.runtime.today()
-        total = await self.register.count(town.key, today)
+        total = await self.register.count(town.key, today, await self.runtime.visits.generation())
         pages = max(1, math.ceil(total / VISITS_PER_PAGE))
         raw_page = request.query_params.get("page", "1")
         number = int(raw_page) if raw_page.isdigit() and len(raw_page) <= 6 else 1
