@@ -1,5 +1,5 @@
-"""The public pages from the real `twinbot run` process: [http] public = true on the polling bot's
-server; pages and the feed over a socket, and a staff change made in the chat shown at the next request."""
+"""The public pages from the real `twinbot run` process: [http] public = true, in polling and in webhook
+mode; pages and the feed over a socket, and a staff change made in the chat shown at the next request."""
 
 from __future__ import annotations
 
@@ -32,8 +32,10 @@ def server() -> FakeBotApi:
     started.stop()
 
 
-def test_the_pages_and_the_feed_from_the_running_bot(server: FakeBotApi, tmp_path: Path) -> None:
-    bot = RunningBot(server, tmp_path, mode="polling", http=["public = true"]).start()
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+def test_the_pages_and_the_feed_from_the_running_bot(server: FakeBotApi, tmp_path: Path, mode: str) -> None:
+    # polling: on the [http] server; webhook: on the webhook's own server, beside the webhook
+    bot = RunningBot(server, tmp_path, mode=mode, http=["public = true"]).start()
     try:
         status, headers, body = fetch(bot, "/")
         assert status == 200 and headers["content-type"].startswith("text/html")
