@@ -254,6 +254,12 @@ class TownMap:
 
         return place_labels(SIZE / 2, [(spot.x, spot.y, text(spot)) for spot in placed])
 
+    def prepare(self, directory: TownDirectory) -> None:
+        layout = self.layout(directory)
+        if layout is not None:
+            projection, home, _ = layout
+            outlines(home.latitude or 0.0, home.longitude or 0.0, projection.max_km)
+
     def not_drawn(self, directory: TownDirectory) -> list[Town]:
         return [town for town in directory.partners if town.latitude is None or town.longitude is None]
 

@@ -195,5 +195,8 @@ def _kept_params(request: Request) -> dict[str, str]:
 
 
 def public_routes(runtime: Runtime) -> list[BaseRoute]:
-    """The routes of the public pages, for build_web_app(extra_routes=...)."""
-    return PublicSite(runtime).routes()
+    """The routes of the public pages, for build_web_app(extra_routes=...). The map's outlines are
+    projected here, once (a few tenths of a second), rather than by the first reader's request."""
+    site = PublicSite(runtime)
+    site.map.prepare(runtime.directory)
+    return site.routes()
