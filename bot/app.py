@@ -26,6 +26,7 @@ from bot.locale import catalogue
 from bot.logmask import mask_token_in_logs
 from bot.metrics import BotMetrics, InstrumentedRequest, UpdateTrack, current_update, update_kind
 from bot.persistence import SqlitePersistence
+from bot.public.digest import schedule_digest
 from bot.ratelimit import BroadcastRateLimiter
 from bot.reminders import ReminderService, TelegramSender, schedule
 from bot.runtime import Runtime, open_runtime
@@ -172,6 +173,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
         runtime, TelegramSender(application.bot), stopping=lambda: not application.running
     )
     schedule(application)
+    schedule_digest(application)
     schedule_backups(application)
     if application.job_queue is not None:
         # /stats charts are drawn after each change to the register, not while a user waits

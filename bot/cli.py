@@ -1,4 +1,4 @@
-"""twinbot: run | console | ask | towns | import-towns | upcoming | remind | export | backup | restore |
+"""twinbot: run | console | ask | towns | import-towns | upcoming | remind | digest | export | backup | restore |
 status. Every command takes --config."""
 
 from __future__ import annotations
@@ -124,6 +124,18 @@ def _parser() -> argparse.ArgumentParser:
     remind.add_argument(
         "--dry-run", action="store_true", help="print what would be sent; send and record nothing"
     )
+    digest = commands.add_parser(
+        "digest",
+        parents=[common],
+        help="send the monthly digest now (exactly once per month and chat, like the scheduled one)",
+        description="Sends the digest of MONTH (default: this month): last month's visits and this month's "
+        "anniversaries and Town Days, to the staff chat and the subscribers who opted in. Chats that already "
+        "got it, from the bot or an earlier run, never get it twice.",
+    )
+    digest.add_argument("--month", type=_month, default=None, help="YYYY-MM (default: this month)")
+    digest.add_argument(
+        "--dry-run", action="store_true", help="print what would be sent; send and record nothing"
+    )
     backup = commands.add_parser(
         "backup",
         parents=[common],
@@ -200,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_upcoming(settings, args.start, args.days, args.lang))
         if command == "remind":
             return asyncio.run(_remind(settings, args.date, args.dry_run))
+        if command == "digest":
+            return asyncio.run(_digest(settings, args.month, args.dry_run))
     except (TownFileError, ConfigError) as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -511,6 +525,57 @@ async def _remind(settings: Settings, day: date | None, dry_run: bool) -> int:
                 report = await service.run_pass(day, delayed=day < today)
         for line in describe_pass(report):
             print(line)
+        for delivery in report.deliveries:
+            print()
+            print(f"-> chat {delivery.chat_id} ({delivery.language}):")
+            print(plain_text(delivery.text))
+    finally:
+        await runtime.close()
+    return 0
+
+
+def _month(text: str) -> tuple[int, int]:
+    from bot.public.digest import parse_month
+
+    try:
+        return parse_month(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+async def _digest(settings: Settings, month: tuple[int, int] | None, dry_run: bool) -> int:
+    """`twinbot digest [--month YYYY-MM] [--dry-run]`: the month's digest, exactly once per chat."""
+    from telegram.ext import ExtBot
+
+    from bot.app import DEFAULTS
+    from bot.public.digest import DigestService
+    from bot.ratelimit import BroadcastRateLimiter
+    from bot.reminders import ReminderService, TelegramSender
+    from bot.replies.reply import plain_text
+    from bot.runtime import open_runtime
+
+    if not dry_run and not settings.token:
+        print(_text(settings, "console.no_token"), file=sys.stderr)
+        print("Nothing was sent or recorded; --dry-run shows what would be sent.", file=sys.stderr)
+        return 2
+    runtime = await open_runtime(settings)
+    try:
+        if dry_run:
+            report = await DigestService(runtime, ReminderService(runtime, sender=None)).run(
+                month, dry_run=True
+            )
+        else:
+            bot: ExtBot[int] = ExtBot(
+                settings.token,
+                base_url=settings.telegram.base_url,
+                base_file_url=settings.telegram.base_file_url,
+                rate_limiter=BroadcastRateLimiter(max_retries=3),
+                defaults=DEFAULTS,
+            )
+            async with bot:
+                service = ReminderService(runtime, TelegramSender(bot))
+                report = await DigestService(runtime, service).run(month)
+        print(report.describe())
         for delivery in report.deliveries:
             print()
             print(f"-> chat {delivery.chat_id} ({delivery.language}):")

@@ -58,3 +58,49 @@ async def test_calendar_gives_the_feed_address_when_the_pages_are_public(harness
     public = await harness.say("/calendar")
     caption = str(next(c for c in public if c.method == "sendDocument").params["caption"])
     assert "<code>webcal://twins.example.org/calendar.ics</code>" in caption
+
+
+def buttons(call: object) -> list[str]:
+    markup = call.params["reply_markup"]  # type: ignore[attr-defined]
+    return [button["callback_data"] for row in markup["inline_keyboard"] for button in row]
+
+
+async def test_subscribe_offers_the_monthly_digest_and_the_button_names_the_state(harness: Harness) -> None:
+    rt = harness.app.bot_data["runtime"]
+    await harness.say("/subscribe")
+    _, subscribed = await harness.press("sub:k:all")
+    assert "sub:dg:1" in buttons(subscribed)
+    _, on = await harness.press("sub:dg:1")
+    assert "дайджест включён" in on.params["text"] and "sub:dg:0" in buttons(on)
+    _, again = await harness.press("sub:dg:1")  # delivered twice: still on, never undone
+    assert "sub:dg:0" in buttons(again)
+    from storage.digest import DigestStore
+
+    assert await DigestStore(rt.database).recipients() == [(10, "ru")]
+    (menu,) = await harness.say("/subscribe")
+    assert "Дайджест раз в месяц: включён." in menu.params["text"]
+    _, off = await harness.press("sub:dg:0")
+    assert "выключен" in off.params["text"] and await DigestStore(rt.database).recipients() == []
+
+
+async def test_the_digest_is_scheduled_monthly_and_not_sent_late_in_the_month(harness: Harness) -> None:
+    from bot.public.digest import CATCH_UP_JOB, DIGEST_JOB, digest_job
+
+    job_queue = harness.app.job_queue
+    assert job_queue is not None
+    assert job_queue.get_jobs_by_name(DIGEST_JOB) and job_queue.get_jobs_by_name(CATCH_UP_JOB)
+    rt = harness.app.bot_data["runtime"]
+    rt.settings = rt.settings.model_copy(
+        update={"reminders": rt.settings.reminders.model_copy(update={"staff_chat": -100555})}
+    )
+
+    class Job:
+        name = CATCH_UP_JOB
+
+    class Context:
+        bot_data = harness.app.bot_data
+        job = Job()
+
+    before = len(harness.calls("sendMessage"))
+    await digest_job(Context())  # type: ignore[arg-type]
+    assert len(harness.calls("sendMessage")) == before  # 26 November: that month's digest time is over

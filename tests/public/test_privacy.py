@@ -46,7 +46,7 @@ PRIVATE: dict[str, set[str]] = {
     "chat_preferences": {"chat_id", "language", "updated_at"},
     "staff_members": {"user_id", "name", "added_by", "added_at"},
     "people": {"user_id", "name", "seen_at"},
-    "subscriptions": {"chat_id", "chat_type", "kinds", "language", "active", "title", "changed_by", "inactive_reason", "created_at", "updated_at"},
+    "subscriptions": {"chat_id", "chat_type", "kinds", "language", "active", "title", "changed_by", "inactive_reason", "created_at", "updated_at", "digest"},
     "subscription_towns": {"chat_id", "town_key"},
     "delivery_ledger": {"id", "event_key", "occurrence", "chat_id", "lead_days", "due_date", "status", "delayed", "attempts", "claim", "claimed_at", "sent_at", "message_id", "error", "created_at"},
     "reminder_passes": {"pass_date", "status", "delayed", "runs", "planned", "sent", "started_at", "finished_at", "note"},
