@@ -26,6 +26,7 @@ from bot.locale import catalogue
 from bot.logmask import mask_token_in_logs
 from bot.metrics import BotMetrics, InstrumentedRequest, UpdateTrack, current_update, update_kind
 from bot.persistence import SqlitePersistence
+from bot.public.digest import schedule_digest
 from bot.ratelimit import BroadcastRateLimiter
 from bot.reminders import SEND_WORKERS, ReminderService, TelegramSender, schedule
 from bot.runtime import Runtime, open_runtime
@@ -33,7 +34,18 @@ from bot.runtime import Runtime, open_runtime
 log = logging.getLogger(__name__)
 
 # The menu shown by Telegram's "/" button, in each language (descriptions come from the catalogue).
-MENU_COMMANDS = ("start", "help", "towns", "town", "upcoming", "calendar", "subscribe", "unsubscribe", "lang")
+MENU_COMMANDS = (
+    "start",
+    "help",
+    "towns",
+    "town",
+    "map",
+    "upcoming",
+    "calendar",
+    "subscribe",
+    "unsubscribe",
+    "lang",
+)
 OFFLINE_TOKEN = "1:offline"
 STATS_PREWARM_SECONDS = 20
 # Every text the bot sends is Telegram HTML (the catalogue escapes all data), without link previews:
@@ -166,6 +178,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
         runtime, TelegramSender(application.bot), stopping=lambda: not application.running
     )
     schedule(application)
+    schedule_digest(application)
     schedule_backups(application)
     if application.job_queue is not None:
         # /stats charts are drawn after each change to the register, not while a user waits

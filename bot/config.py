@@ -188,11 +188,23 @@ class HttpSettings(_Section):
     port: Port = 8081
     # when set, /metrics wants "Authorization: Bearer <this>"
     metrics_token: SecretStr = SecretStr("")
+    # the public pages (/, /town/SLUG, /upcoming, /calendar.ics) on this server (or the webhook's)
+    public: bool = False
+    # where the public pages are reached from outside (https://...), for the webcal:// link in /calendar
+    public_url: str = ""
 
     @field_validator("listen")
     @classmethod
     def _listen(cls, value: str) -> str:
         return _listen_address(value)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and (not value.startswith(("https://", "http://")) or not urlsplit(value).hostname):
+            raise ValueError(f"{value!r} is not an http(s):// address")
+        return value
 
 
 class WebhookSettings(_Section):
@@ -286,6 +298,14 @@ class Settings(_Section):
     @property
     def mode(self) -> Literal["polling", "webhook"]:
         return "webhook" if self.webhook.enabled else "polling"
+
+    @model_validator(mode="after")
+    def _public_needs_a_server(self) -> Settings:
+        if self.http.public and not (self.http.enabled or self.webhook.enabled):
+            raise ValueError(
+                "[http] public = true needs the web server: set [http] enabled = true (or enable the webhook)"
+            )
+        return self
 
 
 def _describe(error: dict[str, object]) -> str:

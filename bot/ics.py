@@ -55,6 +55,7 @@ def build_ics(
         item = IEvent()
         item.add("uid", f"{uid}@{UID_DOMAIN}")
         item.add("dtstamp", stamp)
+        item.add("last-modified", stamp)  # a feed subscriber sees a staff change as an update of the event
         item.add("summary", plain_text(summary))
         item.add("dtstart", span.start)
         item.add("dtend", span.end + timedelta(days=1))  # DTEND of an all-day event is exclusive

@@ -38,6 +38,7 @@ from bot import __version__
 from bot.app import build_application
 from bot.config import Settings
 from bot.handlers.status import SERVICE_KEY
+from bot.public import public_routes
 from bot.web.server import build_web_app
 from storage import open_database
 from storage.backup import BackupError, make_backup
@@ -247,7 +248,9 @@ async def _run(settings: Settings, stop: asyncio.Event, lease: InstanceLease) ->
                 if sock is None:
                     await stop.wait()
                 else:
-                    app = build_web_app(application, application.bot_data["runtime"], settings)
+                    runtime = application.bot_data["runtime"]
+                    public = public_routes(runtime) if settings.http.public else ()
+                    app = build_web_app(application, runtime, settings, extra_routes=public)
                     await _until_stopped(web_server(app), sock, stop)
             finally:
                 if application.updater is not None and application.updater.running:

@@ -1,7 +1,8 @@
-"""twinbot upcoming | remind: the coming dates, and one reminder pass run by hand."""
+"""twinbot upcoming | remind | digest: the coming dates, and one reminder pass or monthly digest run by hand."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from datetime import date, timedelta
 
@@ -71,6 +72,57 @@ async def remind(settings: Settings, day: date | None, dry_run: bool) -> int:
                 report = await service.run_pass(day, delayed=day < today)
         for line in describe_pass(report):
             print(line)
+        for delivery in report.deliveries:
+            print()
+            print(f"-> chat {delivery.chat_id} ({delivery.language}):")
+            print(plain_text(delivery.text))
+    finally:
+        await runtime.close()
+    return 0
+
+
+def month_argument(text: str) -> tuple[int, int]:
+    from bot.public.digest import parse_month
+
+    try:
+        return parse_month(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+async def digest(settings: Settings, month: tuple[int, int] | None, dry_run: bool) -> int:
+    """`twinbot digest [--month YYYY-MM] [--dry-run]`: the month's digest, exactly once per chat."""
+    from telegram.ext import ExtBot
+
+    from bot.app import DEFAULTS
+    from bot.public.digest import DigestService
+    from bot.ratelimit import BroadcastRateLimiter
+    from bot.reminders import ReminderService, TelegramSender
+    from bot.replies.reply import plain_text
+    from bot.runtime import open_runtime
+
+    if not dry_run and not settings.token:
+        print(catalogue_text(settings, "console.no_token"), file=sys.stderr)
+        print("Nothing was sent or recorded; --dry-run shows what would be sent.", file=sys.stderr)
+        return 2
+    runtime = await open_runtime(settings)
+    try:
+        if dry_run:
+            report = await DigestService(runtime, ReminderService(runtime, sender=None)).run(
+                month, dry_run=True
+            )
+        else:
+            bot: ExtBot[int] = ExtBot(
+                settings.token,
+                base_url=settings.telegram.base_url,
+                base_file_url=settings.telegram.base_file_url,
+                rate_limiter=BroadcastRateLimiter(max_retries=3),
+                defaults=DEFAULTS,
+            )
+            async with bot:
+                service = ReminderService(runtime, TelegramSender(bot))
+                report = await DigestService(runtime, service).run(month)
+        print(report.describe())
         for delivery in report.deliveries:
             print()
             print(f"-> chat {delivery.chat_id} ({delivery.language}):")

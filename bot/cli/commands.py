@@ -1,4 +1,4 @@
-"""twinbot: run | console | ask | towns | import-towns | upcoming | remind | export | backup | restore |
+"""twinbot: run | console | ask | towns | import-towns | upcoming | remind | digest | export | backup | restore |
 status. Every command takes --config."""
 
 from __future__ import annotations
@@ -88,6 +88,18 @@ def _parser() -> argparse.ArgumentParser:
     remind.add_argument(
         "--dry-run", action="store_true", help="print what would be sent; send and record nothing"
     )
+    digest = commands.add_parser(
+        "digest",
+        parents=[common],
+        help="send the monthly digest now (exactly once per month and chat, like the scheduled one)",
+        description="Sends the digest of MONTH (default: this month): last month's visits and this month's "
+        "anniversaries and Town Days, to the staff chat and the subscribers who opted in. Chats that already "
+        "got it, from the bot or an earlier run, never get it twice.",
+    )
+    digest.add_argument("--month", type=calendar.month_argument, default=None, help="YYYY-MM (default: this month)")
+    digest.add_argument(
+        "--dry-run", action="store_true", help="print what would be sent; send and record nothing"
+    )
     backup = commands.add_parser(
         "backup",
         parents=[common],
@@ -164,6 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(calendar.upcoming(settings, args.start, args.days, args.lang))
         if command == "remind":
             return asyncio.run(calendar.remind(settings, args.date, args.dry_run))
+        if command == "digest":
+            return asyncio.run(calendar.digest(settings, args.month, args.dry_run))
     except (TownFileError, ConfigError) as exc:
         print(exc, file=sys.stderr)
         return 2

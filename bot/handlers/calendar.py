@@ -20,6 +20,7 @@ from bot.handlers.chat import Context, language_of, send, staff_language
 from bot.handlers.staff_gate import staff_only
 from bot.ics import build_ics
 from bot.locale import Markup
+from bot.public.feed import feed_address
 from bot.replies.calendar import CalendarReplies
 from bot.replies.reply import Reply, fit, plain_text
 from bot.runtime import Runtime
@@ -121,9 +122,13 @@ async def calendar_file(update: Update, context: Context) -> None:
         zone=rt.settings.reminders.timezone,
     )
     name = str(rt.replies().texts.raw(lang, "ics.file_name"))
+    caption: str = rt.replies().t(lang, "ics.caption")
+    feed = feed_address(rt.settings, lang)
+    if feed:
+        caption += "\n" + rt.replies().t(lang, "ics.subscribe", url=feed)
     await message.reply_document(
         document=InputFile(data, filename=name),
-        caption=rt.replies().t(lang, "ics.caption"),
+        caption=caption,
         do_quote=message.chat.type != ChatType.PRIVATE,
     )
 

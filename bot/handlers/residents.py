@@ -14,6 +14,7 @@ from bot.handlers.chat import (
     command_language,
     is_private,
     language_of,
+    markup,
     send,
 )
 from bot.locale import escape
@@ -138,9 +139,11 @@ async def card_button(update: Update, context: Context) -> None:
         await query.answer(rt.replies().t(lang, "input.stale_button"), show_alert=False)
         return
     await query.answer()
+    card = TownCards(rt.replies()).card(lang, town)
     await context.bot.send_message(
         chat_id=query.message.chat.id,
-        text=TownCards(rt.replies()).card(lang, town).text,
+        text=card.text,
+        reply_markup=markup(card),
         message_thread_id=getattr(query.message, "message_thread_id", None)
         if query.message.chat.is_forum
         else None,

@@ -19,6 +19,7 @@ from bot.handlers.chat import Context, language_of, send
 from bot.replies.calendar import CalendarReplies
 from bot.replies.reply import Reply, plain_text
 from bot.runtime import Runtime
+from storage.digest import DigestStore
 from storage.subscriptions import KINDS, Kinds, Subscription
 
 CALLBACK = "sub:"
@@ -73,7 +74,7 @@ def parse_town_button(action: str) -> tuple[str, bool] | None:
 
 
 def main_menu(
-    rt: Runtime, lang: Language, subscription: Subscription | None
+    rt: Runtime, lang: Language, subscription: Subscription | None, digest: bool = False
 ) -> tuple[str, InlineKeyboardMarkup]:
     replies = rt.replies()
     text: str = replies.t(lang, "subscribe.menu", **schedule_words(rt, lang))
@@ -82,6 +83,8 @@ def main_menu(
         assert subscription is not None
         what, towns = describe(rt, lang, subscription)
         text += "\n\n" + replies.t(lang, "subscribe.current", what=what, towns=towns)
+        if digest:
+            text += "\n" + replies.t(lang, "subscribe_digest.state_on")
 
     def kind_button(kind: Kinds) -> InlineKeyboardButton:
         label = replies.texts.raw(lang, f"subscribe.button_{'all' if kind == 'all' else kind}")
@@ -98,6 +101,9 @@ def main_menu(
                 )
             ]
         )
+        # the monthly digest (bot/public/digest.py): the button names the state it asks for
+        digest_label = replies.texts.raw(lang, f"subscribe_digest.button_{'off' if digest else 'on'}")
+        rows.append([InlineKeyboardButton(digest_label, callback_data=f"{CALLBACK}dg:{0 if digest else 1}")])
         rows.append(
             [
                 InlineKeyboardButton(
@@ -154,7 +160,8 @@ async def subscribe(update: Update, context: Context) -> None:
     if allowed is None:
         return
     rt, lang, message, chat = allowed
-    text, keyboard = main_menu(rt, lang, await rt.subscriptions.get(chat.id))
+    digest = await DigestStore(rt.database).is_on(chat.id)
+    text, keyboard = main_menu(rt, lang, await rt.subscriptions.get(chat.id), digest)
     await send(message, Reply(text), reply_markup=keyboard)
 
 
@@ -222,7 +229,7 @@ async def pressed(update: Update, context: Context) -> None:
     town = parse_town_button(action)
     known = (
         kind is not None
-        or action in ("towns", "done", "off")
+        or action in ("towns", "done", "off", "dg:0", "dg:1")
         or (town is not None and rt.directory.get(town[0]) is not None)
     )
     if not known:
@@ -240,7 +247,7 @@ async def pressed(update: Update, context: Context) -> None:
         done: str = replies.t(
             lang, "subscribe.subscribed", what=what, towns=towns, **schedule_words(rt, lang)
         )
-        _, keyboard = main_menu(rt, lang, subscription)
+        _, keyboard = main_menu(rt, lang, subscription, await DigestStore(rt.database).is_on(chat.id))
         await query.answer()
         await _edit(query, done, keyboard)
         return
@@ -252,12 +259,20 @@ async def pressed(update: Update, context: Context) -> None:
     if subscription is None or not subscription.active:
         await query.answer(plain_text(replies.t(lang, "subscribe.not_subscribed_yet")), show_alert=True)
         return
+    if action in ("dg:0", "dg:1"):
+        on = action == "dg:1"
+        store = DigestStore(rt.database)
+        await store.set(chat.id, on, actor)
+        _, keyboard = main_menu(rt, lang, subscription, on)
+        await query.answer()
+        await _edit(query, replies.t(lang, "subscribe_digest.on" if on else "subscribe_digest.off"), keyboard)
+        return
     if town is not None:
         changed = await rt.subscriptions.set_town(chat.id, town[0], town[1], actor)
         assert changed is not None
         subscription = changed
     if action == "done":
-        text, keyboard = main_menu(rt, lang, subscription)
+        text, keyboard = main_menu(rt, lang, subscription, await DigestStore(rt.database).is_on(chat.id))
     else:
         text, keyboard = towns_menu(rt, lang, subscription)
     await query.answer()

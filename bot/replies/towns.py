@@ -8,10 +8,11 @@ from itertools import chain
 
 from bot.core.model import Agreement, Language, Town
 from bot.locale import Markup, escape
-from bot.replies.reply import Reply, fit
+from bot.replies.reply import Button, Reply, fit
 from bot.replies.wording import Replies, VisitLine
 
 CARD_VISITS = 5
+CALLBACK_VENUE = "venue:"
 
 
 @dataclass(slots=True)
@@ -98,7 +99,11 @@ class TownCards:
             lines.append(r.t(lang, "card.visits_header"))
             for visit in visits[:CARD_VISITS]:
                 lines.append(self.visit_line(lang, "card.visit_line", visit))
-        return Reply(fit(lines))
+        buttons: tuple[tuple[Button, ...], ...] = ()
+        if town.latitude is not None and town.longitude is not None:
+            # Telegram draws the place itself (sendVenue): a map in the chat, no link to leave it for
+            buttons = ((Button(r.t(lang, "card.location_button"), f"{CALLBACK_VENUE}{town.key}"),),)
+        return Reply(fit(lines), buttons)
 
     def visit_line(self, lang: Language, key: str, visit: VisitLine, **extra: object) -> str:
         r = self.replies
