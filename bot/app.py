@@ -17,6 +17,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.backups import schedule_backups
 from bot.config import Settings
+from bot.connectivity import Connectivity, WatchedRequest
 from bot.context import CONTEXT_TYPES
 from bot.core.model import LANGUAGES
 from bot.errors import on_error
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 # The menu shown by Telegram's "/" button, in each language (descriptions come from the catalogue).
 MENU_COMMANDS = ("start", "help", "towns", "town", "upcoming", "calendar", "subscribe", "unsubscribe", "lang")
 OFFLINE_TOKEN = "1:offline"
+CONNECTIVITY_KEY = "connectivity"
 STATS_PREWARM_SECONDS = 20
 # Every text the bot sends is Telegram HTML (the catalogue escapes all data), without link previews:
 # said once here for every request, also for the bot `twinbot remind` builds. A send that is not HTML
@@ -129,9 +131,11 @@ def build_application(
         .persistence(SqlitePersistence(settings.storage.database))
     )
     metrics = BotMetrics()
+    connectivity = Connectivity(settings.token)
     if request is None:  # PTB's own requests (the same pool sizes), counted for /metrics
         builder = builder.request(InstrumentedRequest(HTTPXRequest(connection_pool_size=256), metrics))
-        builder = builder.get_updates_request(InstrumentedRequest(HTTPXRequest(), metrics))
+        polling = InstrumentedRequest(HTTPXRequest(), metrics)
+        builder = builder.get_updates_request(WatchedRequest(polling, connectivity))
     else:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
@@ -139,6 +143,7 @@ def build_application(
         application.metrics = metrics
     application.bot_data["settings"] = settings
     application.bot_data["clock"] = clock
+    application.bot_data[CONNECTIVITY_KEY] = connectivity  # the polling error_callback (bot.service)
     for group, handler in all_handlers():
         application.add_handler(handler, group=group)
     application.add_error_handler(on_error)

@@ -16,7 +16,7 @@ from typing import Any
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.model import Language
 from bot.core.townfile import TownFileError, load_town_file
-from bot.logmask import SecretMaskingFormatter, mask_token_in_logs
+from bot.logmask import SecretMaskingFormatter, install_masking_excepthook, mask_token_in_logs
 
 log = logging.getLogger("bot")
 # the masking formatter lives in bot.logmask (build_application installs it too); re-exported here
@@ -168,6 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(args.verbose, quiet=command not in (None, "run"), json_lines=True)
     mask_token_in_logs(settings.token)
     mask_token_in_logs(settings.webhook.secret)
+    install_masking_excepthook(settings.token, settings.webhook.secret)
     try:
         if command is None:
             if settings.token:

@@ -7,7 +7,11 @@ installs it again, so an embedding that builds the application itself is covered
 from __future__ import annotations
 
 import logging
+import sys
+import threading
+import traceback
 from collections.abc import Iterable, Sequence
+from types import TracebackType
 
 MASK = "***"
 # these log every request URL at INFO/DEBUG, and a Bot API URL carries the token
@@ -68,3 +72,29 @@ def mask_token_in_logs(token: str) -> None:
             handler.setFormatter(SecretMaskingFormatter(current.base, [*current.secrets, *secrets]))
         else:
             handler.setFormatter(SecretMaskingFormatter(current, secrets))
+
+
+def install_masking_excepthook(*tokens: str) -> None:
+    """The last line of defence: an exception nobody caught is printed by Python itself, past every log
+    formatter, with its text (PTB's InvalidToken carries the whole token). This hook prints it masked,
+    for the main thread and for other threads alike."""
+    secrets = sorted({secret for token in tokens for secret in token_secrets(token)}, key=len, reverse=True)
+
+    def masked(text: str) -> str:
+        for secret in secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        sys.stderr.write(masked("".join(traceback.format_exception(kind, value, tb))))
+        sys.stderr.flush()
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        name = args.thread.name if args.thread is not None else "a thread"
+        sys.stderr.write(f"Exception in {masked(name)}:\n")
+        hook(args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback)
+
+    sys.excepthook = hook
+    threading.excepthook = thread_hook
