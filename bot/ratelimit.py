@@ -41,6 +41,7 @@ import contextlib
 import logging
 import math
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any, Protocol, runtime_checkable
@@ -54,6 +55,7 @@ log = logging.getLogger("bot.ratelimit")
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 Result = bool | dict[str, Any] | list[dict[str, Any]]
+ANSWERED_KEPT = 4096  # answered press ids remembered (a press lives seconds; this is minutes of them)
 
 
 @runtime_checkable
@@ -143,6 +145,9 @@ class BroadcastRateLimiter(AIORateLimiter):
         self.groups: dict[str | int, SlidingWindow] = {}
         self.halt_until = 0.0  # monotonic deadline of the current 429 pause (0: none)
         self.pauses = 0  # 429s seen, for the logs and the benchmark
+        # every request passes here: the presses already answered, so that the error handler never
+        # answers one twice (Telegram refuses the second answerCallbackQuery)
+        self.answered_queries: OrderedDict[str, None] = OrderedDict()
 
     def _group(self, group_id: str | int) -> SlidingWindow:
         if len(self.groups) > 512:
@@ -184,7 +189,10 @@ class BroadcastRateLimiter(AIORateLimiter):
             group = chat_id  # supergroups and channels (a @username can only be one of those)
         for attempt in range(max_retries + 1):
             try:
-                return await self._attempt(chat, group, guard, callback, args, kwargs)
+                result = await self._attempt(chat, group, guard, callback, args, kwargs)
+                if endpoint == "answerCallbackQuery":
+                    self._answered(str(data.get("callback_query_id", "")))
+                return result
             except RetryAfter as exc:
                 pause = _seconds(exc) + 0.1
                 self.pauses += 1
@@ -196,6 +204,14 @@ class BroadcastRateLimiter(AIORateLimiter):
                     raise
                 log.info("%s: rate limited, every request waits %.1f s", endpoint, pause)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _answered(self, query_id: str) -> None:
+        self.answered_queries[query_id] = None
+        while len(self.answered_queries) > ANSWERED_KEPT:
+            self.answered_queries.popitem(last=False)
+
+    def has_answered(self, query_id: str) -> bool:
+        return query_id in self.answered_queries
 
     async def _attempt(
         self,
