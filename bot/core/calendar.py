@@ -33,6 +33,7 @@ from importlib import resources
 
 from bot.core.dates import month_number, normalise, partial_date
 from bot.core.model import PartialDate, Precision, Town
+from bot.core.typed_text import control_character
 
 ROUND_YEARS: frozenset[int] = frozenset({5, 10, 15, 20, 25, 30, 40, 50, 60, 70, 75, 100})
 MIN_YEAR = 1950  # concrete Town Day dates: older ones are history nobody needs reminding of
@@ -348,6 +349,9 @@ def parse_town_day(text: str, today: date) -> ParsedTownDay:
     "28 June 2025" / "28.06.2025" / "2025-06-28" / "28-30 June 2025" (that year only), a day and a separate
     year ("28.06 2025"), and "unknown" / "неизвестно" (optionally with a year: remove that year's date).
     """
+    char = control_character(text)  # the typed rule is stored as it was typed
+    if char is not None:
+        raise CalendarInputError("control_character", char=char)
     try:
         return _parse_town_day(_normalise(text), today)
     except CalendarInputError as error:

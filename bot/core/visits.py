@@ -18,6 +18,7 @@ from typing import Any
 from bot.core.directory import TownDirectory
 from bot.core.model import Town
 from bot.core.text import words
+from bot.core.typed_text import control_character, is_blank
 
 MIN_YEAR = 1950
 MAX_YEARS_AHEAD = 2
@@ -499,9 +500,17 @@ def check_people(value: int) -> int:
     return value
 
 
+def check_typed(field_name: str, text: str, *, multiline: bool = False) -> None:
+    """No control characters in a stored text (bot.core.typed_text); the error names the field."""
+    char = control_character(text, multiline=multiline)
+    if char is not None:
+        raise VisitInputError.one(field_name, "control_character", char=char)
+
+
 def check_purpose(text: str) -> str:
     purpose = text.strip()
-    if not purpose:
+    check_typed("purpose", purpose)
+    if is_blank(purpose):
         raise VisitInputError.one("purpose", "purpose_empty")
     if len(purpose) > MAX_PURPOSE:
         raise VisitInputError.one("purpose", "too_long", length=len(purpose), limit=MAX_PURPOSE)
@@ -510,6 +519,7 @@ def check_purpose(text: str) -> str:
 
 def check_notes(text: str) -> str:
     notes = text.strip()
+    check_typed("notes", notes, multiline=True)
     if len(notes) > MAX_NOTES:
         raise VisitInputError.one("notes", "too_long", length=len(notes), limit=MAX_NOTES)
     return notes
@@ -547,6 +557,7 @@ def find_town(directory: TownDirectory, text: str) -> TownLookup:
 
 
 def resolve_town(directory: TownDirectory, text: str) -> Town:
+    check_typed("town", text)
     lookup = find_town(directory, text)
     if lookup.town is not None:
         return lookup.town
@@ -589,7 +600,11 @@ def validate(
     check(lambda: check_period(draft.start, draft.end))
     if draft.people is not None:
         check(lambda: check_people(draft.people))
-    if not draft.purpose.strip():
+    for name, value, multiline in (("purpose", draft.purpose, False), ("notes", draft.notes, True)):
+        char = control_character(value, multiline=multiline)
+        if char is not None:
+            errors.append(FieldError(name, "control_character", {"char": char}))
+    if is_blank(draft.purpose) and control_character(draft.purpose) is None:
         errors.append(FieldError("purpose", "purpose_empty"))
     elif len(draft.purpose) > MAX_PURPOSE:
         errors.append(FieldError("purpose", "too_long", {"length": len(draft.purpose), "limit": MAX_PURPOSE}))
