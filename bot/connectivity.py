@@ -23,7 +23,7 @@ from telegram._utils.types import ODVInput
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.request import BaseRequest, RequestData
 
-from bot.logmask import mask_secret
+from bot.logmask import describe_error
 
 log = logging.getLogger("bot.connectivity")
 
@@ -45,8 +45,7 @@ def backoff(attempt: int) -> float:
 
 def describe(error: BaseException, token: str) -> str:
     """One line about a failure, the token masked (PTB's texts may carry it)."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return mask_secret(f"{type(error).__name__}: {text}" if text else type(error).__name__, token)
+    return describe_error(error, token).splitlines()[0]
 
 
 async def with_retries(

@@ -20,7 +20,7 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.core.model import Language
-from bot.logmask import mask_secret
+from bot.logmask import describe_error, mask_secret
 from bot.metrics import mark_update
 from bot.ratelimit import BroadcastRateLimiter
 from bot.runtime import Runtime
@@ -104,7 +104,7 @@ async def _handle(update: object, context: BotContext) -> None:
     rt = runtime if isinstance(runtime, Runtime) else None
     token = rt.settings.token if rt else ""
     error = context.error
-    description = mask_secret(f"{type(error).__name__}: {error}", token)
+    description = describe_error(error, token) if error is not None else "unknown error"
     log.error("error while handling an update: %s", description, exc_info=error)
     mark_update("error")
     if rt is None:

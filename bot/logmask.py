@@ -98,3 +98,15 @@ def install_masking_excepthook(*tokens: str) -> None:
 
     sys.excepthook = hook
     threading.excepthook = thread_hook
+
+
+def describe_error(error: BaseException, token: str = "") -> str:
+    """ "Kind: what it said", the token masked. Telegram's own texts already start with their kind
+    ("Forbidden: bot was blocked by the user"): the class name is not put before them a second time."""
+    kind = type(error).__name__
+    text = str(error).strip()
+    if not text:
+        return kind
+    plain = text.replace(" ", "").lower()
+    line = text if plain.startswith(kind.lower() + ":") else f"{kind}: {text}"
+    return mask_secret(mask_secret(line, token), token.lower()) if token else line

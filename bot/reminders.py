@@ -76,6 +76,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from bot.core.calendar import Calendar, Due, EventKind, Subscriber, plan_deliveries
 from bot.core.model import Language
 from bot.errors import mask_secret
+from bot.logmask import describe_error
 from bot.metrics import BotMetrics
 from bot.ratelimit import BroadcastRateLimiter
 from bot.replies.calendar import CalendarReplies
@@ -466,7 +467,7 @@ class ReminderService:
         self, delivery: Delivery, guard: LedgerGuard, outcome: Outcome, error: BaseException
     ) -> None:
         ledger = self.runtime.ledger
-        description = masked(f"{type(error).__name__}: {error}", self.runtime.settings.token)[:300]
+        description = masked(describe_error(error), self.runtime.settings.token)[:300]
         if outcome is Outcome.TAKEN:
             log.info("chat %s: another pass is sending these reminders", delivery.chat_id)
             return

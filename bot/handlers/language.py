@@ -46,7 +46,7 @@ async def language_chosen(update: Update, context: Context) -> None:
     code = query.data.removeprefix(CALLBACK_LANG)
     if code not in LANGUAGES:
         lang = await language_of(update, context)
-        await query.answer(rt.replies().t(lang, "input.stale_button"))
+        await query.answer(rt.replies().t(lang, "input.stale_button", command="/lang"))
         return
     if not await may_change_chat_settings(update, context.bot):
         # the prompt may have been opened by an admin; whoever presses is checked again
