@@ -39,10 +39,12 @@ from bot.app import CONNECTIVITY_KEY, build_application
 from bot.config import Settings
 from bot.connectivity import Connectivity, StartupFailedError, with_retries
 from bot.handlers.status import SERVICE_KEY
+from bot.intake import INBOX_REQUEST_KEY, INTAKE_KEY, InboxRequest, Intake, replay_unfinished
 from bot.web.server import build_web_app
 from storage import open_database
 from storage.backup import BackupError, make_backup
 from storage.database import migrations
+from storage.inbox import Inbox
 from storage.lease import HEARTBEAT_SECONDS, InstanceLease, LeaseLostError, LeaseRefusedError
 
 log = logging.getLogger("bot.service")
@@ -237,6 +239,7 @@ async def _run(settings: Settings, stop: asyncio.Event, lease: InstanceLease) ->
         try:
             if application.post_init is not None:
                 await application.post_init(application)  # the runtime, the menu, the jobs
+            intake = _open_intake(application)
             if settings.webhook.enabled:
                 await with_retries(
                     lambda: application.bot.set_webhook(
@@ -256,6 +259,9 @@ async def _run(settings: Settings, stop: asyncio.Event, lease: InstanceLease) ->
                 )
             await application.start()
             try:
+                # what was stored but never finished (a kill), before anything new is fetched
+                await replay_unfinished(application)
+                await intake.inbox.prune()
                 if not settings.webhook.enabled and application.updater is not None:
                     await application.updater.start_polling(
                         allowed_updates=Update.ALL_TYPES,
@@ -273,6 +279,7 @@ async def _run(settings: Settings, stop: asyncio.Event, lease: InstanceLease) ->
                     await application.updater.stop()
                 # handles what was already taken, waits for running handlers and jobs
                 await application.stop()
+                await intake.close()  # the last done marks, before the database closes
         finally:
             await application.shutdown()
             if application.post_shutdown is not None:
@@ -283,6 +290,16 @@ async def _run(settings: Settings, stop: asyncio.Event, lease: InstanceLease) ->
         await beating
         if sock is not None:
             sock.close()
+
+
+def _open_intake(application: Application) -> Intake:  # type: ignore[type-arg]
+    """The inbox on the runtime's database, attached to the getUpdates request and process_update."""
+    intake = Intake(Inbox(application.bot_data["runtime"].database))
+    application.bot_data[INTAKE_KEY] = intake
+    request = application.bot_data.get(INBOX_REQUEST_KEY)
+    if isinstance(request, InboxRequest):
+        request.intake = intake
+    return intake
 
 
 async def _until_stopped(server: _Server, sock: socket.socket, stop: asyncio.Event) -> None:
