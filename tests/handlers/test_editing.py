@@ -88,3 +88,16 @@ async def test_an_alert_names_the_handler_not_the_rate_limiter(
     text = alert.params["text"]
     assert "BadRequest" in text and "bot/handlers/" in text, text
     assert "ratelimit" not in text and "metrics" not in text, text
+
+
+async def test_an_agreement_confirmation_that_is_gone_still_applies_and_says_so(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (question,) = await harness.say("/agreement Нарва 1990", chat_id=ADMIN_ID)  # a big move: asked first
+    yes = question.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    refuse(harness, monkeypatch, "editMessageText", GONE)
+    calls = await harness.press(yes, chat_id=ADMIN_ID)
+    assert methods(calls) == ["answerCallbackQuery", "editMessageText", "sendMessage"], calls
+    assert "1990 (было: 2000)" in calls[2].params["text"]
+    narva = harness.app.bot_data["runtime"].directory.get("narva")
+    assert narva is not None and narva.agreements[0].signed.year == 1990
