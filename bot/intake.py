@@ -26,6 +26,7 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
+from bot.ratelimit import BroadcastRateLimiter
 from storage.inbox import Inbox
 
 log = logging.getLogger("bot.intake")
@@ -40,13 +41,15 @@ class Intake:
         self.inbox = inbox
         self._in_flight: set[int] = set()
         self._finished: list[int] = []
+        self._unflushed: set[int] = set()  # finished, the done mark not committed yet
         self._flushing: asyncio.Task[None] | None = None
         self.skipped = 0
         self.done = 0
 
     async def admit(self, update_id: int) -> bool:
         """False for an update that is being handled or was handled to the end before."""
-        if update_id in self._in_flight or await self.inbox.is_done(update_id):
+        known = update_id in self._in_flight or update_id in self._unflushed
+        if known or await self.inbox.is_done(update_id):
             self.skipped += 1
             return False
         self._in_flight.add(update_id)
@@ -56,6 +59,7 @@ class Intake:
         """Its handlers are done (a failure included: the error handler has reported it)."""
         self._in_flight.discard(update_id)
         self._finished.append(update_id)
+        self._unflushed.add(update_id)
         self.done += 1
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.get_running_loop().create_task(self._flush(), name="inbox-done")
@@ -65,6 +69,7 @@ class Intake:
             ids, self._finished = self._finished, []
             try:
                 await self.inbox.mark_done(ids)
+                self._unflushed.difference_update(ids)
                 if self.done % PRUNE_EVERY < len(ids):  # now and then, the old done rows go
                     await self.inbox.prune()
             except Exception as exc:  # noqa: BLE001 - they are handled again at the next start (dedup)
@@ -155,7 +160,12 @@ async def replay_unfinished(application: Any) -> int:
     if not unfinished:
         return 0
     log.info("handling %d updates stored before the last stop, before any new one", len(unfinished))
+    limiter = application.bot.rate_limiter
     for data in unfinished:
-        await application.process_update(Update.de_json(data, application.bot))
+        update = Update.de_json(data, application.bot)
+        if update.callback_query is not None and isinstance(limiter, BroadcastRateLimiter):
+            # the process before may have answered this press; Telegram refuses a second answer
+            limiter.mark_answered(update.callback_query.id)
+        await application.process_update(update)
     await settle(application)
     return len(unfinished)

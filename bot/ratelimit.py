@@ -187,11 +187,16 @@ class BroadcastRateLimiter(AIORateLimiter):
             chat_id = int(chat_id)  # type: ignore[arg-type]
         if (isinstance(chat_id, int) and chat_id < 0) or isinstance(chat_id, str):
             group = chat_id  # supergroups and channels (a @username can only be one of those)
+        query_id = str(data.get("callback_query_id", "")) if endpoint == "answerCallbackQuery" else ""
+        if query_id and self.has_answered(query_id):
+            # a press is answered once: Telegram refuses a second answer (a replayed press, a retry)
+            log.info("press %s was answered already: not answered again", query_id)
+            return True
         for attempt in range(max_retries + 1):
             try:
                 result = await self._attempt(chat, group, guard, callback, args, kwargs)
-                if endpoint == "answerCallbackQuery":
-                    self._answered(str(data.get("callback_query_id", "")))
+                if query_id:
+                    self.mark_answered(query_id)
                 return result
             except RetryAfter as exc:
                 pause = _seconds(exc) + 0.1
@@ -205,7 +210,7 @@ class BroadcastRateLimiter(AIORateLimiter):
                 log.info("%s: rate limited, every request waits %.1f s", endpoint, pause)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _answered(self, query_id: str) -> None:
+    def mark_answered(self, query_id: str) -> None:
         self.answered_queries[query_id] = None
         while len(self.answered_queries) > ANSWERED_KEPT:
             self.answered_queries.popitem(last=False)

@@ -76,3 +76,24 @@ async def test_unfinished_updates_are_handled_at_the_next_start_in_order(harness
     assert len(sent) == 2 and any("Города-партнёры" in call.params["text"] for call in sent)
     assert await intake.inbox.unfinished() == []
     assert await replay_unfinished(harness.app) == 0
+
+
+async def test_a_replayed_press_is_not_answered_a_second_time(harness: Harness) -> None:
+    """The process before may have answered it: Telegram refuses a second answerCallbackQuery."""
+    intake = intake_of(harness)
+    press = {
+        "update_id": 11,
+        "callback_query": {
+            "id": "q-11",
+            "from": {"id": 10, "is_bot": False, "first_name": "Anna"},
+            "chat_instance": "ci",
+            "data": "card:narva",
+            "message": harness.message("🔘", chat_id=10),
+        },
+    }
+    await intake.inbox.store([press])
+    start = len(harness.request.calls)
+    assert await replay_unfinished(harness.app) == 1
+    await intake.close()
+    methods = [call.method for call in harness.request.calls[start:]]
+    assert "answerCallbackQuery" not in methods and "sendMessage" in methods  # the card still comes
