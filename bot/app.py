@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Generator
 from datetime import datetime
 from typing import Any, TypeVar
 
-from telegram import BotCommand, LinkPreviewOptions
+from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
@@ -17,11 +17,13 @@ from telegram.warnings import PTBUserWarning
 
 from bot.backups import schedule_backups
 from bot.config import Settings
+from bot.connectivity import Connectivity, WatchedRequest
 from bot.context import CONTEXT_TYPES
 from bot.core.model import LANGUAGES
 from bot.errors import on_error
 from bot.handlers import all_handlers
 from bot.handlers.reports import prewarm_stats_charts
+from bot.intake import INBOX_REQUEST_KEY, INTAKE_KEY, InboxRequest, Intake
 from bot.locale import catalogue
 from bot.logmask import mask_token_in_logs
 from bot.metrics import BotMetrics, InstrumentedRequest, UpdateTrack, current_update, update_kind
@@ -47,6 +49,7 @@ MENU_COMMANDS = (
     "lang",
 )
 OFFLINE_TOKEN = "1:offline"
+CONNECTIVITY_KEY = "connectivity"
 STATS_PREWARM_SECONDS = 20
 # Every text the bot sends is Telegram HTML (the catalogue escapes all data), without link previews:
 # said once here for every request, also for the bot `twinbot remind` builds. A send that is not HTML
@@ -71,8 +74,18 @@ class TwinApplication(Application):  # type: ignore[type-arg]
         self.metrics = BotMetrics()
 
     async def process_update(self, update: object) -> None:
+        # the service's inbox (bot.intake): a redelivered update is skipped, a finished one marked done
+        intake = self.bot_data.get(INTAKE_KEY)
+        finished = None
+        if isinstance(intake, Intake) and isinstance(update, Update):
+            update_id = update.update_id
+            if not await intake.admit(update_id):
+                log.info("update %d was handled before or is being handled: skipped", update_id)
+                self.metrics.updates.labels(update_kind(update), "duplicate").inc()
+                return
+            finished = lambda: intake.finished(update_id)  # noqa: E731 - called once, by the track
         # the handlers it starts concurrently join the track (see bot.metrics): it ends with the last one
-        track = UpdateTrack(self.metrics, update_kind(update))
+        track = UpdateTrack(self.metrics, update_kind(update), on_finished=finished)
         marker = current_update.set(track)
         try:
             await super().process_update(update)
@@ -145,10 +158,14 @@ def build_application(
         .persistence(SqlitePersistence(settings.storage.database))
     )
     metrics = BotMetrics()
+    connectivity = Connectivity(settings.token)
     if request is None:  # PTB's own requests, counted for /metrics; at most REQUESTS_IN_FLIGHT on the wire
         pool = HTTPXRequest(connection_pool_size=REQUESTS_IN_FLIGHT)
         builder = builder.request(InstrumentedRequest(pool, metrics, max_in_flight=REQUESTS_IN_FLIGHT))
-        builder = builder.get_updates_request(InstrumentedRequest(HTTPXRequest(), metrics))
+        polling = InstrumentedRequest(HTTPXRequest(), metrics)
+        # the fetched updates are stored before PTB's next poll confirms them (bot.intake)
+        inbox_request = InboxRequest(WatchedRequest(polling, connectivity))
+        builder = builder.get_updates_request(inbox_request)
     else:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
@@ -156,6 +173,9 @@ def build_application(
         application.metrics = metrics
     application.bot_data["settings"] = settings
     application.bot_data["clock"] = clock
+    application.bot_data[CONNECTIVITY_KEY] = connectivity  # the polling error_callback (bot.service)
+    if request is None:
+        application.bot_data[INBOX_REQUEST_KEY] = inbox_request  # the service attaches its Intake
     for group, handler in all_handlers():
         application.add_handler(handler, group=group)
     application.add_error_handler(on_error)

@@ -41,6 +41,8 @@ class _Section(BaseModel):
 class TelegramSettings(_Section):
     token: SecretStr = SecretStr("")
     base_url: str = "https://api.telegram.org/bot"
+    # start-up requests (getMe, deleteWebhook/setWebhook) tried again this many times, waiting 1, 2, 4 ... s
+    startup_retries: int = Field(default=5, ge=0, le=20)
 
     @field_validator("base_url")
     @classmethod

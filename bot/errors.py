@@ -20,8 +20,9 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.core.model import Language
-from bot.logmask import mask_secret
+from bot.logmask import describe_error, mask_secret
 from bot.metrics import mark_update
+from bot.ratelimit import BroadcastRateLimiter
 from bot.runtime import Runtime
 
 __all__ = ["ALERT_WINDOW_SECONDS", "AlertThrottle", "fault_kind", "mask_secret", "on_error"]
@@ -33,6 +34,7 @@ THROTTLE_KEY = "error_alerts"  # bot_data: this application's AlertThrottle
 # a location inside our own code names the fault better than the library frame that raised it
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _OWN_PACKAGES = tuple(str(_PROJECT_ROOT / package) for package in ("bot", "storage"))
+_HANDLERS = str(_PROJECT_ROOT / "bot" / "handlers")
 FALLBACK_USER_TEXT = "Something went wrong. Please try again a little later."
 
 
@@ -57,19 +59,29 @@ class AlertThrottle:
 
 
 def fault_kind(error: BaseException | None) -> str:
-    """Exception class + the innermost frame in our own code (else the innermost frame at all)."""
+    """Exception class + where it arose: the innermost frame in a handler module (else in our own code,
+    else at all), and the handler PTB called when that is another function. Our own plumbing on the way
+    to Telegram (the rate limiter, the metrics) is never named: the handler that asked is."""
     if error is None:
         return "unknown"
     name = f"{type(error).__module__}.{type(error).__qualname__}"
     frames = traceback.extract_tb(error.__traceback__) if error.__traceback__ else []
+    handlers = [frame for frame in frames if frame.filename.startswith(_HANDLERS)]
     own = [frame for frame in frames if frame.filename.startswith(_OWN_PACKAGES)]
-    if not (own or frames):
+    if not (handlers or own or frames):
         return name
-    frame = (own or frames)[-1]
-    where = Path(frame.filename)
+    frame = (handlers or own or frames)[-1]
+    kind = f"{name} at {_where(frame.filename)}:{frame.lineno} in {frame.name}"
+    if handlers and handlers[0] is not frame:
+        kind += f" (handler {_where(handlers[0].filename)} {handlers[0].name})"
+    return kind
+
+
+def _where(filename: str) -> str:
+    where = Path(filename)
     if where.is_relative_to(_PROJECT_ROOT):
         where = where.relative_to(_PROJECT_ROOT)
-    return f"{name} at {where.as_posix()}:{frame.lineno} in {frame.name}"
+    return where.as_posix()
 
 
 def _throttle(context: BotContext) -> AlertThrottle:
@@ -92,7 +104,7 @@ async def _handle(update: object, context: BotContext) -> None:
     rt = runtime if isinstance(runtime, Runtime) else None
     token = rt.settings.token if rt else ""
     error = context.error
-    description = mask_secret(f"{type(error).__name__}: {error}", token)
+    description = describe_error(error, token) if error is not None else "unknown error"
     if rt is not None and rt.settings.webhook.secret:
         description = description.replace(rt.settings.webhook.secret, "***")
     log.error("error while handling an update: %s", description, exc_info=error)
@@ -141,10 +153,16 @@ def _text(rt: Runtime, lang: Language, key: str, **params: object) -> str | None
 
 async def _tell_user(update: Update, context: BotContext, rt: Runtime, lang: Language, token: str) -> None:
     text = _text(rt, lang, "error.user") or FALLBACK_USER_TEXT
+    query = update.callback_query
+    limiter = context.bot.rate_limiter
+    # a press is answered exactly once: when the handler did before it failed, the chat hears instead
+    answered = (
+        query is not None and isinstance(limiter, BroadcastRateLimiter) and limiter.has_answered(query.id)
+    )
     try:
-        if update.callback_query is not None:
-            await update.callback_query.answer(text[:200])
-        elif update.effective_message is not None and update.effective_chat is not None:
+        if query is not None and not answered:
+            await query.answer(text[:200])
+        elif update.effective_chat is not None and (update.effective_message is not None or answered):
             await context.bot.send_message(update.effective_chat.id, text)
     except Exception as failure:  # noqa: BLE001 - Telegram or network trouble: logged, the admins still hear
         log.warning(

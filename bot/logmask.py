@@ -7,7 +7,11 @@ installs it again, so an embedding that builds the application itself is covered
 from __future__ import annotations
 
 import logging
+import sys
+import threading
+import traceback
 from collections.abc import Iterable, Sequence
+from types import TracebackType
 
 MASK = "***"
 # these log every request URL at INFO/DEBUG, and a Bot API URL carries the token
@@ -68,3 +72,41 @@ def mask_token_in_logs(token: str) -> None:
             handler.setFormatter(SecretMaskingFormatter(current.base, [*current.secrets, *secrets]))
         else:
             handler.setFormatter(SecretMaskingFormatter(current, secrets))
+
+
+def install_masking_excepthook(*tokens: str) -> None:
+    """The last line of defence: an exception nobody caught is printed by Python itself, past every log
+    formatter, with its text (PTB's InvalidToken carries the whole token). This hook prints it masked,
+    for the main thread and for other threads alike."""
+    secrets = sorted({secret for token in tokens for secret in token_secrets(token)}, key=len, reverse=True)
+
+    def masked(text: str) -> str:
+        for secret in secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        sys.stderr.write(masked("".join(traceback.format_exception(kind, value, tb))))
+        sys.stderr.flush()
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        name = args.thread.name if args.thread is not None else "a thread"
+        sys.stderr.write(f"Exception in {masked(name)}:\n")
+        hook(args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback)
+
+    sys.excepthook = hook
+    threading.excepthook = thread_hook
+
+
+def describe_error(error: BaseException, token: str = "") -> str:
+    """ "Kind: what it said", the token masked. Telegram's own texts already start with their kind
+    ("Forbidden: bot was blocked by the user"): the class name is not put before them a second time."""
+    kind = type(error).__name__
+    text = str(error).strip()
+    if not text:
+        return kind
+    plain = text.replace(" ", "").lower()
+    line = text if plain.startswith(kind.lower() + ":") else f"{kind}: {text}"
+    return mask_secret(mask_secret(line, token), token.lower()) if token else line

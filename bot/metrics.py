@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,6 +175,7 @@ class UpdateTrack:
     started: float = field(default_factory=time.perf_counter)
     pending: int = 1
     outcome: str = "handled"
+    on_finished: Callable[[], None] | None = None  # the inbox marks the update done (bot.intake)
 
     def join(self) -> None:
         self.pending += 1
@@ -184,6 +185,8 @@ class UpdateTrack:
         if self.pending == 0:
             self.metrics.updates.labels(self.kind, self.outcome).inc()
             self.metrics.update_seconds.observe(time.perf_counter() - self.started)
+            if self.on_finished is not None:
+                self.on_finished()
 
 
 current_update: ContextVar[UpdateTrack | None] = ContextVar("twinbot_current_update", default=None)

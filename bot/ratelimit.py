@@ -41,6 +41,7 @@ import contextlib
 import logging
 import math
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any, Protocol, runtime_checkable
@@ -54,6 +55,7 @@ log = logging.getLogger("bot.ratelimit")
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 Result = bool | dict[str, Any] | list[dict[str, Any]]
+ANSWERED_KEPT = 4096  # answered press ids remembered (a press lives seconds; this is minutes of them)
 
 
 @runtime_checkable
@@ -143,6 +145,9 @@ class BroadcastRateLimiter(AIORateLimiter):
         self.groups: dict[str | int, SlidingWindow] = {}
         self.halt_until = 0.0  # monotonic deadline of the current 429 pause (0: none)
         self.pauses = 0  # 429s seen, for the logs and the benchmark
+        # every request passes here: the presses already answered, so that the error handler never
+        # answers one twice (Telegram refuses the second answerCallbackQuery)
+        self.answered_queries: OrderedDict[str, None] = OrderedDict()
 
     def _group(self, group_id: str | int) -> SlidingWindow:
         if len(self.groups) > 512:
@@ -182,9 +187,17 @@ class BroadcastRateLimiter(AIORateLimiter):
             chat_id = int(chat_id)  # type: ignore[arg-type]
         if (isinstance(chat_id, int) and chat_id < 0) or isinstance(chat_id, str):
             group = chat_id  # supergroups and channels (a @username can only be one of those)
+        query_id = str(data.get("callback_query_id", "")) if endpoint == "answerCallbackQuery" else ""
+        if query_id and self.has_answered(query_id):
+            # a press is answered once: Telegram refuses a second answer (a replayed press, a retry)
+            log.info("press %s was answered already: not answered again", query_id)
+            return True
         for attempt in range(max_retries + 1):
             try:
-                return await self._attempt(chat, group, guard, callback, args, kwargs)
+                result = await self._attempt(chat, group, guard, callback, args, kwargs)
+                if query_id:
+                    self.mark_answered(query_id)
+                return result
             except RetryAfter as exc:
                 pause = _seconds(exc) + 0.1
                 self.pauses += 1
@@ -196,6 +209,14 @@ class BroadcastRateLimiter(AIORateLimiter):
                     raise
                 log.info("%s: rate limited, every request waits %.1f s", endpoint, pause)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def mark_answered(self, query_id: str) -> None:
+        self.answered_queries[query_id] = None
+        while len(self.answered_queries) > ANSWERED_KEPT:
+            self.answered_queries.popitem(last=False)
+
+    def has_answered(self, query_id: str) -> bool:
+        return query_id in self.answered_queries
 
     async def _attempt(
         self,

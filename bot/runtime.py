@@ -145,9 +145,8 @@ class Runtime:
         self._data_version = version
         if first_look:
             return False
-        self.calendar.forget()
         self._calendars.clear()
-        await self.calendar.town_days()  # kept in memory again at once, for the town cards
+        await self.calendar.reload()  # swapped in whole: a card rendered meanwhile keeps the old copy
         towns = await self.towns.all()
         if tuple(towns) == self.directory.towns:
             return False

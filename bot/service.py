@@ -35,14 +35,17 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot import __version__
-from bot.app import build_application
+from bot.app import CONNECTIVITY_KEY, build_application
 from bot.config import Settings
+from bot.connectivity import Connectivity, StartupFailedError, with_retries
 from bot.handlers.status import SERVICE_KEY
+from bot.intake import INBOX_REQUEST_KEY, INTAKE_KEY, InboxRequest, Intake, replay_unfinished
 from bot.public import public_routes
 from bot.web.server import build_web_app
 from storage import open_database
 from storage.backup import BackupError, make_backup
 from storage.database import migrations
+from storage.inbox import Inbox
 from storage.lease import HEARTBEAT_SECONDS, InstanceLease, LeaseLostError, LeaseRefusedError
 
 log = logging.getLogger("bot.service")
@@ -163,7 +166,7 @@ def run_service(settings: Settings) -> int:
     except InstanceRefusedError as exc:
         log.error("%s", exc)
         return ALREADY_RUNNING
-    except StartupError as exc:
+    except (StartupError, StartupFailedError) as exc:
         log.error("%s", exc)
         return 1
     except BackupError as exc:
@@ -227,24 +230,46 @@ async def _run(settings: Settings, stop: asyncio.Event, lease: InstanceLease) ->
     application: Application = build_application(settings)  # type: ignore[type-arg]
     application.bot_data[SERVICE_KEY] = settings.mode
     beating = asyncio.create_task(_heartbeat(lease, stop), name="lease-heartbeat")
+    retries, token = settings.telegram.startup_retries, settings.token
+    connectivity = application.bot_data.get(CONNECTIVITY_KEY)
+    connectivity = connectivity if isinstance(connectivity, Connectivity) else Connectivity(token)
     try:
         # the order of PTB's own run_polling(): initialize, post_init, ..., stop, shutdown, post_shutdown
-        await application.initialize()
+        # initialize() asks getMe: a rejected token or an unreachable API ends here with one line
+        await with_retries(application.initialize, "getMe", retries=retries, token=token, stop=stop)
         try:
             if application.post_init is not None:
                 await application.post_init(application)  # the runtime, the menu, the jobs
+            intake = _open_intake(application)
             if settings.webhook.enabled:
-                await application.bot.set_webhook(
-                    url=settings.webhook.public_url,
-                    secret_token=settings.webhook.secret,
-                    allowed_updates=Update.ALL_TYPES,
-                    max_connections=settings.webhook.max_connections,
+                await with_retries(
+                    lambda: application.bot.set_webhook(
+                        url=settings.webhook.public_url,
+                        secret_token=settings.webhook.secret,
+                        allowed_updates=Update.ALL_TYPES,
+                        max_connections=settings.webhook.max_connections,
+                    ),
+                    "setWebhook",
+                    retries=retries,
+                    token=token,
+                    stop=stop,
+                )
+            else:  # a webhook left from an earlier webhook run (PTB's bootstrap deletes it again, cheaply)
+                await with_retries(
+                    application.bot.delete_webhook, "deleteWebhook", retries=retries, token=token, stop=stop
                 )
             await application.start()
             try:
+                # what was stored but never finished (a kill), before anything new is fetched
+                await replay_unfinished(application)
+                await intake.inbox.prune()
                 if not settings.webhook.enabled and application.updater is not None:
-                    # deletes a webhook left from an earlier webhook run first (PTB's bootstrap)
-                    await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+                    await application.updater.start_polling(
+                        allowed_updates=Update.ALL_TYPES,
+                        bootstrap_retries=retries,
+                        # an outage while running: one line when it starts, one when it ends
+                        error_callback=connectivity.failed,
+                    )
                 if sock is None:
                     await stop.wait()
                 else:
@@ -257,6 +282,7 @@ async def _run(settings: Settings, stop: asyncio.Event, lease: InstanceLease) ->
                     await application.updater.stop()
                 # handles what was already taken, waits for running handlers and jobs
                 await application.stop()
+                await intake.close()  # the last done marks, before the database closes
         finally:
             await application.shutdown()
             if application.post_shutdown is not None:
@@ -267,6 +293,16 @@ async def _run(settings: Settings, stop: asyncio.Event, lease: InstanceLease) ->
         await beating
         if sock is not None:
             sock.close()
+
+
+def _open_intake(application: Application) -> Intake:  # type: ignore[type-arg]
+    """The inbox on the runtime's database, attached to the getUpdates request and process_update."""
+    intake = Intake(Inbox(application.bot_data["runtime"].database))
+    application.bot_data[INTAKE_KEY] = intake
+    request = application.bot_data.get(INBOX_REQUEST_KEY)
+    if isinstance(request, InboxRequest):
+        request.intake = intake
+    return intake
 
 
 async def _until_stopped(server: _Server, sock: socket.socket, stop: asyncio.Event) -> None:

@@ -47,6 +47,13 @@ class CalendarRepository:
         self._town_days = None
         self.version += 1
 
+    async def reload(self) -> None:
+        """Read the Town Days again and only then replace the copy: a reader in between (a page, a card
+        rendered while this awaits the database) sees the old copy, never none."""
+        fresh = await self._load_town_days()
+        self._town_days = fresh
+        self.version += 1
+
     def cached_town_days(self) -> Mapping[str, TownDay] | None:
         """The Town Days kept in memory, without a query; None when they are not loaded."""
         return self._town_days
@@ -87,9 +94,8 @@ class CalendarRepository:
         except BaseException:
             self.forget()
             raise
-        self.forget()
         # read back at once: Runtime.replies() (synchronous) shows the Town Days from this copy
-        self._town_days = await self._load_town_days()
+        await self.reload()
 
     async def _load_town_days(self) -> dict[str, TownDay]:
         rules = {

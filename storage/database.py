@@ -5,8 +5,9 @@ writer takes the lock up front instead of failing half-way with SQLITE_BUSY.
 
 Two connections per file: the writer, used only inside ``transaction()`` (and for the reads made there),
 and a read-only reader for :meth:`Database.fetchall` / :meth:`Database.fetchone` everywhere else. In WAL
-mode every read on the reader sees the last committed state (a snapshot per statement), never a
-transaction another coroutine has open on the writer.
+mode every read on the reader sees the last committed state, never a transaction another coroutine has
+open on the writer. "A snapshot per statement" holds only because each read runs to its end in one step
+(see fetchall): the reader never has two statements open at once.
 
 Every stamp a statement writes comes from :meth:`Database.stamp`, exposed to SQL as ``clock_now()``,
 never from SQLite's own ``'now'``: the bot's clock is injectable, and what staff read back ("added on
@@ -95,13 +96,19 @@ class Database:
         return self.connection if _inside.get() is self else self.reader
 
     async def fetchall(self, sql: str, parameters: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._for_reading().execute(sql, tuple(parameters)) as cursor:
-            return list(await cursor.fetchall())
+        connection = self._for_reading()
+        if connection is self.connection:  # inside the transaction: its own snapshot, as it should be
+            async with connection.execute(sql, tuple(parameters)) as cursor:
+                return list(await cursor.fetchall())
+        # On the shared reader, a statement runs to its end in one step on aiosqlite's thread. A cursor
+        # stepped across awaits would keep the connection's read transaction, and with it an old WAL
+        # snapshot, open: statements of other coroutines started meanwhile would join it and miss a
+        # write acknowledged a moment before. One statement at a time gets a fresh snapshot each.
+        return list(await connection.execute_fetchall(sql, tuple(parameters)))
 
     async def fetchone(self, sql: str, parameters: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self._for_reading().execute(sql, tuple(parameters)) as cursor:
-            row: aiosqlite.Row | None = await cursor.fetchone()
-            return row
+        rows = await self.fetchall(sql, parameters)  # to the end, for the same reason (look-ups by key)
+        return rows[0] if rows else None
 
     async def schema_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")

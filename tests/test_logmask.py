@@ -92,3 +92,29 @@ def test_build_application_installs_the_mask_for_any_embedding(
     assert SECRET not in root_stream.getvalue()
     assert "bot***/getUpdates" in root_stream.getvalue()
     assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
+
+
+def test_the_excepthook_masks_an_uncaught_exception(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The last line of defence: what Python itself prints for an exception nobody caught is masked."""
+    import sys
+    import threading
+
+    from bot.logmask import install_masking_excepthook
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    token = "123456:HOOK-SECRET-TOKEN"
+    install_masking_excepthook(token, "webhook-HOOK-secret")
+    try:
+        raise RuntimeError(f"The token `{token}` was rejected by the server; webhook-HOOK-secret")
+    except RuntimeError as error:
+        sys.excepthook(type(error), error, error.__traceback__)
+    worker = threading.Thread(target=lambda: (_ for _ in ()).throw(ValueError(token)), name="worker")
+    worker.start()
+    worker.join()
+    printed = capsys.readouterr().err
+    assert "RuntimeError: The token `***` was rejected" in printed and "Traceback" in printed
+    assert "Exception in worker" in printed and "ValueError: ***" in printed
+    assert "HOOK-SECRET" not in printed and "webhook-HOOK-secret" not in printed

@@ -15,7 +15,7 @@ from bot.cli import calendar, chat, exports, logs, operations
 from bot.cli.logs import configure_logging
 from bot.config import ConfigError, load_settings
 from bot.core.townfile import TownFileError
-from bot.logmask import mask_token_in_logs
+from bot.logmask import install_masking_excepthook, mask_token_in_logs
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -96,7 +96,9 @@ def _parser() -> argparse.ArgumentParser:
         "anniversaries and Town Days, to the staff chat and the subscribers who opted in. Chats that already "
         "got it, from the bot or an earlier run, never get it twice.",
     )
-    digest.add_argument("--month", type=calendar.month_argument, default=None, help="YYYY-MM (default: this month)")
+    digest.add_argument(
+        "--month", type=calendar.month_argument, default=None, help="YYYY-MM (default: this month)"
+    )
     digest.add_argument(
         "--dry-run", action="store_true", help="print what would be sent; send and record nothing"
     )
@@ -144,6 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(args.verbose, quiet=command not in (None, "run"), json_lines=True)
     mask_token_in_logs(settings.token)
     mask_token_in_logs(settings.webhook.secret)
+    install_masking_excepthook(settings.token, settings.webhook.secret)
     try:
         if command is None:
             if settings.token:

@@ -6,9 +6,8 @@ import asyncio
 import secrets
 from datetime import date, timedelta
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.access import acting_user_id, is_staff, register_visible, staff_user
@@ -16,7 +15,7 @@ from bot.core.calendar.parsing import CalendarInputError, ParsedKind, parse_part
 from bot.core.calendar.town_days import DateSpan, TownDay
 from bot.core.model import Language, PartialDate, Town
 from bot.core.text import words
-from bot.handlers.chat import Context, language_of, send, staff_language
+from bot.handlers.chat import Context, edit, edit_or_send, language_of, send, staff_language
 from bot.handlers.staff_gate import staff_only
 from bot.ics import build_ics
 from bot.locale import Markup
@@ -451,23 +450,13 @@ async def agreement_pressed(update: Update, context: Context) -> None:
     # gone (a restart, pressed twice) or changed meanwhile: nothing is applied
     if found is None or town is None or current is None or current.signed != found[2]:
         await query.answer(plain_text(replies.t(lang, "agreement_edit.stale")), show_alert=True)
-        await _edit(query, replies.t(lang, "agreement_edit.stale"))
+        await edit(update, replies.t(lang, "agreement_edit.stale"))
         return
     await query.answer()
     if answer != "yes":
-        await _edit(query, replies.t(lang, "agreement_edit.cancelled"))
+        await edit_or_send(update, context, replies.t(lang, "agreement_edit.cancelled"))
         return
-    await _edit(query, await _apply_agreement(rt, lang, town, found[1], found[3], actor))
-
-
-async def _edit(query: CallbackQuery, text: str) -> None:
-    if query.message is None:
-        return
-    try:
-        await query.edit_message_text(text, reply_markup=None)
-    except BadRequest as error:
-        if "not modified" not in error.message.lower():
-            raise
+    await edit_or_send(update, context, await _apply_agreement(rt, lang, town, found[1], found[3], actor))
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -14,6 +15,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden
 
 from bot.context import BotContext
 from bot.core.model import Language
@@ -22,6 +24,7 @@ from bot.replies.reply import Reply, plain_text
 
 Context = BotContext
 ALERT_LIMIT = 200  # what answerCallbackQuery shows
+log = logging.getLogger(__name__)
 
 
 async def chosen_language(update: Update, context: Context) -> Language | None:
@@ -76,6 +79,46 @@ async def send(message: Message, reply: Reply, **extra: Any) -> Message:
         do_quote=False,
         **extra,
     )
+
+
+async def edit(update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None) -> bool:
+    """Turn the pressed message into `text` with `keyboard`. True when it shows that now ("not modified"
+    included); False when it cannot: gone, too old, not the bot's, an inline message, a blocked chat.
+    Never raises a BadRequest: the caller has answered the press already, the error handler must not."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return False
+    try:
+        await query.edit_message_text(text, reply_markup=keyboard)
+    except BadRequest as error:
+        if "not modified" in error.message.lower():
+            return True
+        log.info("could not edit message %s: %s", query.message.message_id, error.message)
+        return False
+    except Forbidden as error:  # the user blocked the bot meanwhile: nothing to show anywhere
+        log.info("could not edit message %s: %s", query.message.message_id, error.message)
+        return False
+    return True
+
+
+async def edit_or_send(
+    update: Update, context: Context, text: str, keyboard: InlineKeyboardMarkup | None = None
+) -> None:
+    """The one way a handler shows its answer to a press: the pressed message becomes `text`, or, when it
+    cannot be edited, a fresh message in the chat carries it. A command (no press) gets a fresh message."""
+    if update.callback_query is not None and await edit(update, text, keyboard):
+        return
+    chat = update.effective_chat
+    if chat is None:
+        return
+    message = update.effective_message
+    try:
+        if isinstance(message, Message):
+            await send(message, Reply(text), reply_markup=keyboard)
+        else:  # a press on a message too old to be seen
+            await context.bot.send_message(chat_id=chat.id, text=text, reply_markup=keyboard)
+    except Forbidden as error:  # blocked meanwhile: nobody to tell
+        log.info("could not send to chat %s: %s", chat.id, error.message)
 
 
 async def alert(query: CallbackQuery, text: str | None = None, show_alert: bool = False) -> None:

@@ -6,8 +6,34 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
+from bot.handlers.calendar import CALLBACK_AGREEMENT
 from bot.handlers.chat import Context, is_private, language_of, send
+from bot.handlers.language import CALLBACK_LANG
+from bot.handlers.reports import CALLBACK_EXPORT
+from bot.handlers.staff import CALLBACK_ADD
+from bot.handlers.subscriptions import CALLBACK as CALLBACK_SUBSCRIPTION
+from bot.handlers.visits.callback_data import CB_CARD, CB_DUPLICATE, CB_FORM, CB_LIST
 from bot.replies.reply import Reply
+from bot.replies.wording import CALLBACK_CARD
+
+# the command that shows a fresh keyboard for each kind of button (by its callback data's prefix)
+FRESH_COMMANDS = (
+    (CALLBACK_CARD, "/towns"),
+    (CALLBACK_SUBSCRIPTION, "/subscribe"),
+    (CALLBACK_LANG, "/lang"),
+    (CALLBACK_EXPORT, "/export"),
+    (CALLBACK_ADD, "/staff"),
+    (CALLBACK_AGREEMENT, "/agreement"),
+    (f"{CB_FORM}:", "/visit"),
+    (f"{CB_DUPLICATE}:", "/visit"),
+    (f"{CB_CARD}:", "/visits"),
+    (f"{CB_LIST}:", "/visits"),
+)
+
+
+def fresh_command(data: str) -> str:
+    """The command that makes a fresh button like the pressed one (/start when it is not ours at all)."""
+    return next((command for prefix, command in FRESH_COMMANDS if data.startswith(prefix)), "/start")
 
 
 async def unknown_command(update: Update, context: Context) -> None:
@@ -37,7 +63,8 @@ async def unknown_button(update: Update, context: Context) -> None:
     if query is None:
         return
     lang = await language_of(update, context)
-    await query.answer(context.runtime.replies().t(lang, "input.stale_button"))
+    command = fresh_command(query.data or "")
+    await query.answer(context.runtime.replies().t(lang, "input.stale_button", command=command))
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]

@@ -6,12 +6,11 @@ press, for the user who pressed); in a private chat, the user."""
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.access import may_change_chat_settings
 from bot.core.model import LANGUAGES, Language
-from bot.handlers.chat import Context, language_of, send
+from bot.handlers.chat import Context, edit_or_send, language_of, send
 from bot.replies.reply import Reply
 
 CALLBACK_LANG = "lang:"
@@ -47,7 +46,7 @@ async def language_chosen(update: Update, context: Context) -> None:
     code = query.data.removeprefix(CALLBACK_LANG)
     if code not in LANGUAGES:
         lang = await language_of(update, context)
-        await query.answer(rt.replies().t(lang, "input.stale_button"))
+        await query.answer(rt.replies().t(lang, "input.stale_button", command="/lang"))
         return
     if not await may_change_chat_settings(update, context.bot):
         # the prompt may have been opened by an admin; whoever presses is checked again
@@ -64,11 +63,7 @@ async def language_chosen(update: Update, context: Context) -> None:
     chat_data = context.chat_data if context.chat_data is not None else {}
     if chat_data.get(CONFIRMED) == confirmed:
         return
-    try:
-        await query.edit_message_text(rt.replies().t(chosen, "lang.set"))
-    except BadRequest as error:
-        if "not modified" not in error.message.lower():
-            raise
+    await edit_or_send(update, context, rt.replies().t(chosen, "lang.set"))
     chat_data[CONFIRMED] = confirmed
 
 

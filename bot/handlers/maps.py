@@ -68,7 +68,7 @@ async def venue_button(update: Update, context: Context) -> None:
     lang = await language_of(update, context, getattr(query.message, "text", None))
     town = rt.directory.get(query.data.removeprefix(CALLBACK_VENUE))
     if town is None or town.latitude is None or town.longitude is None or query.message is None:
-        await query.answer(rt.replies().t(lang, "input.stale_button"), show_alert=False)
+        await query.answer(rt.replies().t(lang, "input.stale_button", command="/towns"), show_alert=False)
         return
     await query.answer()
     replies = rt.replies()

@@ -175,7 +175,7 @@ async def export_pressed(update: Update, context: Context) -> None:
         return
     filters = parse_export_press(rt, query.data)
     if filters is None or not isinstance(query.message, Message):
-        await alert(query, rt.replies().t(lang, "input.stale_button"))
+        await alert(query, rt.replies().t(lang, "input.stale_button", command="/export"))
         return
     if not register_here(update, context):
         await ask_for_private_chat(update, context, lang)

@@ -277,7 +277,7 @@ async def add_pressed(update: Update, context: Context) -> None:
         return
     user_id = parse_user_id(query.data.removeprefix(CALLBACK_ADD))
     if user_id is None or not isinstance(query.message, Message):
-        await alert(query, rt.replies().t(lang, "input.stale_button"))
+        await alert(query, rt.replies().t(lang, "input.stale_button", command="/staff"))
         return
     seen = (context.chat_data or {}).get(FORWARD_NAMES, {})
     text = await add_target(rt, lang, Target(user_id, seen.get(user_id, "")), admin_id)

@@ -9,13 +9,12 @@ again after a restart, leaves the chat as the first press did."""
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.access import may_change_chat_settings
 from bot.core.model import Language
-from bot.handlers.chat import Context, language_of, send
+from bot.handlers.chat import Context, edit_or_send, language_of, send
 from bot.replies.calendar import CalendarReplies
 from bot.replies.reply import Reply, plain_text
 from bot.runtime import Runtime
@@ -249,12 +248,12 @@ async def pressed(update: Update, context: Context) -> None:
         )
         _, keyboard = main_menu(rt, lang, subscription, await DigestStore(rt.database).is_on(chat.id))
         await query.answer()
-        await _edit(query, done, keyboard)
+        await edit_or_send(update, context, done, keyboard)
         return
     if action == "off":
         await rt.subscriptions.unsubscribe(chat.id, actor)
         await query.answer()
-        await _edit(query, replies.t(lang, "subscribe.unsubscribed"), None)
+        await edit_or_send(update, context, replies.t(lang, "subscribe.unsubscribed"), None)
         return
     if subscription is None or not subscription.active:
         await query.answer(plain_text(replies.t(lang, "subscribe.not_subscribed_yet")), show_alert=True)
@@ -265,7 +264,12 @@ async def pressed(update: Update, context: Context) -> None:
         await store.set(chat.id, on, actor)
         _, keyboard = main_menu(rt, lang, subscription, on)
         await query.answer()
-        await _edit(query, replies.t(lang, "subscribe_digest.on" if on else "subscribe_digest.off"), keyboard)
+        await edit_or_send(
+            update,
+            context,
+            replies.t(lang, "subscribe_digest.on" if on else "subscribe_digest.off"),
+            keyboard,
+        )
         return
     if town is not None:
         changed = await rt.subscriptions.set_town(chat.id, town[0], town[1], actor)
@@ -276,17 +280,7 @@ async def pressed(update: Update, context: Context) -> None:
     else:
         text, keyboard = towns_menu(rt, lang, subscription)
     await query.answer()
-    await _edit(query, text, keyboard)
-
-
-async def _edit(query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
-    if query.message is None:
-        return
-    try:
-        await query.edit_message_text(text, reply_markup=keyboard)
-    except BadRequest as error:
-        if "not modified" not in error.message.lower():
-            raise
+    await edit_or_send(update, context, text, keyboard)
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]

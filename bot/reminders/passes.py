@@ -16,6 +16,7 @@ from telegram.error import ChatMigrated, TelegramError
 
 from bot.core.calendar import Calendar, Due, EventKind, Subscriber, plan_deliveries
 from bot.core.model import Language
+from bot.logmask import describe_error
 from bot.replies.calendar import CalendarReplies
 from bot.runtime import PlannedVisitSource
 from storage.ledger import ClaimLostError, LedgerKey
@@ -300,7 +301,7 @@ class ReminderService:
         self, delivery: Delivery, guard: LedgerGuard, outcome: Outcome, error: BaseException
     ) -> None:
         ledger = self.runtime.ledger
-        description = masked(f"{type(error).__name__}: {error}", self.runtime.settings.token)[:300]
+        description = masked(describe_error(error), self.runtime.settings.token)[:300]
         if outcome is Outcome.TAKEN:
             log.info("chat %s: another pass is sending these reminders", delivery.chat_id)
             return

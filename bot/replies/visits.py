@@ -166,6 +166,8 @@ class VisitReplies:
                 code = "town_unknown_suggest"
         if code == "kind_unknown":
             params["kinds"] = ", ".join(self.kind(lang, kind) for kind in DelegationType)
+        if code == "control_character":
+            params["field"] = self.field_name(lang, error.field)
         return self.t(lang, f"error.{code}", **params)
 
     def errors(self, lang: Language, errors: Sequence[FieldError], header: str = "errors_header") -> str:

@@ -30,6 +30,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.intake import INTAKE_KEY, Intake
 from bot.metrics import CONTENT_TYPE, BotMetrics
 from bot.runtime import Runtime
 from bot.status import reminder_overdue
@@ -95,6 +96,13 @@ def build_web_app(
         except Exception:  # noqa: BLE001 - any malformed body: refused and counted, never processed
             metrics.webhook_rejected.labels("invalid").inc()
             return PlainTextResponse("not a Telegram update", status_code=400)
+        intake = application.bot_data.get(INTAKE_KEY)
+        if isinstance(intake, Intake):  # stored before the 200: Telegram sends it again otherwise
+            try:
+                await intake.inbox.store([data])
+            except Exception as exc:  # noqa: BLE001 - not acknowledged: Telegram retries it
+                log.warning("could not store a webhook update, answering 500: %s", type(exc).__name__)
+                return PlainTextResponse("could not store the update", status_code=500)
         await application.update_queue.put(update)
         return Response(status_code=200)
 

@@ -52,6 +52,26 @@ async def test_a_database_error_reaches_the_admin_and_the_user_gets_a_polite_wor
     assert "bot/handlers/chat.py" in alert  # where: the innermost frame in our code
 
 
+async def test_an_exception_text_with_the_token_reaches_the_admin_masked(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pydantic import SecretStr
+
+    runtime = rt(harness)
+    token = "123456:ALERT-SECRET-TOKEN"
+    telegram = runtime.settings.telegram.model_copy(update={"token": SecretStr(token)})
+    monkeypatch.setattr(runtime, "settings", runtime.settings.model_copy(update={"telegram": telegram}))
+
+    async def leaky(_chat_id: int) -> None:
+        raise sqlite3.OperationalError(f"cannot open https://api.telegram.org/bot{token}/getMe")
+
+    monkeypatch.setattr(runtime.preferences, "language", leaky)
+    calls = await harness.say("/towns")
+    (alert,) = to(calls, ADMIN_ID)
+    assert "OperationalError: cannot open https://api.telegram.org/bot***/getMe" in alert
+    assert "ALERT-SECRET-TOKEN" not in str([call.params for call in calls])
+
+
 @pytest.mark.usefixtures("database_down")
 async def test_fifty_identical_errors_give_one_alert_then_a_count(harness: Harness) -> None:
     clock = FakeClock()

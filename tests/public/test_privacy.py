@@ -56,6 +56,7 @@ PRIVATE: dict[str, set[str]] = {
     "instance_lease": {"name", "holder", "pid", "host", "token_hash", "mode", "version", "started_at", "heartbeat_at"},
     "backup_runs": {"id", "started_at", "finished_at", "path", "ok", "size_bytes", "detail"},
     "fault_log": {"id", "at", "kind"},
+    "inbox": {"update_id", "payload", "received_at", "done_at"},  # updates as Telegram sent them
 }  # fmt: skip
 
 SECRET_ID = 987654321

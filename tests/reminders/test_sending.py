@@ -60,6 +60,19 @@ async def test_403_is_audited_in_the_ledgers_transaction(world: World) -> None:
     assert latest.after is not None and "blocked" in latest.after["inactive_reason"]
 
 
+async def test_the_ledger_keeps_telegrams_words_once(world: World) -> None:
+    """ "Forbidden: bot was blocked by the user", not "Forbidden: Forbidden: ..." (the kind said twice)."""
+    await world.subscribe(1, -300)
+    world.sender.script = {
+        1: [Forbidden("Forbidden: bot was blocked by the user")],
+        -300: [BadRequest("Bad Request: chat not found")],
+    }
+    await world.service().run_due()
+    errors = {entry.chat_id: entry.error for entry in await world.runtime.ledger.entries()}
+    assert errors[1] == "Forbidden: bot was blocked by the user"
+    assert errors[-300] == "BadRequest: Chat not found"  # PTB drops "Bad Request: " itself
+
+
 async def test_a_group_that_became_a_supergroup_gets_its_reminder_there_in_the_same_pass(
     world: World,
 ) -> None:

@@ -199,3 +199,45 @@ async def test_every_stamp_follows_the_databases_clock_not_sqlites(tmp_path: Pat
         assert stamps[-1] == "2036-02-29T09:00:00.000Z"
     finally:
         await database.close()
+
+
+async def test_every_acknowledged_write_is_readable_at_once_under_concurrent_readers(tmp_path: Path) -> None:
+    """Ten writers commit and read their row back on the shared reader at once, while readers keep
+    multi-row queries going on it. A statement left open on the reader held an old WAL snapshot that
+    later statements joined, so a row acknowledged a moment before was not found (issue 12, item 7)."""
+    db = await open_database(tmp_path / "concurrent.sqlite3")
+    try:
+        async with db.transaction() as conn:
+            await conn.execute("CREATE TABLE probe (id INTEGER PRIMARY KEY, writer INTEGER, n INTEGER)")
+            await conn.executemany("INSERT INTO probe (writer, n) VALUES (-1, ?)", [(n,) for n in range(300)])
+        missing: list[int] = []
+        acknowledged = 0
+        writing = True
+
+        async def writer(number: int) -> None:
+            nonlocal acknowledged
+            for n in range(40):
+                async with db.transaction() as conn:
+                    cursor = await conn.execute("INSERT INTO probe (writer, n) VALUES (?, ?)", (number, n))
+                    row_id = int(cursor.lastrowid or 0)
+                acknowledged += 1
+                row = await db.fetchone("SELECT writer, n FROM probe WHERE id = ?", (row_id,))
+                if row is None or tuple(row) != (number, n):
+                    missing.append(row_id)
+                (count,) = await db.fetchall("SELECT count(*) FROM probe WHERE writer = ?", (number,))
+                if count[0] != n + 1:
+                    missing.append(-row_id)
+
+        async def reader() -> None:
+            while writing:
+                await db.fetchall("SELECT * FROM probe")
+                await db.fetchone("SELECT * FROM probe ORDER BY id")  # one row of many: a statement left open
+
+        readers = [asyncio.create_task(reader()) for _ in range(4)]
+        await asyncio.gather(*(writer(number) for number in range(10)))
+        writing = False
+        await asyncio.gather(*readers)
+        assert acknowledged == 400
+        assert missing == [], f"{len(missing)} acknowledged writes were not readable at once"
+    finally:
+        await db.close()

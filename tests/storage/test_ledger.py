@@ -245,6 +245,22 @@ async def test_shipped_town_days_are_seeded_once(db: Database) -> None:
     assert row is not None and row[0] == "second weekend of July"
 
 
+async def test_reading_town_days_again_never_leaves_readers_without_them(db: Database) -> None:
+    """A page or a card rendered while the Town Days are read again sees the old copy, never none (a
+    reader finding none showed a card without its next Town Day)."""
+    import asyncio
+
+    calendar = CalendarRepository(db)
+    await calendar.seed_if_empty(shipped_town_days())
+    before = await calendar.town_days()
+    version = calendar.version
+    reloading = asyncio.create_task(calendar.reload())
+    await asyncio.sleep(0)  # the reload is now waiting for the database
+    assert calendar.cached_town_days() == before
+    await reloading
+    assert calendar.cached_town_days() == before and calendar.version > version
+
+
 async def test_town_days_are_read_once_until_they_change(db: Database) -> None:
     calendar = CalendarRepository(db)
     await calendar.seed_if_empty(shipped_town_days())

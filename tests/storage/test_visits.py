@@ -375,3 +375,43 @@ async def test_planned_visits_start_after_today(repo: VisitRepository) -> None:
     assert [v.id for v in await repo.planned(today, year=2026)] == [later.id]
     assert all(not v.planned(today) for v in repo.public_recent("narva", today))
     assert [v.start for v in repo.public_recent("narva", today)] == [today]
+
+
+async def test_ten_writers_and_readers_see_every_acknowledged_visit_at_once(repo: VisitRepository) -> None:
+    """Record, update, delete and restore from ten tasks while others list the register: every write is
+    readable (get, list, count) the moment it returns, on the shared reader."""
+    unseen: list[str] = []
+    writing = True
+
+    async def writer(number: int) -> None:
+        for n in range(6):
+            start = date(2000 + number, 1, 1 + n)
+            recorded = await repo.record(draft(start=start, end=None), STAFF, f"w{number}-{n}")
+            visit_id = recorded.visit.id
+            got = await repo.get(visit_id)
+            if got is None or got.start != start:
+                unseen.append(f"record #{visit_id}")
+            updated = await repo.update(visit_id, {"people": n + 1}, STAFF)
+            got = await repo.get(visit_id)
+            if got is None or got.people != n + 1 or got.revision != updated.revision:
+                unseen.append(f"update #{visit_id}")
+            await repo.delete(visit_id, STAFF)
+            if visit_id in {v.id for v in await repo.list(year=2000 + number)}:
+                unseen.append(f"delete #{visit_id}")
+            await repo.restore(visit_id, STAFF)
+            if visit_id not in {v.id for v in await repo.list(year=2000 + number)}:
+                unseen.append(f"restore #{visit_id}")
+            if await repo.count(year=2000 + number) != n + 1:
+                unseen.append(f"count after #{visit_id}")
+
+    async def reader() -> None:
+        while writing:
+            await repo.list()
+            await repo.yearly_counts()
+
+    readers = [asyncio.create_task(reader()) for _ in range(3)]
+    await asyncio.gather(*(writer(number) for number in range(10)))
+    writing = False
+    await asyncio.gather(*readers)
+    assert unseen == []
+    assert await repo.count() == 60

@@ -12,6 +12,7 @@ from enum import Enum
 from bot.core.calendar.town_days import DateSpan, TownDayRule
 from bot.core.dates import month_number, normalise, partial_date
 from bot.core.model import PartialDate
+from bot.core.typed_text import control_character
 
 MIN_YEAR = 1950  # concrete Town Day dates: older ones are history nobody needs reminding of
 MIN_AGREEMENT_YEAR = 1950  # no partnership of Kingisepp's is older; "1900" is a typo, not history
@@ -125,6 +126,9 @@ def parse_town_day(text: str, today: date) -> ParsedTownDay:
     "28 June 2025" / "28.06.2025" / "2025-06-28" / "28-30 June 2025" (that year only), a day and a separate
     year ("28.06 2025"), and "unknown" / "неизвестно" (optionally with a year: remove that year's date).
     """
+    char = control_character(text)  # the typed rule is stored as it was typed
+    if char is not None:
+        raise CalendarInputError("control_character", char=char)
     try:
         return _parse_town_day(_normalise(text), today)
     except CalendarInputError as error:

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from bot.core.directory import TownDirectory
+from bot.core.typed_text import control_character, is_blank
 from bot.core.visits.dates import check_date, check_period, parse_period
 from bot.core.visits.fields import check_people, check_purpose, parse_direction, parse_kind, parse_people
 from bot.core.visits.record import (
@@ -51,7 +52,11 @@ def validate(
     check(lambda: check_period(draft.start, draft.end))
     if draft.people is not None:
         check(lambda: check_people(draft.people))
-    if not draft.purpose.strip():
+    for name, value, multiline in (("purpose", draft.purpose, False), ("notes", draft.notes, True)):
+        char = control_character(value, multiline=multiline)
+        if char is not None:
+            errors.append(FieldError(name, "control_character", {"char": char}))
+    if is_blank(draft.purpose) and control_character(draft.purpose) is None:
         errors.append(FieldError("purpose", "purpose_empty"))
     elif len(draft.purpose) > MAX_PURPOSE:
         errors.append(FieldError("purpose", "too_long", {"length": len(draft.purpose), "limit": MAX_PURPOSE}))

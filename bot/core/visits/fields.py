@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.core.typed_text import control_character, is_blank
 from bot.core.visits.normalising import normalize, plain_words
 from bot.core.visits.record import (
     MAX_NOTES,
@@ -162,9 +163,17 @@ def check_people(value: int) -> int:
     return value
 
 
+def check_typed(field_name: str, text: str, *, multiline: bool = False) -> None:
+    """No control characters in a stored text (bot.core.typed_text); the error names the field."""
+    char = control_character(text, multiline=multiline)
+    if char is not None:
+        raise VisitInputError.one(field_name, "control_character", char=char)
+
+
 def check_purpose(text: str) -> str:
     purpose = text.strip()
-    if not purpose:
+    check_typed("purpose", purpose)
+    if is_blank(purpose):
         raise VisitInputError.one("purpose", "purpose_empty")
     if len(purpose) > MAX_PURPOSE:
         raise VisitInputError.one("purpose", "too_long", length=len(purpose), limit=MAX_PURPOSE)
@@ -173,6 +182,7 @@ def check_purpose(text: str) -> str:
 
 def check_notes(text: str) -> str:
     notes = text.strip()
+    check_typed("notes", notes, multiline=True)
     if len(notes) > MAX_NOTES:
         raise VisitInputError.one("notes", "too_long", length=len(notes), limit=MAX_NOTES)
     return notes

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.core.directory import TownDirectory
 from bot.core.model import Town
 from bot.core.text import words
+from bot.core.visits.fields import check_typed
 from bot.core.visits.record import VisitInputError
 
 
@@ -39,6 +40,7 @@ def find_town(directory: TownDirectory, text: str) -> TownLookup:
 
 
 def resolve_town(directory: TownDirectory, text: str) -> Town:
+    check_typed("town", text)
     lookup = find_town(directory, text)
     if lookup.town is not None:
         return lookup.town

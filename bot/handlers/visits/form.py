@@ -48,7 +48,7 @@ from bot.core.visit_form import (
     next_step,
     parse_form_press,
 )
-from bot.core.visits import VisitInputError, find_town
+from bot.core.visits import VisitInputError, check_typed, find_town
 from bot.handlers.chat import Context, alert, language_of, staff_language
 from bot.handlers.staff_gate import Handler, ask_for_private_chat, register_here, staff_only
 from bot.handlers.visits.callback_data import CB_CARD, CB_FORM, EDIT_FIELD
@@ -132,6 +132,7 @@ async def form_text(update: Update, context: Context, draft: FormDraft, _actor: 
     try:
         if step == "town":
             typed = text.strip()
+            check_typed("town", typed)
             lookup = find_town(rt.directory, typed)
             if lookup.town is None:
                 return await ask_town_again(

@@ -3,19 +3,14 @@ and the texts every part of the register shares."""
 
 from __future__ import annotations
 
-import logging
-
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
 
 from bot.core.model import Language
 from bot.core.visits import Visit
-from bot.handlers.chat import Context, send
+from bot.handlers.chat import Context, edit, edit_or_send, send
 from bot.replies import Reply
 from bot.replies.visits import VisitReplies
 from bot.runtime import Runtime
-
-log = logging.getLogger(__name__)
 
 
 def views(rt: Runtime) -> VisitReplies:
@@ -57,24 +52,5 @@ async def reply(
     )
 
 
-async def edit(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> bool:
-    """Replace the pressed message with `text`; False when that message cannot be edited."""
-    query = update.callback_query
-    if query is None or not isinstance(query.message, Message):
-        return False
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as error:
-        if "not modified" in error.message.lower():
-            return True
-        log.info("could not edit message: %s", error.message)
-        return False
-    return True
-
-
-async def edit_or_send(
-    update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    """Replace the pressed message with `text` (or send it when that message cannot be edited)."""
-    if not await edit(update, text, markup):
-        await reply(update, context, text, markup)
+# the register edits the pressed message as every handler does (bot.handlers.chat)
+__all__ = ["edit", "edit_or_send", "reply", "similar_warning", "text_of", "views"]

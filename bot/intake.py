@@ -1,0 +1,171 @@
+"""Intake: every update is stored in the inbox (storage/inbox.py) before Telegram is told it arrived,
+and marked done when its handlers have finished. At-least-once in, exactly-once through the handlers.
+
+- Polling: :class:`InboxRequest` wraps the getUpdates request and writes the updates of each answer
+  before PTB sees them. PTB confirms them by asking for a higher offset on its *next* poll, which it
+  only makes after this one returned, so an update is confirmed only once it is stored.
+- Webhook: bot/web/server.py stores the update before it answers 200.
+- :class:`Intake` skips an update already done (a redelivery: the offset was not confirmed in time) or
+  still being handled, and collects the finished ones to mark them done in batches.
+- :func:`replay_unfinished` hands what was stored but never finished (the process was killed) to the
+  handlers at the next start, before polling or the webhook takes anything new. A half-handled update
+  meets the handlers' own dedup then (the visit's idempotency key is the chat and message id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram._utils.types import ODVInput
+from telegram.error import NetworkError
+from telegram.request import BaseRequest, RequestData
+
+from bot.ratelimit import BroadcastRateLimiter
+from storage.inbox import Inbox
+
+log = logging.getLogger("bot.intake")
+
+INTAKE_KEY = "intake"  # bot_data: the running service's Intake (absent in the console and the tests)
+PRUNE_EVERY = 1000  # finished updates between two prunings of the inbox
+INBOX_REQUEST_KEY = "inbox_request"  # bot_data: the getUpdates request that stores what it fetched
+
+
+class Intake:
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+        self._in_flight: set[int] = set()
+        self._finished: list[int] = []
+        self._unflushed: set[int] = set()  # finished, the done mark not committed yet
+        self._flushing: asyncio.Task[None] | None = None
+        self.skipped = 0
+        self.done = 0
+
+    async def admit(self, update_id: int) -> bool:
+        """False for an update that is being handled or was handled to the end before."""
+        known = update_id in self._in_flight or update_id in self._unflushed
+        if known or await self.inbox.is_done(update_id):
+            self.skipped += 1
+            return False
+        self._in_flight.add(update_id)
+        return True
+
+    def finished(self, update_id: int) -> None:
+        """Its handlers are done (a failure included: the error handler has reported it)."""
+        self._in_flight.discard(update_id)
+        self._finished.append(update_id)
+        self._unflushed.add(update_id)
+        self.done += 1
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.get_running_loop().create_task(self._flush(), name="inbox-done")
+
+    async def _flush(self) -> None:
+        while self._finished:
+            ids, self._finished = self._finished, []
+            try:
+                await self.inbox.mark_done(ids)
+                self._unflushed.difference_update(ids)
+                if self.done % PRUNE_EVERY < len(ids):  # now and then, the old done rows go
+                    await self.inbox.prune()
+            except Exception as exc:  # noqa: BLE001 - they are handled again at the next start (dedup)
+                log.warning("could not mark %d updates done in the inbox: %s", len(ids), type(exc).__name__)
+
+    async def close(self) -> None:
+        """Write the last done marks (before the database closes)."""
+        if self._flushing is not None:
+            with contextlib.suppress(Exception):
+                await self._flushing
+        await self._flush()
+
+
+class InboxRequest(BaseRequest):
+    """The getUpdates request: the updates of each answer are in the inbox before PTB gets them.
+
+    ``intake`` is attached when the service has opened the database (polling starts only after that).
+    A failure to store is raised as a NetworkError: PTB asks again with the same offset, so nothing is
+    confirmed that was not stored."""
+
+    __slots__ = ("inner", "intake")
+
+    def __init__(self, inner: BaseRequest) -> None:
+        self.inner = inner
+        self.intake: Intake | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        code, payload = await self.inner.do_request(
+            url,
+            method,
+            request_data,
+            read_timeout=read_timeout,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+        )
+        if self.intake is not None and code == 200 and url.endswith("/getUpdates"):
+            await self._store(payload)
+        return code, payload
+
+    async def _store(self, payload: bytes) -> None:
+        assert self.intake is not None
+        try:
+            answer = json.loads(payload)
+        except ValueError:
+            return  # PTB reports the malformed answer itself
+        updates = answer.get("result") if isinstance(answer, dict) and answer.get("ok") else None
+        if not isinstance(updates, list):
+            return
+        stored = [
+            update
+            for update in updates
+            if isinstance(update, dict) and isinstance(update.get("update_id"), int)
+        ]
+        try:
+            await self.intake.inbox.store(stored)
+        except Exception as exc:
+            raise NetworkError(f"the fetched updates could not be stored, fetching again: {exc}") from exc
+
+
+async def replay_unfinished(application: Any) -> int:
+    """Hand the updates stored but never finished to the handlers, oldest first, and wait for them."""
+    from bot.app import settle
+
+    intake = application.bot_data.get(INTAKE_KEY)
+    if not isinstance(intake, Intake):
+        return 0
+    unfinished = await intake.inbox.unfinished()
+    if not unfinished:
+        return 0
+    log.info("handling %d updates stored before the last stop, before any new one", len(unfinished))
+    limiter = application.bot.rate_limiter
+    for data in unfinished:
+        update = Update.de_json(data, application.bot)
+        if update.callback_query is not None and isinstance(limiter, BroadcastRateLimiter):
+            # the process before may have answered this press; Telegram refuses a second answer
+            limiter.mark_answered(update.callback_query.id)
+        await application.process_update(update)
+    await settle(application)
+    return len(unfinished)

@@ -1,0 +1,72 @@
+"""The inbox: each update Telegram delivered, written before it is acknowledged, marked done once handled.
+
+Polling confirms an update by asking getUpdates for a higher offset; the webhook by answering 200. Both
+happen only after :meth:`Inbox.store` has committed, so an update survives a process killed at any
+moment. :meth:`Inbox.unfinished` gives back what was stored but never finished, in update order, for
+the next start; :meth:`Inbox.is_done` lets a redelivered update (an offset that was not confirmed in
+time) be skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, timedelta
+from typing import Any
+
+from storage.database import Database
+
+KEEP_DONE = timedelta(days=1)  # done rows kept this long (a redelivery comes within minutes)
+
+
+class Inbox:
+    def __init__(self, database: Database) -> None:
+        self.db = database
+
+    async def store(self, updates: Iterable[Mapping[str, Any]]) -> int:
+        """Write the updates not stored before, in one transaction; how many were new."""
+        rows = [(int(update["update_id"]), json.dumps(update, ensure_ascii=False)) for update in updates]
+        if not rows:
+            return 0
+        async with self.db.transaction() as conn:
+            before = conn.total_changes
+            await conn.executemany(
+                "INSERT OR IGNORE INTO inbox (update_id, payload, received_at) VALUES (?, ?, clock_now())",
+                rows,
+            )
+            return conn.total_changes - before
+
+    async def mark_done(self, update_ids: Iterable[int]) -> None:
+        ids = [(int(update_id),) for update_id in update_ids]
+        if not ids:
+            return
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE inbox SET done_at = clock_now() WHERE update_id = ? AND done_at IS NULL", ids
+            )
+
+    async def is_done(self, update_id: int) -> bool:
+        row = await self.db.fetchone(
+            "SELECT done_at IS NOT NULL FROM inbox WHERE update_id = ?", (update_id,)
+        )
+        return bool(row[0]) if row else False
+
+    async def unfinished(self) -> list[dict[str, Any]]:
+        rows = await self.db.fetchall("SELECT payload FROM inbox WHERE done_at IS NULL ORDER BY update_id")
+        return [json.loads(row[0]) for row in rows]
+
+    async def counts(self) -> tuple[int, int]:
+        """(done, unfinished) rows."""
+        row = await self.db.fetchone("SELECT count(done_at), count(*) - count(done_at) FROM inbox")
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    async def prune(self, keep: timedelta = KEEP_DONE) -> int:
+        """Delete the done rows finished more than `keep` ago. Telegram redelivers within minutes; after
+        a week without updates it starts update ids afresh, which must not meet an old done row."""
+        cutoff = (self.db.clock() - keep).astimezone(UTC)
+        stamp = cutoff.strftime("%Y-%m-%dT%H:%M:%S.") + f"{cutoff.microsecond // 1000:03d}Z"
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?", (stamp,)
+            )
+            return int(cursor.rowcount)
