@@ -31,7 +31,7 @@ from bot.core.text import words
 from bot.core.visits import year_allowed, year_range
 from bot.exports.chart import render_chart
 from bot.exports.files import WRITERS
-from bot.exports.register import ExportRow, export_filename, load_register
+from bot.exports.register import PUBLIC_COLUMNS, ExportRow, columns_for, export_filename, load_register
 from bot.exports.summary import StatsSummary, monthly_counts, summarize, without_planned
 from bot.handlers.chat import Context, alert, language_of, send
 from bot.handlers.staff_gate import ask_for_private_chat, register_here, staff_here, staff_only
@@ -44,10 +44,12 @@ CALLBACK_EXPORT = "export:"  # export:<town key>:<year or 0>
 CALLBACK_LIMIT = 64
 MAX_QUERY = 200
 MAX_DOCUMENT = 50 * 1024 * 1024  # what a bot may upload with sendDocument
-_EXPORT_DATA = re.compile(r"^export:([a-z0-9_]{1,40}):(0|[1-9][0-9]{3})(?::(xlsx|csv))?$")
+_EXPORT_DATA = re.compile(r"^export:([a-z0-9_]{1,40}):(0|[1-9][0-9]{3})(?::(xlsx|csv))?(:notes)?$")
 # the file formats of an export, in the order they are sent; a word in /export picks one
 FORMATS = ("xlsx", "csv")
 FORMAT_WORDS = {"xlsx": "xlsx", "excel": "xlsx", "csv": "csv"}
+# a word in /export that adds the staff-only columns (notes, who recorded)
+NOTES_WORDS = frozenset({"notes", "заметки", "заметками", "сзаметками"})
 # one export at a time per chat, so that two exports' files do not interleave
 _EXPORT_LOCKS: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -57,6 +59,7 @@ class Filters:
     year: int | None = None
     town: Town | None = None
     formats: tuple[str, ...] = FORMATS
+    notes: bool = False
 
 
 # ---- reading the arguments ----------------------------------------------------------------------
@@ -84,6 +87,12 @@ def split_formats(args: list[str]) -> tuple[tuple[str, ...], list[str]]:
     return tuple(kind for kind in FORMATS if kind in named) or FORMATS, rest
 
 
+def split_notes(args: list[str]) -> tuple[bool, list[str]]:
+    """(whether the staff-only columns were asked for, the other words)."""
+    rest = [arg for arg in args if arg.lower().strip(".,") not in NOTES_WORDS]
+    return len(rest) < len(args), rest
+
+
 def bad_year(rt: Runtime, lang: Language) -> Markup:
     low, high = year_range(rt.today())
     return rt.replies().t(lang, "reports.export.bad_year", low=low, high=high)
@@ -102,10 +111,14 @@ def scope(rt: Runtime, lang: Language, filters: Filters) -> Markup:
 
 
 def export_buttons(
-    lang: Language, towns: list[Town], year: int | None, formats: tuple[str, ...] = FORMATS
+    lang: Language,
+    towns: list[Town],
+    year: int | None,
+    formats: tuple[str, ...] = FORMATS,
+    notes: bool = False,
 ) -> InlineKeyboardMarkup | None:
     rows = []
-    suffix = f":{formats[0]}" if len(formats) == 1 else ""
+    suffix = (f":{formats[0]}" if len(formats) == 1 else "") + (":notes" if notes else "")
     for town in towns:
         data = f"{CALLBACK_EXPORT}{town.key}:{year or 0}{suffix}"
         if len(data.encode()) <= CALLBACK_LIMIT:
@@ -114,7 +127,7 @@ def export_buttons(
 
 
 def parse_export_press(rt: Runtime, data: str) -> Filters | None:
-    """``export:<town key>:<year or 0>[:<format>]`` exactly as export_buttons makes it, for a known
+    """``export:<town key>:<year or 0>[:<format>][:notes]`` exactly as export_buttons makes it, for a known
     town and a year in range; None for anything else."""
     match = _EXPORT_DATA.match(data)
     if match is None:
@@ -124,7 +137,7 @@ def parse_export_press(rt: Runtime, data: str) -> Filters | None:
     if town is None or (year != 0 and not year_allowed(year, rt.today())):
         return None
     formats = (match.group(3),) if match.group(3) else FORMATS
-    return Filters(year or None, town, formats)
+    return Filters(year or None, town, formats, notes=match.group(4) is not None)
 
 
 # ---- /export ------------------------------------------------------------------------------------
@@ -139,7 +152,8 @@ async def export_command(update: Update, context: Context) -> None:
     if await staff_here(update, context, "/export", lang) is None:
         return
     replies = rt.replies()
-    formats, args = split_formats(list(context.args or []))
+    notes, args = split_notes(list(context.args or []))
+    formats, args = split_formats(args)
     year, rest, ok = split_year(rt, args)
     if not ok:
         await send(message, Reply(bad_year(rt, lang) + "\n" + replies.t(lang, "reports.export.usage")))
@@ -158,10 +172,10 @@ async def export_command(update: Update, context: Context) -> None:
                     text = Markup(text + "\n" + replies.t(lang, "reports.export.suggest"))
                 else:
                     text = Markup(text + "\n" + replies.t(lang, "reports.export.usage"))
-            await send(message, Reply(text), reply_markup=export_buttons(lang, found, year, formats))
+            await send(message, Reply(text), reply_markup=export_buttons(lang, found, year, formats, notes))
             return
         town = found[0]
-    start_export(context, update, rt, lang, message, Filters(year, town, formats))
+    start_export(context, update, rt, lang, message, Filters(year, town, formats, notes))
 
 
 async def export_pressed(update: Update, context: Context) -> None:
@@ -215,7 +229,7 @@ async def _deliver_export(rt: Runtime, lang: Language, anchor: Message, filters:
     if not rows:  # deleted meanwhile
         await send(anchor, Reply(replies.t(lang, "reports.export.nothing", scope=where)))
         return
-    files = await asyncio.to_thread(build_files, rows, lang, filters.formats)
+    files = await asyncio.to_thread(build_files, rows, lang, filters.formats, columns_for(filters.notes))
     if any(len(data) > MAX_DOCUMENT for _, data in files):
         text = replies.t(lang, "reports.export.too_big", count=replies.number(lang, len(rows)))
         await send(anchor, Reply(text))
@@ -227,19 +241,25 @@ async def _deliver_export(rt: Runtime, lang: Language, anchor: Message, filters:
         count=replies.number(lang, len(rows)),
         visits=replies.texts.plural(lang, "report_visits", len(rows)),
     )
-    for extension, data in files:
+    if filters.notes:
+        caption = Markup(caption + "\n" + replies.t(lang, "reports.export.with_notes"))
+    for index, (extension, data) in enumerate(files):
         document = InputFile(data, filename=export_filename(extension, year=filters.year, town_key=key))
         await anchor.reply_document(
             document,
-            caption=caption,
+            # the files of one export arrive together: the caption once, on the first
+            caption=caption if index == 0 else None,
             do_quote=anchor.chat.type != ChatType.PRIVATE,
         )
 
 
 def build_files(
-    rows: list[ExportRow], lang: Language, formats: tuple[str, ...] = FORMATS
+    rows: list[ExportRow],
+    lang: Language,
+    formats: tuple[str, ...] = FORMATS,
+    columns: tuple[str, ...] = PUBLIC_COLUMNS,
 ) -> list[tuple[str, bytes]]:
-    return [(kind, WRITERS[kind](rows, lang)) for kind in formats]
+    return [(kind, WRITERS[kind](rows, lang, columns)) for kind in formats]
 
 
 # ---- /stats -------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.core.visits import DelegationType, Direction, VisitDraft
-from bot.exports.register import COLUMNS
+from bot.exports.register import COLUMNS, PUBLIC_COLUMNS
 from bot.replies.reply import visible_length
 from bot.replies.stats import CAPTION_LIMIT
 from bot.runtime import Runtime
@@ -83,21 +83,47 @@ async def test_export_sends_xlsx_and_csv_of_the_year(register: Harness) -> None:
     files = documents(calls)
     assert set(files) == {"visits-2025.xlsx", "visits-2025.csv"}
     assert "Реестр визитов: 2025 год — 2 визита" in calls[1].params["caption"]
+    assert "caption" not in calls[2].params  # the caption once per export, not once per file
 
     sheet = load_workbook(io.BytesIO(files["visits-2025.xlsx"].data)).active
     assert sheet is not None
-    assert sheet.max_row == 3 and sheet.auto_filter.ref == "A1:M3" and sheet.freeze_panes == "A2"
-    towns = [sheet.cell(row, COLUMNS.index("town") + 1).value for row in (2, 3)]
+    assert sheet.max_row == 3 and sheet.auto_filter.ref == "A1:L3" and sheet.freeze_panes == "A2"
+    assert [cell.value for cell in sheet[1]][-3:] == ["Цель", "Когда записано", "Статус"]
+    towns = [sheet.cell(row, PUBLIC_COLUMNS.index("town") + 1).value for row in (2, 3)]
     assert towns == ["Райсио", "Нарва"]  # oldest first; the deleted Raisio visit is left out
-    narva = {column: sheet.cell(3, index).value for index, column in enumerate(COLUMNS, start=1)}
-    assert narva["people"] == 12 and narva["notes"] == "secret: hotel"  # staff see the notes
+    raisio = {column: sheet.cell(2, index).value for index, column in enumerate(PUBLIC_COLUMNS, start=1)}
+    narva = {column: sheet.cell(3, index).value for index, column in enumerate(PUBLIC_COLUMNS, start=1)}
+    assert narva["people"] == 12 and narva["days"] == 3
+    assert "notes" not in narva and "secret" not in str(list(sheet.values))  # no notes by default
     assert narva["start"].date() == date(2025, 6, 5) and narva["end"].date() == date(2025, 6, 7)
-    assert narva["status"] == "Состоялся" and narva["recorded_by"] == str(ADMIN_ID)
+    assert raisio["end"] == raisio["start"] and raisio["days"] == 1  # a one-day visit has its end filled
+    assert narva["status"] == "Состоялся"
+    assert sheet.cell(3, PUBLIC_COLUMNS.index("purpose") + 1).alignment.wrap_text
 
     data = files["visits-2025.csv"].data
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
-    assert len(rows) == 3 and rows[2][COLUMNS.index("country")] == "Эстония"
+    assert len(rows) == 3 and rows[2][PUBLIC_COLUMNS.index("country")] == "Эстония"
+    assert "secret: hotel" not in data.decode("utf-8-sig") and str(ADMIN_ID) not in data.decode("utf-8-sig")
+
+
+async def test_export_with_notes_includes_the_staff_columns(register: Harness) -> None:
+    calls = await register.say("/export 2025 notes xlsx", chat_id=STAFF)
+    (upload,) = documents(calls).values()
+    assert "заметками сотрудников" in calls[-1].params["caption"]
+    sheet = load_workbook(io.BytesIO(upload.data)).active
+    assert sheet is not None and sheet.auto_filter.ref == "A1:N3"
+    narva = {column: sheet.cell(3, index).value for index, column in enumerate(COLUMNS, start=1)}
+    assert narva["notes"] == "secret: hotel" and narva["recorded_by"] == str(ADMIN_ID)
+    # the word survives a town suggestion
+    (call,) = await register.say("/export Rasiovka заметки", chat_id=STAFF)
+    data = [b["callback_data"] for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert "export:raisio:0:notes" in data
+    calls = await register.press("export:narva:2025:notes", chat_id=STAFF)
+    assert "secret: hotel" in documents(calls)["visits-narva-2025.csv"].data.decode("utf-8-sig")
+    # never in a group, notes or not
+    calls = await register.say("/export 2025 notes", chat_id=-100_888, user_id=STAFF)
+    assert [call.method for call in calls] == ["sendMessage"] and "личный чат" in calls[0].params["text"]
 
 
 async def test_export_by_town_and_formula_guard(register: Harness) -> None:
@@ -107,11 +133,13 @@ async def test_export_by_town_and_formula_guard(register: Harness) -> None:
     rows = list(
         csv.reader(io.StringIO(files["visits-narva.csv"].data.decode("utf-8-sig"), newline=""), delimiter=";")
     )
-    assert rows[1][COLUMNS.index("purpose")] == "'=1+2 <b>bold</b>"  # verbatim, not HTML, not a formula
+    assert (
+        rows[1][PUBLIC_COLUMNS.index("purpose")] == "'=1+2 <b>bold</b>"
+    )  # verbatim, not HTML, not a formula
     calls = await register.say("/export narvik 2027", chat_id=ADMIN_ID)
     assert set(documents(calls)) == {"visits-narvik-2027.xlsx", "visits-narvik-2027.csv"}
     sheet = load_workbook(io.BytesIO(documents(calls)["visits-narvik-2027.xlsx"].data)).active
-    assert sheet is not None and sheet.cell(2, COLUMNS.index("status") + 1).value == "Запланирован"
+    assert sheet is not None and sheet.cell(2, PUBLIC_COLUMNS.index("status") + 1).value == "Запланирован"
 
 
 async def test_export_with_nothing_to_export_sends_no_file(register: Harness) -> None:
@@ -216,7 +244,7 @@ async def test_stats_counts_only_held_visits_and_mentions_planned_ones(harness: 
     calls = await harness.say(f"/export narva {today.year} csv", chat_id=ADMIN_ID)
     (upload,) = documents(calls).values()
     rows = list(csv.reader(io.StringIO(upload.data.decode("utf-8-sig"), newline="")))
-    assert rows[1][COLUMNS.index("status")] == "Past"
+    assert rows[1][PUBLIC_COLUMNS.index("status")] == "Past"
 
 
 async def test_stats_with_only_planned_visits_is_a_text(harness: Harness) -> None:
@@ -309,11 +337,9 @@ async def test_an_export_does_not_hold_up_other_updates(
     release = threading.Event()
     build = reports.build_files
 
-    def slow_build(
-        rows: list[Any], lang: Any, formats: tuple[str, ...] = reports.FORMATS
-    ) -> list[tuple[str, bytes]]:
+    def slow_build(rows: list[Any], lang: Any, *args: Any) -> list[tuple[str, bytes]]:
         release.wait(10)
-        return build(rows, lang, formats)
+        return build(rows, lang, *args)
 
     monkeypatch.setattr(reports, "build_files", slow_build)
 
