@@ -1,5 +1,5 @@
-"""twinbot: run | console | ask | towns | import-towns | upcoming | remind | export | backup | restore |
-status. Every command takes --config."""
+"""twinbot: run | console | ask | towns | import-towns | upcoming | remind | export | report | backup |
+restore | status. Every command takes --config."""
 
 from __future__ import annotations
 
@@ -102,6 +102,21 @@ def _parser() -> argparse.ArgumentParser:
     exporter.add_argument(
         "--lang", choices=["ru", "en"], default=None, help="language of headers and labels (default: [bot])"
     )
+    reporter = commands.add_parser(
+        "report",
+        parents=[common],
+        help="the annual report of a year: .xlsx and a print-ready PDF",
+        description="The year's report as /report sends it: totals of visits, people and days by direction, "
+        "town, country and delegation type, the previous year compared, a chart, the visits held and the "
+        "planned ones apart. PATH: an .xlsx or .pdf file, or a folder for both (report-YEAR.xlsx, "
+        "report-YEAR.pdf). Exits with 1 and writes nothing for a year without visits or not begun.",
+    )
+    reporter.add_argument("year", type=int)
+    reporter.add_argument("path", type=Path)
+    reporter.add_argument("--notes", action="store_true", help="include staff notes and who recorded")
+    reporter.add_argument(
+        "--lang", choices=["ru", "en"], default=None, help="language of the report (default: [bot])"
+    )
     upcoming = commands.add_parser(
         "upcoming", parents=[common], help="print the coming anniversaries, Town Days and planned visits"
     )
@@ -190,6 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_import_towns(settings, args.file))
         if command == "export":
             return asyncio.run(EXPORTERS[args.format](settings, args))
+        if command == "report":
+            from bot.cli_report import write_report
+
+            return asyncio.run(write_report(settings, args.year, args.path, args.lang, notes=args.notes))
         if command == "backup":
             return asyncio.run(_backup(settings, args.path))
         if command == "restore":

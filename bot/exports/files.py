@@ -92,6 +92,16 @@ def _widths(
     return [float(min(max(width, _MIN_WIDTH), _MAX_WIDTH)) for width in widths]
 
 
+def xlsx_text(cell: Any, value: str) -> Any:
+    """A text cell that stays text: control characters dropped, formula-looking text quote-prefixed."""
+    text = _CONTROL.sub("", value)[:XLSX_CELL_LIMIT]
+    cell.value = text
+    cell.data_type = "s"  # openpyxl would take "=..." for a formula
+    if text.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+    return cell
+
+
 def print_setup(sheet: Any, *, repeat_header: bool = True) -> None:
     """A4 landscape, one page wide (as many pages down as needed), narrow margins, the header row on
     every page and page numbers in the footer: what a report-writer sets by hand before printing."""

@@ -1,4 +1,5 @@
-"""/export [YEAR] [TOWN] [xlsx|csv] and /stats [YEAR]: the register as .xlsx + .csv, and a chart with a summary.
+"""/export [YEAR] [TOWN] [xlsx|csv] [notes], /report [YEAR] [notes] and /stats [YEAR]: the register as .xlsx +
+.csv, the annual report as .xlsx + PDF, and a chart with a summary.
 
 Staff only; everyone else gets the polite refusal of `bot.handlers.staff`. The register (notes
 included) goes only where `bot.access.register_visible` allows: a private chat or the office's staff
@@ -20,6 +21,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
@@ -28,7 +30,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.core.model import LANGUAGES, Language, Town
 from bot.core.text import words
-from bot.core.visits import year_allowed, year_range
+from bot.core.visits import MIN_YEAR, year_allowed, year_range
+from bot.exports.annual import AnnualReport, ReportYearError, load_report, report_filename
+from bot.exports.annual_pdf import write_report_pdf
+from bot.exports.annual_xlsx import write_report_xlsx
 from bot.exports.chart import render_chart
 from bot.exports.files import WRITERS
 from bot.exports.register import PUBLIC_COLUMNS, ExportRow, columns_for, export_filename, load_register
@@ -262,6 +267,96 @@ def build_files(
     return [(kind, WRITERS[kind](rows, lang, columns)) for kind in formats]
 
 
+# ---- /report ------------------------------------------------------------------------------------
+
+
+def default_report_year(today: date) -> int:
+    """The year /report means without one: this year, except in January, when last year's is due."""
+    return today.year if today.month > 1 else today.year - 1
+
+
+async def report_command(update: Update, context: Context) -> None:
+    """/report [YEAR] [notes]: the annual report as .xlsx and PDF (staff, private or staff chat)."""
+    message = update.effective_message
+    if message is None:
+        return
+    rt = context.runtime
+    lang = await language_of(update, context)
+    if await staff_here(update, context, "/report", lang) is None:
+        return
+    replies = rt.replies()
+    notes, args = split_notes(list(context.args or []))
+    if args and all(is_number(arg) for arg in args) and len(args) == 1 and len(args[0]) == 4:
+        year = int(args[0])
+        if year < MIN_YEAR:
+            await send(message, Reply(bad_year(rt, lang) + "\n" + replies.t(lang, "reports.report.usage")))
+            return
+    elif args:
+        await send(message, Reply(replies.t(lang, "reports.report.usage")))
+        return
+    else:
+        year = default_report_year(rt.today())
+    if year > rt.today().year:
+        await send(message, Reply(replies.t(lang, "reports.report.future", year=year)))
+        return
+    context.application.create_task(send_report(rt, lang, message, year, notes), update=update)
+
+
+async def send_report(rt: Runtime, lang: Language, anchor: Message, year: int, notes: bool) -> None:
+    lock = _EXPORT_LOCKS.get(anchor.chat_id)
+    if lock is None:
+        lock = _EXPORT_LOCKS[anchor.chat_id] = asyncio.Lock()
+    async with lock:
+        await _deliver_report(rt, lang, anchor, year, notes)
+
+
+async def _deliver_report(rt: Runtime, lang: Language, anchor: Message, year: int, notes: bool) -> None:
+    replies = rt.replies()
+    if await rt.visits.count(year=year) == 0:
+        await send(anchor, Reply(replies.t(lang, "reports.report.empty", year=year)))
+        return
+    thread = anchor.message_thread_id if anchor.is_topic_message else None
+    await anchor.get_bot().send_chat_action(
+        anchor.chat_id, ChatAction.UPLOAD_DOCUMENT, message_thread_id=thread
+    )
+    try:
+        report = await load_report(rt, lang, year, notes=notes)
+    except ReportYearError as error:  # deleted meanwhile, or the clock moved
+        await send(anchor, Reply(replies.t(lang, f"reports.report.{error.code}", year=year)))
+        return
+    files = await asyncio.to_thread(build_report_files, report)
+    if any(len(data) > MAX_DOCUMENT for _, data in files):
+        await send(anchor, Reply(replies.t(lang, "reports.report.too_big", year=year)))
+        return
+    key = "reports.report.caption" if report.complete else "reports.report.caption_so_far"
+    caption = replies.t(
+        lang,
+        key,
+        year=year,
+        date=replies.format_date(lang, report.last),
+        count=replies.number(lang, report.total.visits),
+        people=replies.number(lang, report.total.people),
+    )
+    if report.planned:
+        planned = replies.t(
+            lang, "reports.report.caption_planned", count=replies.number(lang, len(report.planned))
+        )
+        caption = Markup(caption + " " + planned)
+    if notes:
+        caption = Markup(caption + "\n" + replies.t(lang, "reports.export.with_notes"))
+    for index, (extension, data) in enumerate(files):
+        await anchor.reply_document(
+            InputFile(data, filename=report_filename(year, extension)),
+            caption=caption if index == 0 else None,
+            do_quote=anchor.chat.type != ChatType.PRIVATE,
+        )
+
+
+def build_report_files(report: AnnualReport) -> list[tuple[str, bytes]]:
+    """Both files, or an exception before either is sent: never one without the other."""
+    return [("xlsx", write_report_xlsx(report)), ("pdf", write_report_pdf(report))]
+
+
 # ---- /stats -------------------------------------------------------------------------------------
 
 
@@ -369,5 +464,6 @@ def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]
     return [
         (0, CommandHandler("export", export_command)),
         (0, CommandHandler("stats", stats_command)),
+        (0, CommandHandler("report", report_command)),
         (0, CallbackQueryHandler(export_pressed, pattern=f"^{CALLBACK_EXPORT}")),
     ]

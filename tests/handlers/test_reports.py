@@ -409,3 +409,68 @@ async def test_prewarm_draws_the_charts_before_anyone_asks(register: Harness) ->
     calls = await register.say("/stats", chat_id=STAFF)
     # served from the cache: no "uploading photo" action, which is only sent before drawing
     assert [call.method for call in calls] == ["sendPhoto"]
+
+
+# ---- /report ------------------------------------------------------------------------------------
+
+
+async def test_report_sends_the_workbook_and_the_pdf_with_matching_totals(register: Harness) -> None:
+    import pypdf
+
+    calls = await register.say("/report 2025", chat_id=STAFF)
+    assert [call.method for call in calls] == ["sendChatAction", "sendDocument", "sendDocument"]
+    files = documents(calls)
+    assert list(files) == ["report-2025.xlsx", "report-2025.pdf"]
+    caption = calls[1].params["caption"]
+    assert "Отчёт о визитах делегаций за 2025 год: состоялось 2, участников — 17" in caption
+    assert "caption" not in calls[2].params
+    held = [v for v in await rt(register).visits.list(year=2025)]  # live visits of 2025: the register
+    workbook = load_workbook(io.BytesIO(files["report-2025.xlsx"].data))
+    summary = [row for row in workbook["Итоги"].iter_rows(values_only=True)]
+    assert ("Визитов", len(held), 1, "+1 (+100%)") in [row[:4] for row in summary]
+    assert ("Участников", sum(v.people or 0 for v in held), 5, "+12 (+240%)") in [row[:4] for row in summary]
+    visits_sheet = list(workbook["Визиты"].iter_rows(values_only=True))
+    assert sorted(row[0] for row in visits_sheet[2:]) == sorted(v.id for v in held)
+    text = " ".join(
+        " ".join(
+            page.extract_text() for page in pypdf.PdfReader(io.BytesIO(files["report-2025.pdf"].data)).pages
+        ).split()
+    )
+    assert "Визиты делегаций: отчёт за 2025 год" in text and "Всего 2 17 4" in text
+    assert "secret: hotel" not in text  # notes stay out unless asked
+    calls = await register.say("/report 2025 notes", chat_id=STAFF)
+    assert "заметками сотрудников" in calls[1].params["caption"]
+    pdf = documents(calls)["report-2025.pdf"].data
+    assert "secret: hotel" in " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+async def test_report_of_this_year_lists_planned_visits_apart_and_speaks_english(register: Harness) -> None:
+    await record(register, "johvi", date(2026, 12, 20), purpose="Christmas fair")
+    await record(register, "johvi", date(2026, 4, 2), people=3)
+    await register.press("lang:en", chat_id=STAFF)
+    calls = await register.say("/report", chat_id=STAFF)  # 26 November 2026: this year so far
+    caption = calls[1].params["caption"]
+    assert "annual report 2026 (up to 26 November 2026): 1 held, 3 participants" in caption
+    assert "Still planned: 1." in caption
+    workbook = load_workbook(io.BytesIO(documents(calls)["report-2026.xlsx"].data))
+    planned = list(workbook["Planned"].iter_rows(values_only=True))
+    assert [row[-1] for row in planned[2:]] == ["Christmas fair"]
+
+
+async def test_report_bad_years_and_strangers(register: Harness) -> None:
+    (call,) = await register.say("/report 2019", chat_id=STAFF)
+    assert "За 2019 год в реестре нет визитов — отчёт не составлен" in call.params["text"]
+    (call,) = await register.say("/report 2027", chat_id=STAFF)
+    assert "2027 год ещё не наступил" in call.params["text"]
+    (call,) = await register.say("/report next year", chat_id=STAFF)
+    assert "Годовой отчёт: /report" in call.params["text"]
+    (call,) = await register.say("/report 1900", chat_id=STAFF)
+    assert "Год должен быть от" in call.params["text"]
+    calls = await register.say("/report 2025", chat_id=RESIDENT)
+    assert [call.method for call in calls] == ["sendMessage"]
+    assert "только для сотрудников" in calls[0].params["text"]
+    calls = await register.say("/report 2025", chat_id=-100_888, user_id=STAFF)
+    assert [call.method for call in calls] == ["sendMessage"] and "личный чат" in calls[0].params["text"]
+    await register.press("lang:en", chat_id=RESIDENT)
+    (call,) = await register.say("/report 2025", chat_id=RESIDENT)
+    assert "only for the staff" in call.params["text"]
