@@ -37,6 +37,7 @@ CJK_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # fonts-wqy-microhei
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",  # fonts-wqy-zenhei
 )
+CELL_SIZE, CELL_LEADING, CELL_PADDING, CELL_TOP, CELL_BOTTOM = 8.5, 10.5, 4, 2, 3
 DATE_FORMAT = {"ru": "%d.%m.%Y", "en": "%Y-%m-%d"}
 INCOMING_COLOUR, OUTGOING_COLOUR = "#2b6cb0", "#dd7a2c"
 HEADER_BACKGROUND, TOTAL_BACKGROUND, GRID = "#e6edf5", "#f3f3f3", "#9aa5b1"
@@ -82,6 +83,11 @@ def _fonts() -> tuple[frozenset[int], str]:
     return covered, CJK_STANDARD
 
 
+def covered_by_dejavu(text: str) -> bool:
+    covered, _ = _fonts()
+    return all(ord(char) in covered for char in text)
+
+
 def markup(text: str) -> str:
     """Paragraph markup of plain text: escaped, and the runs DejaVu cannot draw in the fallback font."""
     covered, fallback = _fonts()
@@ -116,6 +122,7 @@ def write_report_pdf(report: AnnualReport) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import (
         CondPageBreak,
         PageBreak,
@@ -137,7 +144,7 @@ def write_report_pdf(report: AnnualReport) -> bytes:
     heading_style = ParagraphStyle(
         "heading", fontName=BOLD, fontSize=13, leading=17, spaceBefore=8, spaceAfter=5, keepWithNext=1
     )
-    cell_style = ParagraphStyle("cell", fontName=FONT, fontSize=8.5, leading=10.5)
+    cell_style = ParagraphStyle("cell", fontName=FONT, fontSize=CELL_SIZE, leading=CELL_LEADING)
     number_style = ParagraphStyle("number", parent=cell_style, alignment=TA_RIGHT)
     head_style = ParagraphStyle("head", parent=cell_style, fontName=BOLD)
     total_style = ParagraphStyle("total", parent=cell_style, fontName=BOLD)
@@ -145,37 +152,76 @@ def write_report_pdf(report: AnnualReport) -> bytes:
     note_style = ParagraphStyle("note", fontName=FONT, fontSize=9, leading=12, spaceBefore=3)
 
     def table_flowable(table: Table, widths: Sequence[float]) -> Any:
-        data: list[list[Any]] = [[Paragraph(markup(title), head_style) for title in table.headers]]
+        """A text that fits its column on one line goes in as a plain string, which reportlab draws far
+        faster than a Paragraph (the list of a crowded year has tens of thousands of cells); the rest
+        wraps as a Paragraph."""
+
+        def cell(value: object, column: int, style: Any, bold: bool = False) -> Any:
+            text = _cell_text(value, lang)
+            if (
+                "\n" not in text
+                and covered_by_dejavu(text)
+                and stringWidth(text, BOLD if bold else FONT, CELL_SIZE) <= widths[column] - 2 * CELL_PADDING
+            ):
+                return text
+            return Paragraph(markup(text), style)
+
+        numeric = [
+            bool(table.rows) and all(isinstance(row[index], int) or row[index] is None for row in table.rows)
+            for index in range(len(table.headers))
+        ]
+
+        def styles(index: int, total: bool) -> Any:
+            if numeric[index]:
+                return total_number_style if total else number_style
+            return total_style if total else cell_style
+
+        data: list[list[Any]] = [
+            [cell(title, index, head_style, bold=True) for index, title in enumerate(table.headers)]
+        ]
         for values in table.rows:
-            data.append(
-                [
-                    Paragraph(
-                        markup(_cell_text(value, lang)),
-                        number_style if isinstance(value, int) else cell_style,
-                    )
-                    for value in values
-                ]
-            )
+            data.append([cell(value, index, styles(index, False)) for index, value in enumerate(values)])
         if table.total is not None:
             data.append(
                 [
-                    Paragraph(
-                        markup(_cell_text(value, lang)),
-                        total_number_style if isinstance(value, int) else total_style,
-                    )
-                    for value in table.total
+                    cell(value, index, styles(index, True), bold=True)
+                    for index, value in enumerate(table.total)
                 ]
             )
-        flowable = PdfTable(data, colWidths=list(widths), repeatRows=1, hAlign="LEFT")
-        style = [
+        # the row heights measured once here: left to reportlab, a table split across pages measures
+        # every remaining row again at each page (quadratic: a 10,000-visit list took minutes)
+        heights = [
+            max(
+                (
+                    item.wrap(widths[index] - 2 * CELL_PADDING, page_height)[1]
+                    if isinstance(item, Paragraph)
+                    else CELL_LEADING
+                )
+                for index, item in enumerate(row)
+            )
+            + CELL_TOP
+            + CELL_BOTTOM
+            for row in data
+        ]
+        flowable = PdfTable(data, colWidths=list(widths), rowHeights=heights, repeatRows=1, hAlign="LEFT")
+        style: list[tuple[Any, ...]] = [
             ("FONTNAME", (0, 0), (-1, -1), FONT),
+            ("FONTNAME", (0, 0), (-1, 0), BOLD),
+            ("FONTSIZE", (0, 0), (-1, -1), CELL_SIZE),
+            ("LEADING", (0, 0), (-1, -1), CELL_LEADING),
             ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor(GRID)),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(HEADER_BACKGROUND)),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("TOPPADDING", (0, 0), (-1, -1), 2),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+            ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+            ("TOPPADDING", (0, 0), (-1, -1), CELL_TOP),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), CELL_BOTTOM),
         ]
+        style.extend(
+            ("ALIGN", (index, 1), (index, -1), "RIGHT") for index, flag in enumerate(numeric) if flag
+        )
         if table.total is not None:
+            style.append(("FONTNAME", (0, -1), (-1, -1), BOLD))
             style.append(("BACKGROUND", (0, -1), (-1, -1), colors.HexColor(TOTAL_BACKGROUND)))
         flowable.setStyle(TableStyle(style))
         return flowable
