@@ -47,7 +47,7 @@ LIST_WEIGHTS = {
     "town": 1.3,
     "country": 1.0,
     "direction": 1.35,
-    "kind": 1.1,
+    "kind": 1.3,
     "start": 1.15,
     "end": 1.15,
     "days": 0.75,
@@ -235,6 +235,7 @@ def write_report_pdf(report: AnnualReport) -> bytes:
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
                     ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (0, 0), 10 * mm),  # the gap between the two columns
                 ]
             )
         )
