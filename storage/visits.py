@@ -193,6 +193,15 @@ class VisitRepository:
         sql = f"SELECT {_COLUMNS} FROM visits{where} AND start_date > ? ORDER BY start_date DESC, id DESC"
         return [_visit(row) for row in await self.db.fetchall(sql, [*parameters, today.isoformat()])]
 
+    async def totals(self, first: date, last: date) -> tuple[int, int, int]:
+        """(live visits, their headcount, how many have none) of the visits starting first..last."""
+        row = await self.db.fetchone(
+            "SELECT count(*), coalesce(sum(people), 0), coalesce(sum(people IS NULL), 0) FROM visits "
+            "WHERE deleted_at IS NULL AND start_date >= ? AND start_date <= ?",
+            (first.isoformat(), last.isoformat()),
+        )
+        return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
+
     async def generation(self) -> int:
         """A number that grows with every change to the register."""
         row = await self.db.fetchone("SELECT generation FROM visit_register WHERE id = 1")

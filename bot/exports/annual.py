@@ -110,7 +110,7 @@ def _lines(
     return tuple(Line(name, value, details.get(name, "")) for name, value in ordered)
 
 
-def _same_day_last_year(day: date) -> date:
+def same_day_last_year(day: date) -> date:
     try:
         return day.replace(year=day.year - 1)
     except ValueError:  # 29 February
@@ -145,7 +145,7 @@ def build_report(
     last = min(date(year, 12, 31), today)
     held = tuple(row for row in rows if row.start <= today)
     planned = tuple(row for row in rows if row.start > today)
-    previous_first, previous_last = date(year - 1, 1, 1), _same_day_last_year(last)
+    previous_first, previous_last = date(year - 1, 1, 1), same_day_last_year(last)
     previous_held = [row for row in previous_rows if previous_first <= row.start <= previous_last]
 
     incoming = label(lang, "reports.direction.in", texts)

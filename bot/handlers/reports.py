@@ -31,13 +31,19 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.core.model import LANGUAGES, Language, Town
 from bot.core.text import words
 from bot.core.visits import MIN_YEAR, year_allowed, year_range
-from bot.exports.annual import AnnualReport, ReportYearError, load_report, report_filename
+from bot.exports.annual import (
+    AnnualReport,
+    ReportYearError,
+    load_report,
+    report_filename,
+    same_day_last_year,
+)
 from bot.exports.annual_pdf import write_report_pdf
 from bot.exports.annual_xlsx import write_report_xlsx
 from bot.exports.chart import render_chart
 from bot.exports.files import WRITERS
 from bot.exports.register import PUBLIC_COLUMNS, ExportRow, columns_for, export_filename, load_register
-from bot.exports.summary import StatsSummary, monthly_counts, summarize, without_planned
+from bot.exports.summary import StatsSummary, Stretch, monthly_counts, summarize, without_planned
 from bot.handlers.chat import Context, alert, language_of, send
 from bot.handlers.staff_gate import ask_for_private_chat, register_here, staff_here, staff_only
 from bot.locale import Markup
@@ -361,19 +367,51 @@ def build_report_files(report: AnnualReport) -> list[tuple[str, bytes]]:
 
 
 async def stats_summary(rt: Runtime, year: int | None) -> StatsSummary:
-    """Counts of the visits held so far (started on or before today); planned ones are counted apart."""
+    """Counts of the visits held so far (started on or before today); planned ones are counted apart.
+
+    With them: the headcount, the days counted, and the same months a year before (for one year: that
+    year's stretch a year earlier; for all years: this year so far against the same months last year)."""
     today = rt.today()
     if year is None:
         planned = await rt.visits.planned(today)
         periods, towns = without_planned(
             await rt.visits.yearly_counts(), await rt.visits.town_counts(), planned, by_month=False
         )
-        return summarize(periods, towns, planned=len(planned))
+        first_year = min((period for period, _, _ in periods), default=today.year)
+        everything = await rt.visits.totals(date(first_year, 1, 1), today)
+        this_year = await stretch(rt, date(today.year, 1, 1), today)
+        previous = await stretch(rt, date(today.year - 1, 1, 1), same_day_last_year(today))
+        return summarize(
+            periods,
+            towns,
+            planned=len(planned),
+            people=everything[1],
+            unknown_people=everything[2],
+            period=Stretch(date(first_year, 1, 1), today, everything[0], everything[1]),
+            previous=previous,
+            this_year=this_year,
+        )
     visits = await rt.visits.list(year=year)
     planned = [visit for visit in visits if visit.planned(today)]
     held = [visit for visit in visits if not visit.planned(today)]
     towns = without_planned([], await rt.visits.town_counts(year=year), planned, by_month=True)[1]
-    return summarize(monthly_counts(held), towns, year, planned=len(planned))
+    last = min(date(year, 12, 31), today)
+    people = sum(visit.people or 0 for visit in held)
+    return summarize(
+        monthly_counts(held),
+        towns,
+        year,
+        planned=len(planned),
+        people=people,
+        unknown_people=sum(visit.people is None for visit in held),
+        period=Stretch(date(year, 1, 1), last, len(held), people),
+        previous=await stretch(rt, date(year - 1, 1, 1), same_day_last_year(last)),
+    )
+
+
+async def stretch(rt: Runtime, first: date, last: date) -> Stretch:
+    visits, people, _ = await rt.visits.totals(first, last)
+    return Stretch(first, last, visits, people)
 
 
 # Rendered charts by (database, towns, register generation, year, language): the register changes far

@@ -210,8 +210,21 @@ async def test_stats_of_a_year_in_english(register: Harness) -> None:
     await register.press("lang:en", chat_id=STAFF)
     calls = await register.say("/stats 2025", chat_id=STAFF)
     caption = str(calls[-1].params["caption"])
-    assert "Delegation visits</b> · 2025" in caption and "Total: <b>2</b> visits" in caption
-    assert "Busiest month:" in caption
+    assert "Delegation visits</b> · 2025 (1 January – 31 December 2025)" in caption
+    assert "Total: <b>2</b> visits, 17 participants" in caption
+    assert "A year before, 1 January – 31 December 2024: 1 visit, 5 participants" in caption
+    assert "Busiest months: February, June, 1 each" in caption  # a tie, not a winner
+
+
+async def test_stats_of_all_years_sets_this_year_against_the_same_months_last_year(register: Harness) -> None:
+    await record(register, "johvi", date(2026, 4, 2), people=3)
+    await record(register, "johvi", date(2025, 12, 1), people=3)  # after 26 November: not the same months
+    calls = await register.say("/stats", chat_id=STAFF)
+    caption = str(calls[-1].params["caption"])
+    assert "<b>Визиты делегаций</b> · все годы (2024 – 26 ноября 2026)" in caption
+    assert "Всего: <b>5</b> визитов, участников: 28" in caption and "ещё запланировано: 1" in caption
+    assert "1 января – 26 ноября 2026: 1 визит; год назад, 1 января – 26 ноября 2025: 2" in caption
+    assert "Самый насыщенный год: 2025 (3)" in caption
 
 
 async def test_stats_without_visits_is_a_polite_text(harness: Harness) -> None:
@@ -238,7 +251,7 @@ async def test_stats_counts_only_held_visits_and_mentions_planned_ones(harness: 
     await harness.press("lang:en", chat_id=ADMIN_ID)
     calls = await harness.say(f"/stats {today.year}", chat_id=ADMIN_ID)
     caption = str(calls[-1].params["caption"])
-    assert "Total: <b>1</b> visit;" in caption and "Raisio" not in caption
+    assert "Total: <b>1</b> visit, 5 participants;" in caption and "Raisio" not in caption
     assert ("planned: 1" in caption) == ((today + timedelta(days=1)).year == today.year)
     # the export agrees: a visit starting today has taken place
     calls = await harness.say(f"/export narva {today.year} csv", chat_id=ADMIN_ID)
