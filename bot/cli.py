@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.core.model import Language
 from bot.core.townfile import TownFileError, load_town_file
 from bot.logmask import SecretMaskingFormatter, mask_token_in_logs
 
@@ -61,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--verbose", action="store_true", help="debug logging (the console: also on screen)")
     common.add_argument(
+        "--lang",
+        choices=["ru", "en"],
+        default=None,
+        help="language of the output (default: [bot] default_language); ask: when the question has no letters",
+    )
+    common.add_argument(
         "--log-format",
         choices=["text", "json"],
         default="text",
@@ -79,9 +84,6 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("console", parents=[common], help="chat with the bot in this terminal")
     ask = commands.add_parser("ask", parents=[common], help="print the answer the bot would give")
     ask.add_argument("question", nargs="+")
-    ask.add_argument(
-        "--lang", choices=["ru", "en"], default=None, help="language when the question has no letters"
-    )
     commands.add_parser("towns", parents=[common], help="list the partner towns")
     importer = commands.add_parser(
         "import-towns", parents=[common], help="update towns from an edited TOML file"
@@ -100,7 +102,9 @@ def _parser() -> argparse.ArgumentParser:
     exporter.add_argument("--year", type=int, default=None, help="only visits that start in this year")
     exporter.add_argument("--town", default=None, help="only visits of this town (any spelling)")
     exporter.add_argument(
-        "--lang", choices=["ru", "en"], default=None, help="language of headers and labels (default: [bot])"
+        "--staff",
+        action="store_true",
+        help="ics: include the planned visits (staff data, left out by default)",
     )
     reporter = commands.add_parser(
         "report",
@@ -114,9 +118,6 @@ def _parser() -> argparse.ArgumentParser:
     reporter.add_argument("year", type=int)
     reporter.add_argument("path", type=Path)
     reporter.add_argument("--notes", action="store_true", help="include staff notes and who recorded")
-    reporter.add_argument(
-        "--lang", choices=["ru", "en"], default=None, help="language of the report (default: [bot])"
-    )
     upcoming = commands.add_parser(
         "upcoming", parents=[common], help="print the coming anniversaries, Town Days and planned visits"
     )
@@ -124,9 +125,6 @@ def _parser() -> argparse.ArgumentParser:
         "--from", dest="start", type=_iso_date, default=None, help="YYYY-MM-DD (default: today)"
     )
     upcoming.add_argument("--days", type=int, default=30, help="how many days ahead, 1..3660 (default 30)")
-    upcoming.add_argument(
-        "--lang", choices=["ru", "en"], default=None, help="default: [bot] default_language"
-    )
     remind = commands.add_parser(
         "remind",
         parents=[common],
@@ -200,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "ask":
             return asyncio.run(_ask(settings, " ".join(args.question), args.lang))
         if command == "towns":
-            return asyncio.run(_towns(settings))
+            return asyncio.run(_towns(settings, args.lang))
         if command == "import-towns":
             return asyncio.run(_import_towns(settings, args.file))
         if command == "export":
@@ -218,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "upcoming":
             return asyncio.run(_upcoming(settings, args.start, args.days, args.lang))
         if command == "remind":
-            return asyncio.run(_remind(settings, args.date, args.dry_run))
+            return asyncio.run(_remind(settings, args.date, args.dry_run, args.lang))
     except (TownFileError, ConfigError) as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -249,15 +247,15 @@ async def _console(settings: Settings) -> int:
 
 async def _ask(settings: Settings, question: str, lang: str | None) -> int:
     from bot.replies.answers import Answers
-    from bot.replies.reply import plain_text
     from bot.runtime import open_runtime
+    from bot.terminal import for_terminal
 
     runtime = await open_runtime(settings)
     try:
         fallback = lang if lang in ("ru", "en") else settings.bot.default_language
         answer = runtime.engine.answer(question, fallback)  # type: ignore[arg-type]
         reply = Answers(runtime.replies()).answer(answer)
-        print(plain_text(reply.text))
+        print(for_terminal(answer.language, reply.text))
         labels = [button.label for row in reply.buttons for button in row]
         if labels:  # the buttons the bot would show under the answer (some answers refer to them)
             print("\n" + "   ".join(f"[{label}]" for label in labels))
@@ -266,14 +264,15 @@ async def _ask(settings: Settings, question: str, lang: str | None) -> int:
     return 0
 
 
-async def _towns(settings: Settings) -> int:
-    from bot.replies.reply import plain_text
+async def _towns(settings: Settings, lang: str | None = None) -> int:
     from bot.replies.towns import TownCards
     from bot.runtime import open_runtime
+    from bot.terminal import cli_language, for_terminal
 
+    language = cli_language(settings, lang)
     runtime = await open_runtime(settings)
     try:
-        print(plain_text(TownCards(runtime.replies()).towns_list(settings.bot.default_language).text))
+        print(for_terminal(language, TownCards(runtime.replies()).towns_list(language).text))
     finally:
         await runtime.close()
     return 0
@@ -418,13 +417,14 @@ async def _export_register(settings: Settings, args: argparse.Namespace, extensi
     from bot.exports.files import WRITERS
     from bot.exports.register import load_register
     from bot.runtime import open_runtime
+    from bot.terminal import cli_language, say
 
-    lang: Language = args.lang or settings.bot.default_language
+    lang = cli_language(settings, args.lang)
     runtime = await open_runtime(settings)
     try:
         high = runtime.today().year + MAX_YEARS_AHEAD
         if args.year is not None and not MIN_YEAR <= args.year <= high:
-            print(f"--year must be between {MIN_YEAR} and {high}", file=sys.stderr)
+            print(say(lang, "export.bad_year", low=MIN_YEAR, high=high), file=sys.stderr)
             return 2
         town_key = None
         if args.town:
@@ -432,17 +432,22 @@ async def _export_register(settings: Settings, args: argparse.Namespace, extensi
             if len(found) != 1:
                 options = found or runtime.directory.suggest(words(args.town))
                 names = ", ".join(town.name(lang) for town in options)
-                problem = "matches several towns" if found else "is not a known town"
-                print(
-                    f"--town {args.town!r} {problem}" + (f"; try: {names}" if names else ""), file=sys.stderr
+                problem = say(
+                    lang,
+                    "export.several_towns" if found else "export.unknown_town",
+                    town=args.town,
+                    names=names,
                 )
+                if names and not found:
+                    problem += say(lang, "export.try_towns", names=names)
+                print(problem, file=sys.stderr)
                 return 2
             town_key = found[0].key
         rows = await load_register(runtime, lang, year=args.year, town_key=town_key)
     finally:
         await runtime.close()
     if not rows:
-        print("no visits match: nothing written", file=sys.stderr)
+        print(say(lang, "export.nothing"), file=sys.stderr)
         return 1
     data = WRITERS[extension](rows, lang)
     path: Path = args.path
@@ -450,7 +455,7 @@ async def _export_register(settings: Settings, args: argparse.Namespace, extensi
     temporary = path.with_name(path.name + ".part")
     temporary.write_bytes(data)
     temporary.replace(path)  # never a half-written file under the real name
-    print(f"{len(rows)} visits written to {path}")
+    print(say(lang, "export.written", count=len(rows), path=path))
     return 0
 
 
@@ -473,13 +478,13 @@ async def _upcoming(settings: Settings, start: date | None, days: int, lang: str
     """`twinbot upcoming --from DATE --days N`: what /upcoming shows, planned visits included."""
     from bot.reminders import load_calendar
     from bot.replies.calendar import CalendarReplies
-    from bot.replies.reply import plain_text
     from bot.runtime import open_runtime
+    from bot.terminal import cli_language, for_terminal, say
 
+    language = cli_language(settings, lang)
     if not 1 <= days <= 3660:
-        print("--days must be between 1 and 3660", file=sys.stderr)
+        print(say(language, "upcoming.bad_days"), file=sys.stderr)
         return 2
-    language: Language = "en" if lang == "en" else "ru" if lang == "ru" else settings.bot.default_language
     runtime = await open_runtime(settings)
     try:
         first = start or runtime.today()
@@ -488,13 +493,13 @@ async def _upcoming(settings: Settings, start: date | None, days: int, lang: str
         reply = CalendarReplies(runtime.replies()).upcoming(
             language, calendar, first, last, include_visits=True
         )
-        print(plain_text(reply.text))
+        print(for_terminal(language, reply.text))
     finally:
         await runtime.close()
     return 0
 
 
-async def _remind(settings: Settings, day: date | None, dry_run: bool) -> int:
+async def _remind(settings: Settings, day: date | None, dry_run: bool, lang: str | None = None) -> int:
     """`twinbot remind [--date DATE] [--dry-run]`: one pass, exactly-once like the bot's own."""
     from telegram.ext import ExtBot
 
@@ -503,17 +508,19 @@ async def _remind(settings: Settings, day: date | None, dry_run: bool) -> int:
     from bot.reminders import ReminderService, TelegramSender, describe_pass
     from bot.replies.reply import plain_text
     from bot.runtime import open_runtime
+    from bot.terminal import cli_language, say
 
+    language = cli_language(settings, lang)
     runtime = await open_runtime(settings)
     try:
         today = runtime.today()
         day = day or today
         if day > today and not dry_run:
-            print(f"{day} is in the future: its pass can only be previewed (--dry-run)", file=sys.stderr)
+            print(say(language, "remind.future", day=day), file=sys.stderr)
             return 2
         if not dry_run and not settings.token:
             print(_text(settings, "console.no_token"), file=sys.stderr)
-            print("Nothing was sent or recorded; --dry-run shows what would be sent.", file=sys.stderr)
+            print(say(language, "remind.nothing_sent"), file=sys.stderr)
             return 2
         if dry_run:
             report = await ReminderService(runtime, sender=None).run_pass(day, dry_run=True)
@@ -532,6 +539,7 @@ async def _remind(settings: Settings, day: date | None, dry_run: bool) -> int:
             print(line)
         for delivery in report.deliveries:
             print()
+            # with describe_pass's summary (bot/reminders.py), still in English: see the merge notes
             print(f"-> chat {delivery.chat_id} ({delivery.language}):")
             print(plain_text(delivery.text))
     finally:
@@ -545,8 +553,9 @@ async def _export_ics(settings: Settings, args: argparse.Namespace) -> int:
     from bot.reminders import load_calendar
     from bot.replies.calendar import CalendarReplies
     from bot.runtime import open_runtime
+    from bot.terminal import cli_language, say
 
-    language: Language = args.lang or settings.bot.default_language
+    language = cli_language(settings, args.lang)
     runtime = await open_runtime(settings)
     try:
         today = runtime.today()
@@ -556,7 +565,7 @@ async def _export_ics(settings: Settings, args: argparse.Namespace) -> int:
             CalendarReplies(runtime.replies()),
             language,
             today,
-            include_visits=True,
+            include_visits=args.staff,  # planned visits are staff data: only when asked for
             zone=settings.reminders.timezone,
         )
     finally:
@@ -566,7 +575,9 @@ async def _export_ics(settings: Settings, args: argparse.Namespace) -> int:
     temporary = path.with_name(path.name + ".part")
     temporary.write_bytes(data)
     temporary.replace(path)
-    print(f"calendar written to {path}")
+    print(say(language, "export.calendar_written", path=path))
+    if not args.staff:
+        print(say(language, "export.calendar_staff"))
     return 0
 
 

@@ -12,13 +12,13 @@ from pathlib import Path
 from bot.config import Settings
 from bot.core.model import Language
 from bot.core.visits import MIN_YEAR
-from bot.locale import catalogue
+from bot.terminal import cli_language, say
 
 EXTENSIONS = ("xlsx", "pdf")
 
 
 def _say(lang: Language, key: str, **values: object) -> str:
-    return str(catalogue().raw(lang, f"cli.report.{key}")).format(**values)
+    return say(lang, f"report.{key}", **values)
 
 
 def report_paths(path: Path, year: int) -> list[tuple[str, Path]]:
@@ -39,7 +39,7 @@ async def write_report(
     from bot.exports.annual_xlsx import write_report_xlsx
     from bot.runtime import open_runtime
 
-    language: Language = "en" if lang == "en" else "ru" if lang == "ru" else settings.bot.default_language
+    language = cli_language(settings, lang)
     runtime = await open_runtime(settings)
     try:
         today = runtime.today()
