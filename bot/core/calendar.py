@@ -34,7 +34,8 @@ from importlib import resources
 from bot.core.dates import month_number, normalise, partial_date
 from bot.core.model import PartialDate, Precision, Town
 
-ROUND_YEARS: frozenset[int] = frozenset({5, 10, 15, 20, 25, 30, 40, 50, 60, 70, 75, 100})
+# the default of [reminders] round_years: every fifth year (a Russian "юбилей"), so 55 is round too
+ROUND_YEARS: frozenset[int] = frozenset(range(5, 101, 5))
 MIN_YEAR = 1950  # concrete Town Day dates: older ones are history nobody needs reminding of
 MIN_AGREEMENT_YEAR = 1950  # no partnership of Kingisepp's is older; "1900" is a typo, not history
 MAX_YEARS_AHEAD = 10
@@ -51,8 +52,8 @@ class CalendarInputError(ValueError):
         self.params = params
 
 
-def is_round(years: int) -> bool:
-    return years in ROUND_YEARS
+def is_round(years: int, round_years: frozenset[int] = ROUND_YEARS) -> bool:
+    return years in round_years
 
 
 def safe_date(year: int, month: int, day: int) -> date:
@@ -550,6 +551,7 @@ class CalendarSettings:
     lead_days: tuple[int, ...] = (7, 1, 0)
     round_lead_days: int = 30
     year_only_day: tuple[int, int] = (1, 15)  # (month, day) on which year-only anniversaries are announced
+    round_years: frozenset[int] = ROUND_YEARS  # the anniversaries marked round (and announced earlier)
 
     @property
     def max_lead(self) -> int:
@@ -619,7 +621,7 @@ def anniversary(
     if signed.month is not None and signed.day is not None:
         day = safe_date(year, signed.month, signed.day)
         leads = set(settings.lead_days)
-        if is_round(years):
+        if is_round(years, settings.round_years):
             leads.add(settings.round_lead_days)
         return day, day.isoformat(), tuple(sorted(leads, reverse=True))
     if signed.month is not None:
@@ -710,7 +712,7 @@ class Calendar:
                     leads=leads,
                     precision=agreement.signed.precision,
                     years=years,
-                    round=is_round(years),
+                    round=is_round(years, self.settings.round_years),
                     agreement_key=agreement.key,
                     signed=agreement.signed,
                 )

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.core.calendar import DateSpan
+from bot.core.calendar import ROUND_YEARS, DateSpan
 from bot.core.directory import TownDirectory
 from bot.core.model import Language, PartialDate, Town, distance_km
 from bot.locale import Catalogue, Markup, catalogue
@@ -42,6 +42,7 @@ class Replies:
     bot_username: str = "twinbot"
     # town key -> the Town Day the calendar knows (the next one, else this year's past one): staff edits
     town_days: Mapping[str, DateSpan] = field(default_factory=dict)
+    round_years: frozenset[int] = ROUND_YEARS  # [reminders] round_years: one list for every view
 
     def t(self, lang: Language, key: str, **params: object) -> Markup:
         return self.texts.text(lang, key, **params)
