@@ -15,6 +15,11 @@ RUN groupadd --system twinbot \
     && mkdir -p /data /etc/twinbot \
     && chown twinbot:twinbot /data
 
+# a CJK TrueType font, embedded in the annual report's PDF for names in Chinese (bot/exports/annual_pdf.py)
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-droid-fallback \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /opt/twinbot
 COPY pyproject.toml README.md ./
 COPY bot ./bot

@@ -117,6 +117,8 @@ class RemindersSettings(_Section):
     staff_chat: int = 0
     # round anniversaries (5, 10, ... 100 years) are also announced this many days ahead
     round_lead_days: Annotated[int, Field(ge=0, le=365)] = 30
+    # the anniversaries marked round everywhere (cards, /upcoming, reminders, .ics): every fifth year
+    round_years: list[Annotated[int, Field(ge=1, le=1000)]] = list(range(5, 101, 5))
     # MM-DD: the day on which an anniversary known only to its year is announced ("this year marks ...")
     year_only_day: str = "01-15"
     # a pass missed while the bot was down is still sent (marked delayed) up to this long after send_time

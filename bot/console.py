@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from telegram import Update
@@ -60,12 +61,35 @@ class Outgoing:
     buttons: list[tuple[str, str]] = field(default_factory=list)  # (label, callback data)
     keyboard: list[str] = field(default_factory=list)  # reply keyboard labels
     message: dict[str, Any] = field(default_factory=dict)
+    files: list[Path] = field(
+        default_factory=list
+    )  # photos and documents, saved where the user can open them
+
+
+FILES_FOLDER = Path("console-files")
+FILE_METHODS = ("sendDocument", "sendPhoto", "sendMediaGroup", "sendAudio", "sendVideo", "sendVoice")
+
+
+def saved_path(folder: Path, filename: str) -> Path:
+    """A new file in `folder` named like `filename`: stats.png, then stats-2.png, ... never overwriting."""
+    name = Path(filename).name or "file"
+    stem, suffix = Path(name).stem or "file", Path(name).suffix
+    candidate = folder / name
+    number = 1
+    while candidate.exists():
+        number += 1
+        candidate = folder / f"{stem}-{number}{suffix}"
+    return candidate
 
 
 class ConsoleRequest(BaseRequest):
-    """Answers the bot's API calls locally and collects what it would have shown the user."""
+    """Answers the bot's API calls locally and collects what it would have shown the user.
 
-    def __init__(self) -> None:
+    Photos and documents the bot sends are written into `files` (when given), so that the terminal
+    user can open the chart, the export or the report: a terminal cannot show them."""
+
+    def __init__(self, files: Path | None = None) -> None:
+        self.files = files
         self.outbox: list[Outgoing] = []
         # the bot's own messages; a ConsoleChat shares its ids with them, as a Telegram chat does
         self.message_ids: Iterator[int] = itertools.count(1)
@@ -98,13 +122,27 @@ class ConsoleRequest(BaseRequest):
             result = BOT_USER
         elif api_method == "getUpdates":
             result = []
-        elif api_method in ("sendMessage", "editMessageText", "sendDocument", "sendPhoto"):
+        elif api_method in ("sendMessage", "editMessageText", *FILE_METHODS):
             result = self._message(api_method, params)
+            if api_method in FILE_METHODS and request_data is not None:
+                self.outbox[-1].files = self._save(request_data)
         elif api_method == "answerCallbackQuery" and params.get("text"):
             self.outbox.append(Outgoing(api_method, str(params["text"])))
         elif api_method == "getMyCommands":
             result = []
         return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def _save(self, request_data: RequestData) -> list[Path]:
+        if self.files is None:
+            return []
+        saved = []
+        for filename, content, _mimetype in request_data.multipart_data.values():
+            data = content if isinstance(content, bytes) else content.read()
+            self.files.mkdir(parents=True, exist_ok=True)
+            target = saved_path(self.files, filename or "file")
+            target.write_bytes(data)
+            saved.append(target)
+        return saved
 
     def _message(self, api_method: str, params: dict[str, Any]) -> dict[str, Any]:
         markup = params.get("reply_markup") or {}
@@ -116,7 +154,7 @@ class ConsoleRequest(BaseRequest):
             for button in row
         ]
         keyboard = [button["text"] for row in markup.get("keyboard", []) for button in row]
-        text = str(params.get("text") or params.get("caption") or f"[{api_method}]")
+        text = str(params.get("text") or params.get("caption") or "")
         message = {
             "message_id": int(params.get("message_id") or next(self.message_ids)),
             "date": int(time.time()),
@@ -197,8 +235,11 @@ class ConsoleChat:
         return produced
 
 
-def render(outgoing: Outgoing, buttons_label: str) -> str:
-    lines = [plain_text(outgoing.text)]
+def render(outgoing: Outgoing, buttons_label: str, saved_label: str = "📎 {name} → {path}") -> str:
+    lines = [plain_text(outgoing.text)] if outgoing.text else []
+    lines.extend(saved_label.format(name=path.name, path=path) for path in outgoing.files)
+    if not lines:
+        lines.append(f"[{outgoing.method}]")
     if outgoing.buttons:
         lines.append(
             buttons_label
@@ -215,18 +256,21 @@ async def run_console(
     build: Callable[[Settings, BaseRequest], Application],  # type: ignore[type-arg]
     read_line: Callable[[str], str] = input,
     write: Callable[[str], None] = print,
+    files: Path | None = FILES_FOLDER,
 ) -> None:
+    """The terminal chat; what the bot sends as files is saved into `files` (./console-files/)."""
     from bot.locale import catalogue
 
     lang = settings.bot.default_language
     texts = catalogue()
-    request = ConsoleRequest()
+    request = ConsoleRequest(files=files)
     chat = ConsoleChat(build(settings, request), request)
+    saved = texts.raw(lang, "console.file_saved")
     await chat.start(run_jobs=True)
     try:
         write(texts.raw(lang, "console.intro"))
         for outgoing in await chat.say("/start"):
-            write(render(outgoing, texts.raw(lang, "console.buttons")))
+            write(render(outgoing, texts.raw(lang, "console.buttons"), saved))
         while True:
             try:
                 line = await asyncio.to_thread(read_line, "\n> ")
@@ -237,7 +281,7 @@ async def run_console(
             if not line.strip():
                 continue  # Telegram never delivers an empty message
             for outgoing in await chat.say(line):
-                write(render(outgoing, texts.raw(lang, "console.buttons")))
+                write(render(outgoing, texts.raw(lang, "console.buttons"), saved))
     finally:
         await chat.stop()
         sys.stdout.flush()

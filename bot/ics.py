@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from icalendar import Calendar as ICalendar
 from icalendar import Event as IEvent
 
-from bot.core.calendar import ROUND_YEARS, Calendar, DateSpan, safe_date
+from bot.core.calendar import Calendar, DateSpan, safe_date
 from bot.core.model import Language
 from bot.replies.calendar import CalendarReplies
 from bot.replies.reply import plain_text
@@ -83,7 +83,7 @@ def build_ics(
             ical.add_component(series)
             for year in range(today.year, today.year + ROUND_HORIZON_YEARS + 1):
                 years = year - signed.year
-                if years not in ROUND_YEARS:
+                if years not in calendar.settings.round_years:
                     continue
                 day = safe_date(year, signed.month, signed.day)
                 summary = texts.t(

@@ -96,6 +96,7 @@ class Runtime:
             bot_username=self.bot_username,
             visits=PublicVisitLines(self.visits, today),
             town_days=self.town_day_spans(today),
+            round_years=frozenset(self.settings.reminders.round_years),
         )
 
     def town_day_spans(self, today: date) -> Mapping[str, DateSpan]:
@@ -162,6 +163,7 @@ class Runtime:
             lead_days=tuple(reminders.lead_days),
             round_lead_days=reminders.round_lead_days,
             year_only_day=reminders.year_only_month_day,
+            round_years=frozenset(reminders.round_years),
         )
 
     async def load_calendar(

@@ -123,8 +123,8 @@ class CalendarRepository:
             async with conn.execute("SELECT key FROM towns") as cursor:
                 known = {r[0] for r in await cursor.fetchall()}
             for town_key, seed in seeds.items():
-                if town_key not in known:
-                    continue
+                if town_key not in known or (seed.rule is None and not seed.dates):
+                    continue  # unknown here, or known only roughly (`about`: not kept, read from the file)
                 await conn.execute(
                     "INSERT INTO town_day_rules (town_key, rule, typed, updated_at) VALUES (?, ?, ?, clock_now())",
                     (town_key, seed.rule.encode() if seed.rule else None, seed.typed),

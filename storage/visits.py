@@ -54,6 +54,9 @@ _FIELD_COLUMNS = {
 }
 
 
+LONG_STRETCH_DAYS = 5 * 366
+
+
 class VisitNotFoundError(LookupError):
     def __init__(self, visit_id: int) -> None:
         super().__init__(f"no visit #{visit_id}")
@@ -192,6 +195,18 @@ class VisitRepository:
         where, parameters = self._filter(None, year, False)
         sql = f"SELECT {_COLUMNS} FROM visits{where} AND start_date > ? ORDER BY start_date DESC, id DESC"
         return [_visit(row) for row in await self.db.fetchall(sql, [*parameters, today.isoformat()])]
+
+    async def totals(self, first: date, last: date) -> tuple[int, int, int]:
+        """(live visits, their headcount, how many have none) of the visits starting first..last."""
+        # a long stretch reads most of the table: one pass over it is ~6x faster than the date index
+        # (which sends every row back to the table for its headcount: 114 ms against 17 ms at 100,000)
+        source = "visits NOT INDEXED" if (last - first).days > LONG_STRETCH_DAYS else "visits"
+        row = await self.db.fetchone(
+            "SELECT count(*), coalesce(sum(people), 0), coalesce(sum(people IS NULL), 0) "
+            f"FROM {source} WHERE deleted_at IS NULL AND start_date >= ? AND start_date <= ?",
+            (first.isoformat(), last.isoformat()),
+        )
+        return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
 
     async def generation(self) -> int:
         """A number that grows with every change to the register."""

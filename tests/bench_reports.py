@@ -8,7 +8,10 @@ one run, one process:
   and warm (the register unchanged since the last /stats); plus the whole handler through the real
   Application with an in-process Bot API stand-in (our own processing: no network, and no
   AIORateLimiter pacing, which only waits);
-- export throughput: loading the register rows, then writing them as .xlsx and .csv (rows/s).
+- export throughput: loading the register rows, then writing them as .xlsx and .csv (rows/s);
+- the annual report (/report): loading a year, the workbook and the PDF, for a year of the register
+  as seeded (~1,350 visits) and for a crowded year (--crowded-year visits more, default 10,000), and the
+  whole /report handler for the ordinary year.
 
 The issue's target for /stats is 50 ms p99 of our own processing. The visit register's own figures
 (card, /visits, the statistics queries alone, recording throughput) are in `tests.bench_visits`.
@@ -30,7 +33,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.app import build_application
+from bot.app import build_application, settle
 from bot.config import parse_settings
 from bot.console import ConsoleRequest
 from bot.core.visits import DelegationType, Direction
@@ -114,7 +117,7 @@ async def seed(runtime: Runtime, count: int, rng: random.Random) -> float:
     return time.perf_counter() - started
 
 
-async def run(count: int, rounds: int) -> None:
+async def run(count: int, rounds: int, crowded: int = 10_000) -> None:
     with tempfile.TemporaryDirectory() as folder:
         settings = parse_settings(
             {"storage": {"database": str(Path(folder) / "bench.sqlite3")}, "access": {"admins": [ADMIN]}}
@@ -134,6 +137,7 @@ async def run(count: int, rounds: int) -> None:
                 f"register: {live:,} visits seeded in {seconds:.1f} s; {rounds} rounds per line, times in ms"
             )
             await report(app, runtime, rounds)
+            await annual(app, runtime, crowded, random.Random(7))
         finally:
             await app.shutdown()
             assert app.post_shutdown is not None
@@ -215,14 +219,98 @@ async def report(app: Any, runtime: Runtime, rounds: int) -> None:
     print(f"csv / xlsx throughput: {xlsx / csv_:.1f}x")
 
 
+async def annual(app: Any, runtime: Runtime, crowded: int, rng: random.Random) -> None:
+    """The annual report: each step once per year measured (a report is made once, not in a loop)."""
+    from bot.exports.annual import load_report
+    from bot.exports.annual_pdf import write_report_pdf
+    from bot.exports.annual_xlsx import write_report_xlsx
+
+    async def steps(year: int) -> list[tuple[str, float, int]]:
+        start = time.perf_counter()
+        made = await load_report(runtime, "ru", year)
+        loaded = time.perf_counter() - start
+        start = time.perf_counter()
+        workbook = write_report_xlsx(made)
+        xlsx = time.perf_counter() - start
+        start = time.perf_counter()
+        pdf = write_report_pdf(made)
+        pdf_time = time.perf_counter() - start
+        pages = pdf.count(b"/Type /Page\n") or pdf.count(b"/Type /Page")
+        return [
+            (f"{year}: {len(made.held) + len(made.planned):,} visits, load (2 years)", loaded, 0),
+            (f"{year}: write .xlsx", xlsx, len(workbook)),
+            (f"{year}: write .pdf (~{pages} pages)", pdf_time, len(pdf)),
+            (f"{year}: total", loaded + xlsx + pdf_time, 0),
+        ]
+
+    print()
+    print("annual report (/report), one run each")
+    print(f"{'step':<44} {'seconds':>9} {'size':>12}")
+    lines = await steps(2025)
+    handler_started = time.perf_counter()
+    message = {
+        "message_id": 1,
+        "date": int(time.time()),
+        "chat": {"id": ADMIN, "type": "private", "first_name": "Admin"},
+        "from": {"id": ADMIN, "is_bot": False, "first_name": "Admin"},
+        "text": "/report 2025",
+        "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
+    }
+    await app.process_update(Update.de_json({"update_id": 999_999, "message": message}, app.bot))
+    await settle(app)  # the handler and the report's task run concurrently: wait for the files
+    await asyncio.gather(*app._Application__create_task_tasks)
+    lines.append(("/report 2025 handler (files sent)", time.perf_counter() - handler_started, 0))
+    await seed_year(runtime, 2023, crowded, rng)
+    lines.extend(await steps(2023))
+    for name, seconds, size in lines:
+        size_text = f"{size / 1_000_000:.1f} MB" if size else ""
+        print(f"{name:<44} {seconds:>9.2f} {size_text:>12}")
+    ordinary = next(seconds for name, seconds, _ in lines if name == "2025: total")
+    crowded_total = next(seconds for name, seconds, _ in lines if name == "2023: total")
+    print(
+        f"crowded / ordinary year, total time: {crowded_total / ordinary:.1f}x; against the one-minute target: "
+        f"{ordinary / 60:.2f} and {crowded_total / 60:.2f}"
+    )
+
+
+async def seed_year(runtime: Runtime, year: int, count: int, rng: random.Random) -> None:
+    first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
+    rows = []
+    for number in range(count):
+        start = date.fromordinal(rng.randint(first, last))
+        rows.append(
+            (
+                rng.choice(TOWNS),
+                rng.choice((Direction.INCOMING.value, Direction.OUTGOING.value)),
+                start.isoformat(),
+                None,
+                rng.choice(list(DelegationType)).value,
+                rng.randint(1, 60),
+                f"Crowded {number}: Town Day, school exchange and a long purpose that wraps in the PDF list",
+                "",
+                ADMIN,
+                ADMIN,
+            )
+        )
+    async with runtime.database.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO visits (town_key, direction, start_date, end_date, kind, people, purpose, notes, "
+            "created_by, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--visits", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument(
+        "--crowded-year", type=int, default=10_000, help="visits added to 2023 for the report"
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.visits, args.rounds))
+    asyncio.run(run(args.visits, args.rounds, args.crowded_year))
     return 0
 
 

@@ -179,3 +179,11 @@ def test_bad_production_settings_name_the_key(tmp_path: Path, text: str, message
     with pytest.raises(ConfigError) as caught:
         load_settings(write(tmp_path, text), environ={})
     assert message in str(caught.value)
+
+
+def test_round_years_default_to_every_fifth_and_can_be_set() -> None:
+    from bot.config import parse_settings
+
+    default = parse_settings({}).reminders.round_years
+    assert 55 in default and default == list(range(5, 101, 5))
+    assert parse_settings({"reminders": {"round_years": [50, 100]}}).reminders.round_years == [50, 100]

@@ -34,6 +34,7 @@ async def test_run_console_session(tmp_path: Path) -> None:
         lambda s, request: build_application(s, request=request),
         lambda _: next(lines),
         written.append,
+        files=tmp_path / "console-files",
     )
     assert len(written) == 3  # intro, /start, /help
     assert "/towns" in written[2]
@@ -64,3 +65,41 @@ async def test_message_ids_do_not_restart_in_a_new_session(tmp_path: Path) -> No
             await chat.stop()
     first, second = seen
     assert len(set(first)) == len(first) and min(second) > max(first)
+
+
+async def test_the_console_saves_photos_and_documents_and_prints_where(tmp_path: Path) -> None:
+    """/stats sends a chart and /export files: a terminal cannot show them, so they are saved."""
+    from datetime import date
+
+    from bot.core.visits import DelegationType, Direction, VisitDraft
+    from bot.runtime import open_runtime
+
+    settings = parse_settings(
+        {"storage": {"database": str(tmp_path / "bot.sqlite3")}, "access": {"admins": [1001]}}
+    )
+    runtime = await open_runtime(settings)
+    try:
+        draft = VisitDraft(
+            "narva", Direction.INCOMING, date(2025, 6, 5), None, DelegationType.SPORTS, 3, "match"
+        )
+        await runtime.visits.record(draft, 1001, "console-files-1")
+    finally:
+        await runtime.close()
+    folder = tmp_path / "console-files"
+    lines = iter(["/stats", "/stats", "/export 2025", "/quit"])
+    written: list[str] = []
+    await run_console(
+        settings,
+        lambda s, request: build_application(s, request=request),
+        lambda _: next(lines),
+        written.append,
+        files=folder,
+    )
+    shown = "\n".join(written)
+    assert f"📎 stats.png сохранён: {folder / 'stats.png'}" in shown
+    assert f"📎 stats-2.png сохранён: {folder / 'stats-2.png'}" in shown  # never overwritten
+    assert f"📎 visits-2025.csv сохранён: {folder / 'visits-2025.csv'}" in shown
+    assert "[sendDocument]" not in shown and "[sendPhoto]" not in shown
+    assert (folder / "stats.png").read_bytes().startswith(b"\x89PNG")
+    assert (folder / "visits-2025.xlsx").read_bytes()[:2] == b"PK"
+    assert "Реестр визитов: 2025 год — 1 визит." in shown  # the caption is shown with the first file

@@ -51,8 +51,13 @@ def test_the_console_logs_to_a_file_and_not_between_the_messages(
     log_file = tmp_path / "twinbot-console.log"
     configure_logging(file=log_file)
     logging.getLogger("bot.test").warning("the network is down")
-    assert capsys.readouterr().err == ""
-    assert "WARNING bot.test: the network is down" in log_file.read_text(encoding="utf-8")
+    logging.getLogger("bot.test").info("a reminder pass ran")
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+    logged = log_file.read_text(encoding="utf-8")
+    assert (
+        "WARNING bot.test: the network is down" in logged and "INFO bot.test: a reminder pass ran" in logged
+    )
 
 
 def test_the_console_shows_the_log_with_verbose(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

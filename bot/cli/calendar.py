@@ -8,20 +8,19 @@ from datetime import date, timedelta
 
 from bot.cli.chat import catalogue_text
 from bot.config import Settings
-from bot.core.model import Language
 
 
 async def upcoming(settings: Settings, start: date | None, days: int, lang: str | None) -> int:
     """`twinbot upcoming --from DATE --days N`: what /upcoming shows, planned visits included."""
     from bot.reminders import load_calendar
     from bot.replies.calendar import CalendarReplies
-    from bot.replies.reply import plain_text
     from bot.runtime import open_runtime
+    from bot.terminal import cli_language, for_terminal, say
 
+    language = cli_language(settings, lang)
     if not 1 <= days <= 3660:
-        print("--days must be between 1 and 3660", file=sys.stderr)
+        print(say(language, "upcoming.bad_days"), file=sys.stderr)
         return 2
-    language: Language = "en" if lang == "en" else "ru" if lang == "ru" else settings.bot.default_language
     runtime = await open_runtime(settings)
     try:
         first = start or runtime.today()
@@ -30,13 +29,13 @@ async def upcoming(settings: Settings, start: date | None, days: int, lang: str 
         reply = CalendarReplies(runtime.replies()).upcoming(
             language, calendar, first, last, include_visits=True
         )
-        print(plain_text(reply.text))
+        print(for_terminal(language, reply.text))
     finally:
         await runtime.close()
     return 0
 
 
-async def remind(settings: Settings, day: date | None, dry_run: bool) -> int:
+async def remind(settings: Settings, day: date | None, dry_run: bool, lang: str | None = None) -> int:
     """`twinbot remind [--date DATE] [--dry-run]`: one pass, exactly-once like the bot's own."""
     from telegram.ext import ExtBot
 
@@ -45,17 +44,19 @@ async def remind(settings: Settings, day: date | None, dry_run: bool) -> int:
     from bot.reminders import ReminderService, TelegramSender, describe_pass
     from bot.replies.reply import plain_text
     from bot.runtime import open_runtime
+    from bot.terminal import cli_language, say
 
+    language = cli_language(settings, lang)
     runtime = await open_runtime(settings)
     try:
         today = runtime.today()
         day = day or today
         if day > today and not dry_run:
-            print(f"{day} is in the future: its pass can only be previewed (--dry-run)", file=sys.stderr)
+            print(say(language, "remind.future", day=day), file=sys.stderr)
             return 2
         if not dry_run and not settings.token:
             print(catalogue_text(settings, "console.no_token"), file=sys.stderr)
-            print("Nothing was sent or recorded; --dry-run shows what would be sent.", file=sys.stderr)
+            print(say(language, "remind.nothing_sent"), file=sys.stderr)
             return 2
         if dry_run:
             report = await ReminderService(runtime, sender=None).run_pass(day, dry_run=True)
@@ -74,6 +75,7 @@ async def remind(settings: Settings, day: date | None, dry_run: bool) -> int:
             print(line)
         for delivery in report.deliveries:
             print()
+            # with describe_pass's summary (bot/reminders.py), still in English: see the merge notes
             print(f"-> chat {delivery.chat_id} ({delivery.language}):")
             print(plain_text(delivery.text))
     finally:

@@ -27,15 +27,15 @@ async def console(settings: Settings) -> int:
 
 async def ask(settings: Settings, question: str, lang: str | None) -> int:
     from bot.replies.answers import Answers
-    from bot.replies.reply import plain_text
     from bot.runtime import open_runtime
+    from bot.terminal import for_terminal
 
     runtime = await open_runtime(settings)
     try:
         fallback = lang if lang in ("ru", "en") else settings.bot.default_language
         answer = runtime.engine.answer(question, fallback)  # type: ignore[arg-type]
         reply = Answers(runtime.replies()).answer(answer)
-        print(plain_text(reply.text))
+        print(for_terminal(answer.language, reply.text))
         labels = [button.label for row in reply.buttons for button in row]
         if labels:  # the buttons the bot would show under the answer (some answers refer to them)
             print("\n" + "   ".join(f"[{label}]" for label in labels))
@@ -44,14 +44,15 @@ async def ask(settings: Settings, question: str, lang: str | None) -> int:
     return 0
 
 
-async def towns(settings: Settings) -> int:
-    from bot.replies.reply import plain_text
+async def towns(settings: Settings, lang: str | None = None) -> int:
     from bot.replies.towns import TownCards
     from bot.runtime import open_runtime
+    from bot.terminal import cli_language, for_terminal
 
+    language = cli_language(settings, lang)
     runtime = await open_runtime(settings)
     try:
-        print(plain_text(TownCards(runtime.replies()).towns_list(settings.bot.default_language).text))
+        print(for_terminal(language, TownCards(runtime.replies()).towns_list(language).text))
     finally:
         await runtime.close()
     return 0

@@ -1,4 +1,5 @@
-"""twinbot: run | console | ask | towns | import-towns | upcoming | remind | digest | export | backup | restore |
+"""twinbot: run | console | ask | towns | import-towns | upcoming | remind | digest | export | report | backup |
+restore |
 status. Every command takes --config."""
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--verbose", action="store_true", help="debug logging (the console: also on screen)")
     common.add_argument(
+        "--lang",
+        choices=["ru", "en"],
+        default=None,
+        help="language of the output (default: [bot] default_language); ask: when the question has no letters",
+    )
+    common.add_argument(
         "--log-format",
         choices=["text", "json"],
         default="text",
@@ -43,9 +50,6 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("console", parents=[common], help="chat with the bot in this terminal")
     ask = commands.add_parser("ask", parents=[common], help="print the answer the bot would give")
     ask.add_argument("question", nargs="+")
-    ask.add_argument(
-        "--lang", choices=["ru", "en"], default=None, help="language when the question has no letters"
-    )
     commands.add_parser("towns", parents=[common], help="list the partner towns")
     importer = commands.add_parser(
         "import-towns", parents=[common], help="update towns from an edited TOML file"
@@ -64,8 +68,22 @@ def _parser() -> argparse.ArgumentParser:
     exporter.add_argument("--year", type=int, default=None, help="only visits that start in this year")
     exporter.add_argument("--town", default=None, help="only visits of this town (any spelling)")
     exporter.add_argument(
-        "--lang", choices=["ru", "en"], default=None, help="language of headers and labels (default: [bot])"
+        "--staff",
+        action="store_true",
+        help="ics: include the planned visits (staff data, left out by default)",
     )
+    reporter = commands.add_parser(
+        "report",
+        parents=[common],
+        help="the annual report of a year: .xlsx and a print-ready PDF",
+        description="The year's report as /report sends it: totals of visits, people and days by direction, "
+        "town, country and delegation type, the previous year compared, a chart, the visits held and the "
+        "planned ones apart. PATH: an .xlsx or .pdf file, or a folder for both (report-YEAR.xlsx, "
+        "report-YEAR.pdf). Exits with 1 and writes nothing for a year without visits or not begun.",
+    )
+    reporter.add_argument("year", type=int)
+    reporter.add_argument("path", type=Path)
+    reporter.add_argument("--notes", action="store_true", help="include staff notes and who recorded")
     upcoming = commands.add_parser(
         "upcoming", parents=[common], help="print the coming anniversaries, Town Days and planned visits"
     )
@@ -73,9 +91,6 @@ def _parser() -> argparse.ArgumentParser:
         "--from", dest="start", type=_iso_date, default=None, help="YYYY-MM-DD (default: today)"
     )
     upcoming.add_argument("--days", type=int, default=30, help="how many days ahead, 1..3660 (default 30)")
-    upcoming.add_argument(
-        "--lang", choices=["ru", "en"], default=None, help="default: [bot] default_language"
-    )
     remind = commands.add_parser(
         "remind",
         parents=[common],
@@ -164,11 +179,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "ask":
             return asyncio.run(chat.ask(settings, " ".join(args.question), args.lang))
         if command == "towns":
-            return asyncio.run(chat.towns(settings))
+            return asyncio.run(chat.towns(settings, args.lang))
         if command == "import-towns":
             return asyncio.run(operations.import_towns(settings, args.file))
         if command == "export":
             return asyncio.run(exports.EXPORTERS[args.format](settings, args))
+        if command == "report":
+            from bot.cli_report import write_report
+
+            return asyncio.run(write_report(settings, args.year, args.path, args.lang, notes=args.notes))
         if command == "backup":
             return asyncio.run(operations.backup(settings, args.path))
         if command == "restore":
@@ -178,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "upcoming":
             return asyncio.run(calendar.upcoming(settings, args.start, args.days, args.lang))
         if command == "remind":
-            return asyncio.run(calendar.remind(settings, args.date, args.dry_run))
+            return asyncio.run(calendar.remind(settings, args.date, args.dry_run, args.lang))
         if command == "digest":
             return asyncio.run(calendar.digest(settings, args.month, args.dry_run))
     except (TownFileError, ConfigError) as exc:

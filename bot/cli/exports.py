@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.core.model import Language
 
 
 async def _export_register(settings: Settings, args: argparse.Namespace, extension: str) -> int:
@@ -20,13 +19,14 @@ async def _export_register(settings: Settings, args: argparse.Namespace, extensi
     from bot.exports.files import WRITERS
     from bot.exports.register import load_register
     from bot.runtime import open_runtime
+    from bot.terminal import cli_language, say
 
-    lang: Language = args.lang or settings.bot.default_language
+    lang = cli_language(settings, args.lang)
     runtime = await open_runtime(settings)
     try:
         high = runtime.today().year + MAX_YEARS_AHEAD
         if args.year is not None and not MIN_YEAR <= args.year <= high:
-            print(f"--year must be between {MIN_YEAR} and {high}", file=sys.stderr)
+            print(say(lang, "export.bad_year", low=MIN_YEAR, high=high), file=sys.stderr)
             return 2
         town_key = None
         if args.town:
@@ -34,17 +34,22 @@ async def _export_register(settings: Settings, args: argparse.Namespace, extensi
             if len(found) != 1:
                 options = found or runtime.directory.suggest(words(args.town))
                 names = ", ".join(town.name(lang) for town in options)
-                problem = "matches several towns" if found else "is not a known town"
-                print(
-                    f"--town {args.town!r} {problem}" + (f"; try: {names}" if names else ""), file=sys.stderr
+                problem = say(
+                    lang,
+                    "export.several_towns" if found else "export.unknown_town",
+                    town=args.town,
+                    names=names,
                 )
+                if names and not found:
+                    problem += say(lang, "export.try_towns", names=names)
+                print(problem, file=sys.stderr)
                 return 2
             town_key = found[0].key
         rows = await load_register(runtime, lang, year=args.year, town_key=town_key)
     finally:
         await runtime.close()
     if not rows:
-        print("no visits match: nothing written", file=sys.stderr)
+        print(say(lang, "export.nothing"), file=sys.stderr)
         return 1
     data = WRITERS[extension](rows, lang)
     path: Path = args.path
@@ -52,7 +57,7 @@ async def _export_register(settings: Settings, args: argparse.Namespace, extensi
     temporary = path.with_name(path.name + ".part")
     temporary.write_bytes(data)
     temporary.replace(path)  # never a half-written file under the real name
-    print(f"{len(rows)} visits written to {path}")
+    print(say(lang, "export.written", count=len(rows), path=path))
     return 0
 
 
@@ -70,8 +75,9 @@ async def _export_ics(settings: Settings, args: argparse.Namespace) -> int:
     from bot.reminders import load_calendar
     from bot.replies.calendar import CalendarReplies
     from bot.runtime import open_runtime
+    from bot.terminal import cli_language, say
 
-    language: Language = args.lang or settings.bot.default_language
+    language = cli_language(settings, args.lang)
     runtime = await open_runtime(settings)
     try:
         today = runtime.today()
@@ -81,7 +87,7 @@ async def _export_ics(settings: Settings, args: argparse.Namespace) -> int:
             CalendarReplies(runtime.replies()),
             language,
             today,
-            include_visits=True,
+            include_visits=args.staff,  # planned visits are staff data: only when asked for
             zone=settings.reminders.timezone,
         )
     finally:
@@ -91,7 +97,9 @@ async def _export_ics(settings: Settings, args: argparse.Namespace) -> int:
     temporary = path.with_name(path.name + ".part")
     temporary.write_bytes(data)
     temporary.replace(path)
-    print(f"calendar written to {path}")
+    print(say(language, "export.calendar_written", path=path))
+    if not args.staff:
+        print(say(language, "export.calendar_staff"))
     return 0
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from functools import partial
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from bot.core.directory import TownDirectory
@@ -27,6 +28,7 @@ COLUMNS = (
     "kind",
     "start",
     "end",
+    "days",
     "people",
     "purpose",
     "notes",
@@ -34,6 +36,18 @@ COLUMNS = (
     "recorded_at",
     "status",
 )
+# what only staff may see: left out of every export unless asked for (/export ... notes, --notes)
+STAFF_COLUMNS = frozenset({"notes", "recorded_by"})
+PUBLIC_COLUMNS = tuple(column for column in COLUMNS if column not in STAFF_COLUMNS)
+
+
+def columns_for(notes: bool) -> tuple[str, ...]:
+    return COLUMNS if notes else PUBLIC_COLUMNS
+
+
+def visit_days(start: date, end: date | None) -> int:
+    """Calendar days of a visit, both ends counted: a one-day visit is 1."""
+    return ((end or start) - start).days + 1
 
 
 # ---- the rows -----------------------------------------------------------------------------------
@@ -49,7 +63,8 @@ class ExportRow:
     direction: str
     kind: str
     start: date
-    end: date | None
+    end: date  # the start again for a one-day visit: a report-writer fills it in by hand otherwise
+    days: int
     people: int | None
     purpose: str
     notes: str
@@ -57,22 +72,15 @@ class ExportRow:
     recorded_at: datetime | None  # local time of the configured zone, naive (Excel has no zones)
     status: str
 
-    def values(self) -> tuple[Any, ...]:
-        return (
-            self.number,
-            self.town,
-            self.country,
-            self.direction,
-            self.kind,
-            self.start,
-            self.end,
-            self.people,
-            self.purpose,
-            self.notes,
-            self.recorded_by,
-            self.recorded_at,
-            self.status,
-        )
+    def values(self, columns: tuple[str, ...] = COLUMNS) -> tuple[Any, ...]:
+        getter = _GETTERS.get(columns)
+        if getter is None:
+            getter = _GETTERS[columns] = attrgetter(*columns)
+        values: tuple[Any, ...] = getter(self)
+        return values
+
+
+_GETTERS: dict[tuple[str, ...], attrgetter[Any]] = {}
 
 
 def label(lang: Language, key: str, texts: Catalogue | None = None) -> str:
@@ -81,8 +89,8 @@ def label(lang: Language, key: str, texts: Catalogue | None = None) -> str:
     return str(value)
 
 
-def headers(lang: Language) -> list[str]:
-    return [label(lang, f"reports.columns.{column}") for column in COLUMNS]
+def headers(lang: Language, columns: tuple[str, ...] = COLUMNS) -> list[str]:
+    return [label(lang, f"reports.columns.{column}") for column in columns]
 
 
 def country_name(lang: Language, code: str, texts: Catalogue | None = None) -> str:
@@ -142,7 +150,8 @@ def export_rows(
                 direction=direction[visit.direction],
                 kind=kind,
                 start=visit.start,
-                end=visit.end,
+                end=visit.end or visit.start,
+                days=visit_days(visit.start, visit.end),
                 people=visit.people,
                 purpose=visit.purpose,
                 notes=visit.notes,
@@ -157,6 +166,7 @@ def export_rows(
 async def load_register(
     rt: Runtime, lang: Language, *, year: int | None = None, town_key: str | None = None
 ) -> list[ExportRow]:
+    """The rows carry every column; the writers leave out STAFF_COLUMNS unless asked for them."""
     """The register rows for a year and/or a town, as the chat and `twinbot export` write them."""
     visits = await rt.visits.list(town_key=town_key, year=year)
     if not visits:

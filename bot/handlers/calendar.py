@@ -272,6 +272,9 @@ async def events(update: Update, context: Context) -> None:
             )
         elif info.dates:
             lines.append(replies.t(lang, "events.town_day_only_dates", next=next_text))
+        elif town.key in replies.town_day_abouts:  # known roughly: with the precision it has
+            about = replies.about_text(lang, replies.town_day_abouts[town.key])
+            lines.append(replies.t(lang, "events.town_day_about", about=about))
         else:
             lines.append(replies.t(lang, "events.town_day_unknown"))
         if info.dates:

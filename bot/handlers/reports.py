@@ -1,4 +1,5 @@
-"""/export [YEAR] [TOWN] [xlsx|csv] and /stats [YEAR]: the register as .xlsx + .csv, and a chart with a summary.
+"""/export [YEAR] [TOWN] [xlsx|csv] [notes], /report [YEAR] [notes] and /stats [YEAR]: the register as .xlsx +
+.csv, the annual report as .xlsx + PDF, and a chart with a summary.
 
 Staff only; everyone else gets the polite refusal of `bot.handlers.staff`. The register (notes
 included) goes only where `bot.access.register_visible` allows: a private chat or the office's staff
@@ -20,6 +21,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
@@ -28,11 +30,20 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.core.model import LANGUAGES, Language, Town
 from bot.core.text import words
-from bot.core.visits import year_allowed, year_range
+from bot.core.visits import MIN_YEAR, year_allowed, year_range
+from bot.exports.annual import (
+    AnnualReport,
+    ReportYearError,
+    load_report,
+    report_filename,
+    same_day_last_year,
+)
+from bot.exports.annual_pdf import write_report_pdf
+from bot.exports.annual_xlsx import write_report_xlsx
 from bot.exports.chart import render_chart
 from bot.exports.files import WRITERS
-from bot.exports.register import ExportRow, export_filename, load_register
-from bot.exports.summary import StatsSummary, monthly_counts, summarize, without_planned
+from bot.exports.register import PUBLIC_COLUMNS, ExportRow, columns_for, export_filename, load_register
+from bot.exports.summary import StatsSummary, Stretch, monthly_counts, summarize, without_planned
 from bot.handlers.chat import Context, alert, language_of, send
 from bot.handlers.staff_gate import ask_for_private_chat, register_here, staff_here, staff_only
 from bot.locale import Markup
@@ -44,10 +55,12 @@ CALLBACK_EXPORT = "export:"  # export:<town key>:<year or 0>
 CALLBACK_LIMIT = 64
 MAX_QUERY = 200
 MAX_DOCUMENT = 50 * 1024 * 1024  # what a bot may upload with sendDocument
-_EXPORT_DATA = re.compile(r"^export:([a-z0-9_]{1,40}):(0|[1-9][0-9]{3})(?::(xlsx|csv))?$")
+_EXPORT_DATA = re.compile(r"^export:([a-z0-9_]{1,40}):(0|[1-9][0-9]{3})(?::(xlsx|csv))?(:notes)?$")
 # the file formats of an export, in the order they are sent; a word in /export picks one
 FORMATS = ("xlsx", "csv")
 FORMAT_WORDS = {"xlsx": "xlsx", "excel": "xlsx", "csv": "csv"}
+# a word in /export that adds the staff-only columns (notes, who recorded)
+NOTES_WORDS = frozenset({"notes", "заметки", "заметками", "сзаметками"})
 # one export at a time per chat, so that two exports' files do not interleave
 _EXPORT_LOCKS: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -57,6 +70,7 @@ class Filters:
     year: int | None = None
     town: Town | None = None
     formats: tuple[str, ...] = FORMATS
+    notes: bool = False
 
 
 # ---- reading the arguments ----------------------------------------------------------------------
@@ -84,6 +98,12 @@ def split_formats(args: list[str]) -> tuple[tuple[str, ...], list[str]]:
     return tuple(kind for kind in FORMATS if kind in named) or FORMATS, rest
 
 
+def split_notes(args: list[str]) -> tuple[bool, list[str]]:
+    """(whether the staff-only columns were asked for, the other words)."""
+    rest = [arg for arg in args if arg.lower().strip(".,") not in NOTES_WORDS]
+    return len(rest) < len(args), rest
+
+
 def bad_year(rt: Runtime, lang: Language) -> Markup:
     low, high = year_range(rt.today())
     return rt.replies().t(lang, "reports.export.bad_year", low=low, high=high)
@@ -102,10 +122,14 @@ def scope(rt: Runtime, lang: Language, filters: Filters) -> Markup:
 
 
 def export_buttons(
-    lang: Language, towns: list[Town], year: int | None, formats: tuple[str, ...] = FORMATS
+    lang: Language,
+    towns: list[Town],
+    year: int | None,
+    formats: tuple[str, ...] = FORMATS,
+    notes: bool = False,
 ) -> InlineKeyboardMarkup | None:
     rows = []
-    suffix = f":{formats[0]}" if len(formats) == 1 else ""
+    suffix = (f":{formats[0]}" if len(formats) == 1 else "") + (":notes" if notes else "")
     for town in towns:
         data = f"{CALLBACK_EXPORT}{town.key}:{year or 0}{suffix}"
         if len(data.encode()) <= CALLBACK_LIMIT:
@@ -114,7 +138,7 @@ def export_buttons(
 
 
 def parse_export_press(rt: Runtime, data: str) -> Filters | None:
-    """``export:<town key>:<year or 0>[:<format>]`` exactly as export_buttons makes it, for a known
+    """``export:<town key>:<year or 0>[:<format>][:notes]`` exactly as export_buttons makes it, for a known
     town and a year in range; None for anything else."""
     match = _EXPORT_DATA.match(data)
     if match is None:
@@ -124,7 +148,7 @@ def parse_export_press(rt: Runtime, data: str) -> Filters | None:
     if town is None or (year != 0 and not year_allowed(year, rt.today())):
         return None
     formats = (match.group(3),) if match.group(3) else FORMATS
-    return Filters(year or None, town, formats)
+    return Filters(year or None, town, formats, notes=match.group(4) is not None)
 
 
 # ---- /export ------------------------------------------------------------------------------------
@@ -139,7 +163,8 @@ async def export_command(update: Update, context: Context) -> None:
     if await staff_here(update, context, "/export", lang) is None:
         return
     replies = rt.replies()
-    formats, args = split_formats(list(context.args or []))
+    notes, args = split_notes(list(context.args or []))
+    formats, args = split_formats(args)
     year, rest, ok = split_year(rt, args)
     if not ok:
         await send(message, Reply(bad_year(rt, lang) + "\n" + replies.t(lang, "reports.export.usage")))
@@ -158,10 +183,10 @@ async def export_command(update: Update, context: Context) -> None:
                     text = Markup(text + "\n" + replies.t(lang, "reports.export.suggest"))
                 else:
                     text = Markup(text + "\n" + replies.t(lang, "reports.export.usage"))
-            await send(message, Reply(text), reply_markup=export_buttons(lang, found, year, formats))
+            await send(message, Reply(text), reply_markup=export_buttons(lang, found, year, formats, notes))
             return
         town = found[0]
-    start_export(context, update, rt, lang, message, Filters(year, town, formats))
+    start_export(context, update, rt, lang, message, Filters(year, town, formats, notes))
 
 
 async def export_pressed(update: Update, context: Context) -> None:
@@ -215,7 +240,7 @@ async def _deliver_export(rt: Runtime, lang: Language, anchor: Message, filters:
     if not rows:  # deleted meanwhile
         await send(anchor, Reply(replies.t(lang, "reports.export.nothing", scope=where)))
         return
-    files = await asyncio.to_thread(build_files, rows, lang, filters.formats)
+    files = await asyncio.to_thread(build_files, rows, lang, filters.formats, columns_for(filters.notes))
     if any(len(data) > MAX_DOCUMENT for _, data in files):
         text = replies.t(lang, "reports.export.too_big", count=replies.number(lang, len(rows)))
         await send(anchor, Reply(text))
@@ -227,38 +252,166 @@ async def _deliver_export(rt: Runtime, lang: Language, anchor: Message, filters:
         count=replies.number(lang, len(rows)),
         visits=replies.texts.plural(lang, "report_visits", len(rows)),
     )
-    for extension, data in files:
+    if filters.notes:
+        caption = Markup(caption + "\n" + replies.t(lang, "reports.export.with_notes"))
+    for index, (extension, data) in enumerate(files):
         document = InputFile(data, filename=export_filename(extension, year=filters.year, town_key=key))
         await anchor.reply_document(
             document,
-            caption=caption,
+            # the files of one export arrive together: the caption once, on the first
+            caption=caption if index == 0 else None,
             do_quote=anchor.chat.type != ChatType.PRIVATE,
         )
 
 
 def build_files(
-    rows: list[ExportRow], lang: Language, formats: tuple[str, ...] = FORMATS
+    rows: list[ExportRow],
+    lang: Language,
+    formats: tuple[str, ...] = FORMATS,
+    columns: tuple[str, ...] = PUBLIC_COLUMNS,
 ) -> list[tuple[str, bytes]]:
-    return [(kind, WRITERS[kind](rows, lang)) for kind in formats]
+    return [(kind, WRITERS[kind](rows, lang, columns)) for kind in formats]
+
+
+# ---- /report ------------------------------------------------------------------------------------
+
+
+def default_report_year(today: date) -> int:
+    """The year /report means without one: this year, except in January, when last year's is due."""
+    return today.year if today.month > 1 else today.year - 1
+
+
+async def report_command(update: Update, context: Context) -> None:
+    """/report [YEAR] [notes]: the annual report as .xlsx and PDF (staff, private or staff chat)."""
+    message = update.effective_message
+    if message is None:
+        return
+    rt = context.runtime
+    lang = await language_of(update, context)
+    if await staff_here(update, context, "/report", lang) is None:
+        return
+    replies = rt.replies()
+    notes, args = split_notes(list(context.args or []))
+    if args and all(is_number(arg) for arg in args) and len(args) == 1 and len(args[0]) == 4:
+        year = int(args[0])
+        if year < MIN_YEAR:
+            await send(message, Reply(bad_year(rt, lang) + "\n" + replies.t(lang, "reports.report.usage")))
+            return
+    elif args:
+        await send(message, Reply(replies.t(lang, "reports.report.usage")))
+        return
+    else:
+        year = default_report_year(rt.today())
+    if year > rt.today().year:
+        await send(message, Reply(replies.t(lang, "reports.report.future", year=year)))
+        return
+    context.application.create_task(send_report(rt, lang, message, year, notes), update=update)
+
+
+async def send_report(rt: Runtime, lang: Language, anchor: Message, year: int, notes: bool) -> None:
+    lock = _EXPORT_LOCKS.get(anchor.chat_id)
+    if lock is None:
+        lock = _EXPORT_LOCKS[anchor.chat_id] = asyncio.Lock()
+    async with lock:
+        await _deliver_report(rt, lang, anchor, year, notes)
+
+
+async def _deliver_report(rt: Runtime, lang: Language, anchor: Message, year: int, notes: bool) -> None:
+    replies = rt.replies()
+    if await rt.visits.count(year=year) == 0:
+        await send(anchor, Reply(replies.t(lang, "reports.report.empty", year=year)))
+        return
+    thread = anchor.message_thread_id if anchor.is_topic_message else None
+    await anchor.get_bot().send_chat_action(
+        anchor.chat_id, ChatAction.UPLOAD_DOCUMENT, message_thread_id=thread
+    )
+    try:
+        report = await load_report(rt, lang, year, notes=notes)
+    except ReportYearError as error:  # deleted meanwhile, or the clock moved
+        await send(anchor, Reply(replies.t(lang, f"reports.report.{error.code}", year=year)))
+        return
+    files = await asyncio.to_thread(build_report_files, report)
+    if any(len(data) > MAX_DOCUMENT for _, data in files):
+        await send(anchor, Reply(replies.t(lang, "reports.report.too_big", year=year)))
+        return
+    key = "reports.report.caption" if report.complete else "reports.report.caption_so_far"
+    caption = replies.t(
+        lang,
+        key,
+        year=year,
+        date=replies.format_date(lang, report.last),
+        count=replies.number(lang, report.total.visits),
+        people=replies.number(lang, report.total.people),
+    )
+    if report.planned:
+        planned = replies.t(
+            lang, "reports.report.caption_planned", count=replies.number(lang, len(report.planned))
+        )
+        caption = Markup(caption + " " + planned)
+    if notes:
+        caption = Markup(caption + "\n" + replies.t(lang, "reports.export.with_notes"))
+    for index, (extension, data) in enumerate(files):
+        await anchor.reply_document(
+            InputFile(data, filename=report_filename(year, extension)),
+            caption=caption if index == 0 else None,
+            do_quote=anchor.chat.type != ChatType.PRIVATE,
+        )
+
+
+def build_report_files(report: AnnualReport) -> list[tuple[str, bytes]]:
+    """Both files, or an exception before either is sent: never one without the other."""
+    return [("xlsx", write_report_xlsx(report)), ("pdf", write_report_pdf(report))]
 
 
 # ---- /stats -------------------------------------------------------------------------------------
 
 
 async def stats_summary(rt: Runtime, year: int | None) -> StatsSummary:
-    """Counts of the visits held so far (started on or before today); planned ones are counted apart."""
+    """Counts of the visits held so far (started on or before today); planned ones are counted apart.
+
+    With them: the headcount, the days counted, and the same months a year before (for one year: that
+    year's stretch a year earlier; for all years: this year so far against the same months last year)."""
     today = rt.today()
     if year is None:
         planned = await rt.visits.planned(today)
         periods, towns = without_planned(
             await rt.visits.yearly_counts(), await rt.visits.town_counts(), planned, by_month=False
         )
-        return summarize(periods, towns, planned=len(planned))
+        first_year = min((period for period, _, _ in periods), default=today.year)
+        everything = await rt.visits.totals(date(first_year, 1, 1), today)
+        this_year = await stretch(rt, date(today.year, 1, 1), today)
+        previous = await stretch(rt, date(today.year - 1, 1, 1), same_day_last_year(today))
+        return summarize(
+            periods,
+            towns,
+            planned=len(planned),
+            people=everything[1],
+            unknown_people=everything[2],
+            period=Stretch(date(first_year, 1, 1), today, everything[0], everything[1]),
+            previous=previous,
+            this_year=this_year,
+        )
     visits = await rt.visits.list(year=year)
     planned = [visit for visit in visits if visit.planned(today)]
     held = [visit for visit in visits if not visit.planned(today)]
     towns = without_planned([], await rt.visits.town_counts(year=year), planned, by_month=True)[1]
-    return summarize(monthly_counts(held), towns, year, planned=len(planned))
+    last = min(date(year, 12, 31), today)
+    people = sum(visit.people or 0 for visit in held)
+    return summarize(
+        monthly_counts(held),
+        towns,
+        year,
+        planned=len(planned),
+        people=people,
+        unknown_people=sum(visit.people is None for visit in held),
+        period=Stretch(date(year, 1, 1), last, len(held), people),
+        previous=await stretch(rt, date(year - 1, 1, 1), same_day_last_year(last)),
+    )
+
+
+async def stretch(rt: Runtime, first: date, last: date) -> Stretch:
+    visits, people, _ = await rt.visits.totals(first, last)
+    return Stretch(first, last, visits, people)
 
 
 # Rendered charts by (database, towns, register generation, year, language): the register changes far
@@ -349,5 +502,6 @@ def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]
     return [
         (0, CommandHandler("export", export_command)),
         (0, CommandHandler("stats", stats_command)),
+        (0, CommandHandler("report", report_command)),
         (0, CallbackQueryHandler(export_pressed, pattern=f"^{CALLBACK_EXPORT}")),
     ]

@@ -204,8 +204,22 @@ class CalendarReplies:
         unknown = [
             town for year in range(first.year, last.year + 1) for town in calendar.unknown_town_days(year)
         ]
-        names = list(dict.fromkeys(town.name(lang) for town in unknown))
+        abouts = self.replies.town_day_abouts
+        towns = list(dict.fromkeys(unknown))
+        rough = [
+            self.t(
+                lang,
+                "upcoming.about_item",
+                name=town.name(lang),
+                about=self.replies.about_text(lang, abouts[town.key]),
+            )
+            for town in towns
+            if town.key in abouts
+        ]
+        names = [town.name(lang) for town in towns if town.key not in abouts]
         tail = []
+        if rough:  # known roughly ("late August"): said so, not called unknown
+            tail.append(self.t(lang, "upcoming.about", items=Markup(", ".join(rough))))
         if names:
             tail.append(self.t(lang, "upcoming.unknown", names=", ".join(names)))
         tail.append(self.t(lang, "upcoming.footer"))

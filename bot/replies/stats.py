@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.model import Language
+from bot.exports.annual import day_text, stretch_text
 from bot.exports.register import town_name
 from bot.exports.summary import StatsSummary
 from bot.locale import Markup
@@ -29,38 +30,90 @@ def only_planned_text(summary: StatsSummary, lang: Language, replies: Replies) -
     )
 
 
+def period_text(summary: StatsSummary, lang: Language) -> str:
+    """'1 января – 31 декабря 2025'; all years: '1955 – 3 декабря 2026'."""
+    if summary.period is None:
+        return ""
+    if summary.year is None:
+        return f"{summary.period.first.year} – {day_text(lang, summary.period.last)}"
+    return stretch_text(lang, summary.period.first, summary.period.last)
+
+
 def stats_caption(summary: StatsSummary, lang: Language, replies: Replies) -> str:
     """The chart's caption (Telegram HTML, data escaped), at most CAPTION_LIMIT visible characters.
 
-    The counts are of held visits (started on or before today); planned ones are only mentioned."""
+    The counts are of held visits (started on or before today); planned ones are only mentioned. A
+    title with the period, the totals with the headcount, the same months a year before, the busiest
+    periods (ties named together) and the most frequent towns."""
     texts = replies.texts
     number = replies.number
     scope = stats_scope(summary, lang, replies)
-    lines: list[Markup] = [
-        texts.text(lang, "reports.stats.title", scope=scope),
-        texts.text(
-            lang,
-            "reports.stats.totals",
-            total=number(lang, summary.total),
-            visits=texts.plural(lang, "report_visits", summary.total),
-            incoming=number(lang, summary.incoming),
-            outgoing=number(lang, summary.outgoing),
-        ),
-    ]
+    period = period_text(summary, lang)
+    title = (
+        texts.text(lang, "reports.stats.title_period", scope=scope, period=period)
+        if period
+        else texts.text(lang, "reports.stats.title", scope=scope)
+    )
+    totals_key = "reports.stats.totals_people" if summary.period is not None else "reports.stats.totals"
+    totals = texts.text(
+        lang,
+        totals_key,
+        total=number(lang, summary.total),
+        visits=texts.plural(lang, "report_visits", summary.total),
+        people=number(lang, summary.people),
+        incoming=number(lang, summary.incoming),
+        outgoing=number(lang, summary.outgoing),
+    )
+    extras = []
+    if summary.unknown_people:
+        extras.append(
+            texts.text(lang, "reports.stats.unknown_people", count=number(lang, summary.unknown_people))
+        )
     if summary.planned:
-        planned = texts.text(lang, "reports.stats.planned", count=number(lang, summary.planned))
-        lines[-1] = Markup(lines[-1] + "; " + planned)
+        extras.append(texts.text(lang, "reports.stats.planned", count=number(lang, summary.planned)))
+    if extras:
+        totals = Markup(totals + "; " + "; ".join(extras))
+    lines: list[Markup] = [title, totals]
+    previous = summary.previous
+    if previous is not None and summary.year is not None:
+        lines.append(
+            texts.text(
+                lang,
+                "reports.stats.previous",
+                period=stretch_text(lang, previous.first, previous.last),
+                count=number(lang, previous.visits),
+                visits=texts.plural(lang, "report_visits", previous.visits),
+                people=number(lang, previous.people),
+            )
+        )
+    elif previous is not None and summary.this_year is not None:
+        now = summary.this_year
+        lines.append(
+            texts.text(
+                lang,
+                "reports.stats.this_year",
+                period=stretch_text(lang, now.first, now.last),
+                count=number(lang, now.visits),
+                visits=texts.plural(lang, "report_visits", now.visits),
+                previous_period=stretch_text(lang, previous.first, previous.last),
+                previous_count=number(lang, previous.visits),
+            )
+        )
     if summary.busiest is not None:
-        period, count = summary.busiest
+        periods, count = summary.busiest
         if summary.year is None:
-            lines.append(
-                texts.text(lang, "reports.stats.busiest_year", year=period, count=number(lang, count))
-            )
+            names = [str(year) for year in periods]
+            single, several, field = "reports.stats.busiest_year", "reports.stats.busiest_years", "years"
+            one = {"year": names[0]}
         else:
-            month = texts.raw(lang, "month.nominative")[period - 1]
-            lines.append(
-                texts.text(lang, "reports.stats.busiest_month", month=month, count=number(lang, count))
-            )
+            months = texts.raw(lang, "month.nominative")
+            names = [str(months[month - 1]) for month in periods]
+            single, several, field = "reports.stats.busiest_month", "reports.stats.busiest_months", "months"
+            one = {"month": names[0]}
+        if len(names) == 1:
+            lines.append(texts.text(lang, single, count=number(lang, count), **one))
+        else:
+            lines.append(texts.text(lang, several, count=number(lang, count), **{field: ", ".join(names)}))
     tops = [
         texts.text(
             lang,

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from bot.core.calendar import DateSpan
 from bot.core.model import Language
 from bot.core.stamps import local_time
 from bot.core.visit_form import FormValues
@@ -72,8 +73,8 @@ class VisitReplies:
         return self.t(
             lang,
             "dates_range",
-            start=self.day(lang, start),
-            end=self.day(lang, end),
+            # "5–7 июня 2026", the same words as the calendar's spans
+            span=self.replies.span_dates(lang, DateSpan(start, end)),
             days=days,
             days_word=self.replies.plural(lang, "visit_days", days),
         )

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.core.calendar import DateSpan
+from bot.core.calendar import ROUND_YEARS, DateSpan, TownDayAbout, shipped_town_day_abouts
 from bot.core.directory import TownDirectory
 from bot.core.model import Language, PartialDate, Town, distance_km
 from bot.locale import Catalogue, Markup, catalogue
@@ -42,6 +42,9 @@ class Replies:
     bot_username: str = "twinbot"
     # town key -> the Town Day the calendar knows (the next one, else this year's past one): staff edits
     town_days: Mapping[str, DateSpan] = field(default_factory=dict)
+    round_years: frozenset[int] = ROUND_YEARS  # [reminders] round_years: one list for every view
+    # town key -> the rough Town Day ("late August") shown wherever no date is known
+    town_day_abouts: Mapping[str, TownDayAbout] = field(default_factory=shipped_town_day_abouts)
 
     def t(self, lang: Language, key: str, **params: object) -> Markup:
         return self.texts.text(lang, key, **params)
@@ -148,9 +151,17 @@ class Replies:
         """'ближайший: 5–7 июня 2026 (пятница–воскресенье)' (or this year's, when it is over); '' if unknown."""
         span = self.town_days.get(town.key)
         if span is None:
-            return ""
+            about = self.town_day_abouts.get(town.key)
+            return self.t(lang, "town_day_info.about", about=self.about_text(lang, about)) if about else ""
         key = "town_day_info.next" if span.end >= self.today else "town_day_info.past"
         return self.t(lang, key, when=Markup(self.span_text(lang, span)), year=span.start.year)
+
+    def about_text(self, lang: Language, about: TownDayAbout) -> str:
+        """'в конце августа', 'в марте'; 'in late August', 'in March'."""
+        if about.part is None:
+            month = self.texts.raw(lang, "town_day_info.about_months")[about.month - 1]
+            return self.t(lang, "town_day_info.about_month", month=month)
+        return self.t(lang, f"town_day_info.about_{about.part}", month=self.month(lang, about.month))
 
     def partnership_age(self, lang: Language, signed: PartialDate) -> dict[str, object]:
         """How old a partnership is today, the one reckoning of cards, answers and lists: `years` and

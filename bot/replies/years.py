@@ -201,7 +201,11 @@ class PartnershipYears:
         )
 
     def round_mark(self, lang: Language, years: int) -> str:
-        return self.replies.t(lang, "answer.anniversary_round") if is_round(years) else ""
+        return (
+            self.replies.t(lang, "answer.anniversary_round")
+            if is_round(years, self.replies.round_years)
+            else ""
+        )
 
     def next_dated_anniversary(self) -> tuple[Town, PartialDate, date] | None:
         """The partner agreement known to the day whose anniversary comes next (today included)."""

@@ -92,7 +92,7 @@ def test_remind_without_a_token_sends_and_records_nothing(
 def test_export_ics_parses_back(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "out" / "calendar.ics"
     assert main(["export", "ics", str(target), "--config", str(config(tmp_path))]) == 0
-    assert "calendar written" in capsys.readouterr().out
+    assert "Календарь записан" in capsys.readouterr().out
     parsed = ICalendar.from_ical(target.read_bytes())
     summaries = {str(event["SUMMARY"]) for event in parsed.walk("VEVENT")}
     assert "Засниц: День города" in summaries

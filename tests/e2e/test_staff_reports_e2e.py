@@ -98,15 +98,18 @@ def test_staff_exports_the_year_as_xlsx_and_csv(bot: RunningBot) -> None:
         bot.push_and_wait(
             OFFICE, lambda: bot.server.push_message(OFFICE, f"/staff add {STAFF}", user_id=ADMIN_ID)
         )
-    documents = bot.push_and_wait(STAFF, lambda: bot.server.push_message(STAFF, "/export 2025"), count=2)
+    documents = bot.push_and_wait(
+        STAFF, lambda: bot.server.push_message(STAFF, "/export 2025 notes"), count=2
+    )
     assert [message["_method"] for message in documents] == ["sendDocument", "sendDocument"]
     names = [message["document"]["file_name"] for message in documents]
     assert names == ["visits-2025.xlsx", "visits-2025.csv"]
-    assert documents[0]["caption"] == "Реестр визитов: 2025 год — 2 визита."
+    assert documents[0]["caption"].startswith("Реестр визитов: 2025 год — 2 визита.\nС заметками сотрудников")
+    assert "caption" not in documents[1]  # once per export
 
     xlsx = bot.server.file_content(documents[0]["document"]["file_id"])
     sheet = load_workbook(io.BytesIO(xlsx)).active
-    assert sheet is not None and sheet.max_row == 3 and sheet.auto_filter.ref == "A1:M3"
+    assert sheet is not None and sheet.max_row == 3 and sheet.auto_filter.ref == "A1:N3"
     purposes = [sheet.cell(row, COLUMNS.index("purpose") + 1).value for row in (2, 3)]
     assert purposes == ["Town Day concert <b>&</b>", "=cmd|' /C calc'!A0"]
     assert sheet.cell(3, COLUMNS.index("purpose") + 1).data_type == "s"
@@ -116,6 +119,32 @@ def test_staff_exports_the_year_as_xlsx_and_csv(bot: RunningBot) -> None:
     rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig"), newline=""), delimiter=";"))
     assert rows[2][COLUMNS.index("purpose")] == "'=cmd|' /C calc'!A0"
     assert rows[1][COLUMNS.index("notes")] == "hotel booked"
+
+
+def test_staff_gets_the_annual_report_as_xlsx_and_pdf(bot: RunningBot) -> None:
+    """The year's report from the chat: both files, the totals in each, within the reply timeout."""
+    import time
+
+    import pypdf
+
+    if not staff_rows(bot):
+        bot.push_and_wait(
+            OFFICE, lambda: bot.server.push_message(OFFICE, f"/staff add {STAFF}", user_id=ADMIN_ID)
+        )
+    started = time.monotonic()
+    documents = bot.push_and_wait(STAFF, lambda: bot.server.push_message(STAFF, "/report 2025"), count=2)
+    assert time.monotonic() - started < 60
+    assert [message["document"]["file_name"] for message in documents] == [
+        "report-2025.xlsx",
+        "report-2025.pdf",
+    ]
+    assert "за 2025 год: состоялось 2" in documents[0]["caption"]
+    workbook = load_workbook(io.BytesIO(bot.server.file_content(documents[0]["document"]["file_id"])))
+    summary = [row[:2] for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    assert ("Визитов", 2) in summary
+    pdf = pypdf.PdfReader(io.BytesIO(bot.server.file_content(documents[1]["document"]["file_id"])))
+    text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
+    assert "Визиты делегаций: отчёт за 2025 год" in text and "hotel booked" not in text
 
 
 def test_staff_gets_the_chart(bot: RunningBot) -> None:

@@ -22,10 +22,40 @@ def test_summary_counts_and_busiest() -> None:
     ]
     summary = summarize(periods, [("narva", 9), ("raisio", 5), ("narvik", 2), ("johvi", 0)])
     assert (summary.total, summary.incoming, summary.outgoing) == (16, 5, 11)
-    assert summary.busiest == (2025, 7)  # a tie goes to the most recent year
+    assert summary.busiest == ((2024, 2025), 7)  # a tie is a tie: both years, no winner
     assert summary.periods == ((2023, 2, 0), (2024, 3, 4), (2025, 0, 7))
     assert summary.top_towns == (("narva", 9), ("raisio", 5), ("narvik", 2))
     assert summarize([], []).empty
+    # the town after the third is shown when it ties with the third
+    tied = summarize(periods, [("narva", 9), ("raisio", 2), ("narvik", 2), ("johvi", 2), ("sassnitz", 1)])
+    assert tied.top_towns == (("narva", 9), ("johvi", 2), ("narvik", 2), ("raisio", 2))
+
+
+def test_ties_read_as_ties_and_the_caption_quotes_the_period() -> None:
+    from bot.exports.summary import Stretch
+
+    summary = summarize(
+        [(6, Direction.INCOMING, 1), (9, Direction.OUTGOING, 1)],
+        [("narva", 1), ("raisio", 1)],
+        2025,
+        planned=0,
+        people=17,
+        unknown_people=1,
+        period=Stretch(date(2025, 1, 1), date(2025, 12, 31), 2, 17),
+        previous=Stretch(date(2024, 1, 1), date(2024, 12, 31), 3, 20),
+    )
+    ru = stats_caption(summary, "ru", REPLIES)
+    assert "<b>Визиты делегаций</b> · 2025 год (1 января – 31 декабря 2025)" in ru
+    assert "Всего: <b>2</b> визита, участников: 17; приезды в Кингисепп: 1, поездки из Кингисеппа: 1" in ru
+    assert "число участников не указано у 1" in ru
+    assert "Год назад, 1 января – 31 декабря 2024: 3 визита, участников: 20" in ru
+    assert "Самые насыщенные месяцы: июнь, сентябрь — по 1" in ru
+    assert "Самый насыщенный месяц" not in ru
+    en = stats_caption(summary, "en", REPLIES)
+    assert (
+        "Busiest months: June, September, 1 each" in en
+        and "A year before, 1 January – 31 December 2024" in en
+    )
 
 
 def test_planned_visits_are_left_out_of_the_counts_and_mentioned() -> None:

@@ -223,7 +223,10 @@ async def test_events_shows_what_is_set_and_what_is_unknown(harness: Harness) ->
     text = await staff_says(harness, "/events")
     assert "Настройки календаря" in text
     assert "первые выходные июня; ближайший 5–6 июня 2027" in text  # Narva
-    assert text.count("День города: <i>не известен</i>") >= 3  # Raisio, Svetlahorsk, Renhuai, Kohtla-Järve
+    assert text.count("День города: <i>не известен</i>") == 2  # Svetlahorsk, Renhuai
+    # known roughly: said with that precision, the same words as the card and /upcoming
+    assert "День города: <i>в конце августа, точные даты не известны</i>" in text  # Raisio
+    assert "День города: <i>в середине июня, точные даты не известны</i>" in text  # Kohtla-Järve
     assert "известен только год" in text and "точный день" in text
     assert "Подписки: 0 чатов" in text
     (refused,) = await harness.texts("/events")
@@ -347,3 +350,16 @@ async def test_agreement_years_are_checked_and_big_moves_confirmed(harness: Harn
     text = await staff_says(harness, "/agreement Нарва 1992")  # a small move: applied at once
     assert "1992 (было: 1990)" in text
     assert "ничего не изменилось" in await staff_says(harness, "/agreement Нарва 1992")
+
+
+async def test_a_rough_town_day_reads_the_same_on_the_card_and_in_upcoming(harness: Harness) -> None:
+    """Raisio's Town Day is known only as "late August": the card and /upcoming say so, one source."""
+    (card,) = await harness.texts("/town Райсио")
+    assert "День города: в конце августа, точные даты не известны" in card
+    (upcoming,) = await harness.texts("/upcoming 60")
+    assert "Известно приблизительно: " in upcoming and "Райсио — в конце августа" in upcoming
+    unknown = next(line for line in upcoming.splitlines() if line.startswith("Дата Дня города не известна"))
+    assert "Райсио" not in unknown and "Светлогорск" in unknown
+    await harness.press("lang:en", chat_id=10)
+    (english,) = await harness.texts("/upcoming 60")
+    assert "Known roughly: " in english and "Raisio: in late August" in english

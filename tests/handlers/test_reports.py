@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.core.visits import DelegationType, Direction, VisitDraft
-from bot.exports.register import COLUMNS
+from bot.exports.register import COLUMNS, PUBLIC_COLUMNS
 from bot.replies.reply import visible_length
 from bot.replies.stats import CAPTION_LIMIT
 from bot.runtime import Runtime
@@ -83,21 +83,47 @@ async def test_export_sends_xlsx_and_csv_of_the_year(register: Harness) -> None:
     files = documents(calls)
     assert set(files) == {"visits-2025.xlsx", "visits-2025.csv"}
     assert "Реестр визитов: 2025 год — 2 визита" in calls[1].params["caption"]
+    assert "caption" not in calls[2].params  # the caption once per export, not once per file
 
     sheet = load_workbook(io.BytesIO(files["visits-2025.xlsx"].data)).active
     assert sheet is not None
-    assert sheet.max_row == 3 and sheet.auto_filter.ref == "A1:M3" and sheet.freeze_panes == "A2"
-    towns = [sheet.cell(row, COLUMNS.index("town") + 1).value for row in (2, 3)]
+    assert sheet.max_row == 3 and sheet.auto_filter.ref == "A1:L3" and sheet.freeze_panes == "A2"
+    assert [cell.value for cell in sheet[1]][-3:] == ["Цель", "Когда записано", "Статус"]
+    towns = [sheet.cell(row, PUBLIC_COLUMNS.index("town") + 1).value for row in (2, 3)]
     assert towns == ["Райсио", "Нарва"]  # oldest first; the deleted Raisio visit is left out
-    narva = {column: sheet.cell(3, index).value for index, column in enumerate(COLUMNS, start=1)}
-    assert narva["people"] == 12 and narva["notes"] == "secret: hotel"  # staff see the notes
+    raisio = {column: sheet.cell(2, index).value for index, column in enumerate(PUBLIC_COLUMNS, start=1)}
+    narva = {column: sheet.cell(3, index).value for index, column in enumerate(PUBLIC_COLUMNS, start=1)}
+    assert narva["people"] == 12 and narva["days"] == 3
+    assert "notes" not in narva and "secret" not in str(list(sheet.values))  # no notes by default
     assert narva["start"].date() == date(2025, 6, 5) and narva["end"].date() == date(2025, 6, 7)
-    assert narva["status"] == "Состоялся" and narva["recorded_by"] == str(ADMIN_ID)
+    assert raisio["end"] == raisio["start"] and raisio["days"] == 1  # a one-day visit has its end filled
+    assert narva["status"] == "Состоялся"
+    assert sheet.cell(3, PUBLIC_COLUMNS.index("purpose") + 1).alignment.wrap_text
 
     data = files["visits-2025.csv"].data
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
-    assert len(rows) == 3 and rows[2][COLUMNS.index("country")] == "Эстония"
+    assert len(rows) == 3 and rows[2][PUBLIC_COLUMNS.index("country")] == "Эстония"
+    assert "secret: hotel" not in data.decode("utf-8-sig") and str(ADMIN_ID) not in data.decode("utf-8-sig")
+
+
+async def test_export_with_notes_includes_the_staff_columns(register: Harness) -> None:
+    calls = await register.say("/export 2025 notes xlsx", chat_id=STAFF)
+    (upload,) = documents(calls).values()
+    assert "заметками сотрудников" in calls[-1].params["caption"]
+    sheet = load_workbook(io.BytesIO(upload.data)).active
+    assert sheet is not None and sheet.auto_filter.ref == "A1:N3"
+    narva = {column: sheet.cell(3, index).value for index, column in enumerate(COLUMNS, start=1)}
+    assert narva["notes"] == "secret: hotel" and narva["recorded_by"] == str(ADMIN_ID)
+    # the word survives a town suggestion
+    (call,) = await register.say("/export Rasiovka заметки", chat_id=STAFF)
+    data = [b["callback_data"] for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert "export:raisio:0:notes" in data
+    calls = await register.press("export:narva:2025:notes", chat_id=STAFF)
+    assert "secret: hotel" in documents(calls)["visits-narva-2025.csv"].data.decode("utf-8-sig")
+    # never in a group, notes or not
+    calls = await register.say("/export 2025 notes", chat_id=-100_888, user_id=STAFF)
+    assert [call.method for call in calls] == ["sendMessage"] and "личный чат" in calls[0].params["text"]
 
 
 async def test_export_by_town_and_formula_guard(register: Harness) -> None:
@@ -107,11 +133,13 @@ async def test_export_by_town_and_formula_guard(register: Harness) -> None:
     rows = list(
         csv.reader(io.StringIO(files["visits-narva.csv"].data.decode("utf-8-sig"), newline=""), delimiter=";")
     )
-    assert rows[1][COLUMNS.index("purpose")] == "'=1+2 <b>bold</b>"  # verbatim, not HTML, not a formula
+    assert (
+        rows[1][PUBLIC_COLUMNS.index("purpose")] == "'=1+2 <b>bold</b>"
+    )  # verbatim, not HTML, not a formula
     calls = await register.say("/export narvik 2027", chat_id=ADMIN_ID)
     assert set(documents(calls)) == {"visits-narvik-2027.xlsx", "visits-narvik-2027.csv"}
     sheet = load_workbook(io.BytesIO(documents(calls)["visits-narvik-2027.xlsx"].data)).active
-    assert sheet is not None and sheet.cell(2, COLUMNS.index("status") + 1).value == "Запланирован"
+    assert sheet is not None and sheet.cell(2, PUBLIC_COLUMNS.index("status") + 1).value == "Запланирован"
 
 
 async def test_export_with_nothing_to_export_sends_no_file(register: Harness) -> None:
@@ -182,8 +210,21 @@ async def test_stats_of_a_year_in_english(register: Harness) -> None:
     await register.press("lang:en", chat_id=STAFF)
     calls = await register.say("/stats 2025", chat_id=STAFF)
     caption = str(calls[-1].params["caption"])
-    assert "Delegation visits</b> · 2025" in caption and "Total: <b>2</b> visits" in caption
-    assert "Busiest month:" in caption
+    assert "Delegation visits</b> · 2025 (1 January – 31 December 2025)" in caption
+    assert "Total: <b>2</b> visits, 17 participants" in caption
+    assert "A year before, 1 January – 31 December 2024: 1 visit, 5 participants" in caption
+    assert "Busiest months: February, June, 1 each" in caption  # a tie, not a winner
+
+
+async def test_stats_of_all_years_sets_this_year_against_the_same_months_last_year(register: Harness) -> None:
+    await record(register, "johvi", date(2026, 4, 2), people=3)
+    await record(register, "johvi", date(2025, 12, 1), people=3)  # after 26 November: not the same months
+    calls = await register.say("/stats", chat_id=STAFF)
+    caption = str(calls[-1].params["caption"])
+    assert "<b>Визиты делегаций</b> · все годы (2024 – 26 ноября 2026)" in caption
+    assert "Всего: <b>5</b> визитов, участников: 28" in caption and "ещё запланировано: 1" in caption
+    assert "1 января – 26 ноября 2026: 1 визит; год назад, 1 января – 26 ноября 2025: 2" in caption
+    assert "Самый насыщенный год: 2025 (3)" in caption
 
 
 async def test_stats_without_visits_is_a_polite_text(harness: Harness) -> None:
@@ -210,13 +251,13 @@ async def test_stats_counts_only_held_visits_and_mentions_planned_ones(harness: 
     await harness.press("lang:en", chat_id=ADMIN_ID)
     calls = await harness.say(f"/stats {today.year}", chat_id=ADMIN_ID)
     caption = str(calls[-1].params["caption"])
-    assert "Total: <b>1</b> visit;" in caption and "Raisio" not in caption
+    assert "Total: <b>1</b> visit, 5 participants;" in caption and "Raisio" not in caption
     assert ("planned: 1" in caption) == ((today + timedelta(days=1)).year == today.year)
     # the export agrees: a visit starting today has taken place
     calls = await harness.say(f"/export narva {today.year} csv", chat_id=ADMIN_ID)
     (upload,) = documents(calls).values()
     rows = list(csv.reader(io.StringIO(upload.data.decode("utf-8-sig"), newline="")))
-    assert rows[1][COLUMNS.index("status")] == "Past"
+    assert rows[1][PUBLIC_COLUMNS.index("status")] == "Past"
 
 
 async def test_stats_with_only_planned_visits_is_a_text(harness: Harness) -> None:
@@ -309,11 +350,9 @@ async def test_an_export_does_not_hold_up_other_updates(
     release = threading.Event()
     build = reports.build_files
 
-    def slow_build(
-        rows: list[Any], lang: Any, formats: tuple[str, ...] = reports.FORMATS
-    ) -> list[tuple[str, bytes]]:
+    def slow_build(rows: list[Any], lang: Any, *args: Any) -> list[tuple[str, bytes]]:
         release.wait(10)
-        return build(rows, lang, formats)
+        return build(rows, lang, *args)
 
     monkeypatch.setattr(reports, "build_files", slow_build)
 
@@ -383,3 +422,68 @@ async def test_prewarm_draws_the_charts_before_anyone_asks(register: Harness) ->
     calls = await register.say("/stats", chat_id=STAFF)
     # served from the cache: no "uploading photo" action, which is only sent before drawing
     assert [call.method for call in calls] == ["sendPhoto"]
+
+
+# ---- /report ------------------------------------------------------------------------------------
+
+
+async def test_report_sends_the_workbook_and_the_pdf_with_matching_totals(register: Harness) -> None:
+    import pypdf
+
+    calls = await register.say("/report 2025", chat_id=STAFF)
+    assert [call.method for call in calls] == ["sendChatAction", "sendDocument", "sendDocument"]
+    files = documents(calls)
+    assert list(files) == ["report-2025.xlsx", "report-2025.pdf"]
+    caption = calls[1].params["caption"]
+    assert "Отчёт о визитах делегаций за 2025 год: состоялось 2, участников — 17" in caption
+    assert "caption" not in calls[2].params
+    held = [v for v in await rt(register).visits.list(year=2025)]  # live visits of 2025: the register
+    workbook = load_workbook(io.BytesIO(files["report-2025.xlsx"].data))
+    summary = [row for row in workbook["Итоги"].iter_rows(values_only=True)]
+    assert ("Визитов", len(held), 1, "+1 (+100%)") in [row[:4] for row in summary]
+    assert ("Участников", sum(v.people or 0 for v in held), 5, "+12 (+240%)") in [row[:4] for row in summary]
+    visits_sheet = list(workbook["Визиты"].iter_rows(values_only=True))
+    assert sorted(row[0] for row in visits_sheet[2:]) == sorted(v.id for v in held)
+    text = " ".join(
+        " ".join(
+            page.extract_text() for page in pypdf.PdfReader(io.BytesIO(files["report-2025.pdf"].data)).pages
+        ).split()
+    )
+    assert "Визиты делегаций: отчёт за 2025 год" in text and "Всего 2 17 4" in text
+    assert "secret: hotel" not in text  # notes stay out unless asked
+    calls = await register.say("/report 2025 notes", chat_id=STAFF)
+    assert "заметками сотрудников" in calls[1].params["caption"]
+    pdf = documents(calls)["report-2025.pdf"].data
+    assert "secret: hotel" in " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+async def test_report_of_this_year_lists_planned_visits_apart_and_speaks_english(register: Harness) -> None:
+    await record(register, "johvi", date(2026, 12, 20), purpose="Christmas fair")
+    await record(register, "johvi", date(2026, 4, 2), people=3)
+    await register.press("lang:en", chat_id=STAFF)
+    calls = await register.say("/report", chat_id=STAFF)  # 26 November 2026: this year so far
+    caption = calls[1].params["caption"]
+    assert "annual report 2026 (up to 26 November 2026): 1 held, 3 participants" in caption
+    assert "Still planned: 1." in caption
+    workbook = load_workbook(io.BytesIO(documents(calls)["report-2026.xlsx"].data))
+    planned = list(workbook["Planned"].iter_rows(values_only=True))
+    assert [row[-1] for row in planned[2:]] == ["Christmas fair"]
+
+
+async def test_report_bad_years_and_strangers(register: Harness) -> None:
+    (call,) = await register.say("/report 2019", chat_id=STAFF)
+    assert "За 2019 год в реестре нет визитов — отчёт не составлен" in call.params["text"]
+    (call,) = await register.say("/report 2027", chat_id=STAFF)
+    assert "2027 год ещё не наступил" in call.params["text"]
+    (call,) = await register.say("/report next year", chat_id=STAFF)
+    assert "Годовой отчёт: /report" in call.params["text"]
+    (call,) = await register.say("/report 1900", chat_id=STAFF)
+    assert "Год должен быть от" in call.params["text"]
+    calls = await register.say("/report 2025", chat_id=RESIDENT)
+    assert [call.method for call in calls] == ["sendMessage"]
+    assert "только для сотрудников" in calls[0].params["text"]
+    calls = await register.say("/report 2025", chat_id=-100_888, user_id=STAFF)
+    assert [call.method for call in calls] == ["sendMessage"] and "личный чат" in calls[0].params["text"]
+    await register.press("lang:en", chat_id=RESIDENT)
+    (call,) = await register.say("/report 2025", chat_id=RESIDENT)
+    assert "only for the staff" in call.params["text"]

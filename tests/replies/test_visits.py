@@ -24,7 +24,9 @@ def test_a_planned_visit_card_shows_everything_escaped() -> None:
 
 
 def test_dates_and_values_of_the_form() -> None:
-    assert VIEWS.dates("ru", date(2026, 6, 5), date(2026, 6, 7)) == "5 июня 2026 – 7 июня 2026 (3 дня)"
+    assert VIEWS.dates("ru", date(2026, 6, 5), date(2026, 6, 7)) == "5–7 июня 2026 (3 дня)"
+    assert VIEWS.dates("ru", date(2026, 6, 30), date(2026, 7, 2)) == "30 июня 2026 – 2 июля 2026 (3 дня)"
+    assert VIEWS.dates("en", date(2026, 6, 5), date(2026, 6, 7)) == "5–7 June 2026 (3 days)"
     assert VIEWS.dates("ru", date(2026, 6, 5), None) == "5 июня 2026"
     assert VIEWS.value("ru", "people", FormValues(people=1200)) == "1\u00a0200"
     assert VIEWS.value("en", "direction", FormValues()) == "not given"

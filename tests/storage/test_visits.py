@@ -415,3 +415,18 @@ async def test_ten_writers_and_readers_see_every_acknowledged_visit_at_once(repo
     await asyncio.gather(*readers)
     assert unseen == []
     assert await repo.count() == 60
+
+
+async def test_totals_count_visits_people_and_missing_headcounts(repo: VisitRepository) -> None:
+    from datetime import date as day
+
+    from bot.core.visits import DelegationType, Direction, VisitDraft
+
+    for key, (start, people) in enumerate(
+        [(day(2025, 6, 5), 12), (day(2025, 9, 1), None), (day(2019, 1, 2), 3)]
+    ):
+        draft = VisitDraft("narva", Direction.INCOMING, start, None, DelegationType.SPORTS, people, "x")
+        await repo.record(draft, 1, f"totals-{key}", allow_similar=True)
+    assert await repo.totals(day(2025, 1, 1), day(2025, 12, 31)) == (2, 12, 1)
+    assert await repo.totals(day(1955, 1, 1), day(2026, 1, 1)) == (3, 15, 1)  # the long-stretch scan
+    assert await repo.totals(day(2026, 1, 1), day(2026, 12, 31)) == (0, 0, 0)

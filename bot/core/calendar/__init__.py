@@ -50,7 +50,15 @@ from bot.core.calendar.parsing import (
     parse_partial_date,
     parse_town_day,
 )
-from bot.core.calendar.seeds import TownDaySeed, parse_town_day_seeds, shipped_town_days
+from bot.core.calendar.seeds import (
+    ABOUT_PARTS,
+    TownDayAbout,
+    TownDaySeed,
+    parse_about,
+    parse_town_day_seeds,
+    shipped_town_day_abouts,
+    shipped_town_days,
+)
 from bot.core.calendar.town_days import (
     SATURDAY,
     DateSpan,
@@ -62,6 +70,7 @@ from bot.core.calendar.town_days import (
 )
 
 __all__ = [
+    "ABOUT_PARTS",
     "MAX_SPAN_DAYS",
     "MAX_YEARS_AHEAD",
     "MIN_AGREEMENT_YEAR",
@@ -82,16 +91,19 @@ __all__ = [
     "RuleKind",
     "Subscriber",
     "TownDay",
+    "TownDayAbout",
     "TownDayRule",
     "TownDaySeed",
     "anniversary",
     "check_year",
     "is_round",
     "nth_weekday",
+    "parse_about",
     "parse_partial_date",
     "parse_town_day",
     "parse_town_day_seeds",
     "plan_deliveries",
     "safe_date",
+    "shipped_town_day_abouts",
     "shipped_town_days",
 ]

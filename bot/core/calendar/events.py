@@ -11,7 +11,8 @@ from enum import Enum
 from bot.core.calendar.town_days import TownDay, safe_date
 from bot.core.model import PartialDate, Precision, Town
 
-ROUND_YEARS: frozenset[int] = frozenset({5, 10, 15, 20, 25, 30, 40, 50, 60, 70, 75, 100})
+# the default of [reminders] round_years: every fifth year (a Russian "юбилей"), so 55 is round too
+ROUND_YEARS: frozenset[int] = frozenset(range(5, 101, 5))
 
 
 class EventKind(Enum):
@@ -43,6 +44,7 @@ class CalendarSettings:
     lead_days: tuple[int, ...] = (7, 1, 0)
     round_lead_days: int = 30
     year_only_day: tuple[int, int] = (1, 15)  # (month, day) on which year-only anniversaries are announced
+    round_years: frozenset[int] = ROUND_YEARS  # the anniversaries marked round (and announced earlier)
 
     @property
     def max_lead(self) -> int:
@@ -102,8 +104,8 @@ class Subscriber:
         return not self.towns or event.town_key in self.towns
 
 
-def is_round(years: int) -> bool:
-    return years in ROUND_YEARS
+def is_round(years: int, round_years: frozenset[int] = ROUND_YEARS) -> bool:
+    return years in round_years
 
 
 def anniversary(
@@ -116,7 +118,7 @@ def anniversary(
     if signed.month is not None and signed.day is not None:
         day = safe_date(year, signed.month, signed.day)
         leads = set(settings.lead_days)
-        if is_round(years):
+        if is_round(years, settings.round_years):
             leads.add(settings.round_lead_days)
         return day, day.isoformat(), tuple(sorted(leads, reverse=True))
     if signed.month is not None:
@@ -207,7 +209,7 @@ class Calendar:
                     leads=leads,
                     precision=agreement.signed.precision,
                     years=years,
-                    round=is_round(years),
+                    round=is_round(years, self.settings.round_years),
                     agreement_key=agreement.key,
                     signed=agreement.signed,
                 )

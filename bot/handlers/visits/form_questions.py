@@ -136,7 +136,11 @@ def question(rt: Runtime, draft: FormDraft, note: str = "") -> tuple[str, Inline
 def step_buttons(rt: Runtime, draft: FormDraft) -> list[list[InlineKeyboardButton]]:
     lang, step, form = draft.lang, draft.step, draft.id
     if step == "town":
-        return town_buttons(rt, draft, visit_towns(rt.directory)[:TOWN_BUTTONS])
+        # alphabetical in the form's language, as people look for a name ("ё" sorted as "е")
+        towns = sorted(
+            visit_towns(rt.directory), key=lambda town: town.name(lang).casefold().replace("ё", "е")
+        )
+        return town_buttons(rt, draft, towns[:TOWN_BUTTONS])
     if step == "direction":
         return [
             [

@@ -105,7 +105,7 @@ def test_year_only_anniversaries_are_announced_once_and_never_get_a_day(shipped:
     narvik = next(item for item in due if item.event.town_key == "narvik")
     assert narvik.lead == 0
     assert narvik.event.precision == "year" and narvik.event.occurrence == "2027"
-    assert narvik.event.years == 55 and not narvik.event.round
+    assert narvik.event.years == 55 and narvik.event.round  # every fifth year is round by default
     renhuai = next(item for item in shipped.due_on(date(2026, 1, 15)) if item.event.town_key == "renhuai")
     assert renhuai.event.years == 25 and renhuai.event.round  # marked round, still announced once
     # no other day of the year carries them
@@ -149,7 +149,17 @@ def test_29_february_is_marked_on_28_february_in_common_years() -> None:
 
 @pytest.mark.parametrize(
     ("years", "is_round"),
-    [(5, True), (20, True), (25, True), (35, False), (75, True), (100, True), (80, False), (23, False)],
+    [
+        (5, True),
+        (20, True),
+        (25, True),
+        (35, True),
+        (55, True),
+        (75, True),
+        (100, True),
+        (23, False),
+        (101, False),
+    ],
 )
 def test_round_numbers(years: int, is_round: bool) -> None:
     calendar = Calendar([town("x", f"{2026 - years}-03-10")], {}, settings=SETTINGS)
@@ -203,3 +213,13 @@ def test_subscribers_get_what_they_chose_and_visits_go_to_staff_only() -> None:
     assert kinds[2] == [EventKind.TOWN_DAY]
     assert 3 not in plan  # only Raisio, which has nothing that day
     assert kinds[-100] == [EventKind.ANNIVERSARY, EventKind.VISIT, EventKind.TOWN_DAY]  # by date
+
+
+def test_the_round_years_come_from_the_settings() -> None:
+    from bot.core.calendar import ROUND_YEARS, CalendarSettings, is_round
+
+    assert 55 in ROUND_YEARS and 35 in ROUND_YEARS and 23 not in ROUND_YEARS
+    only_fifty = Calendar(shipped_towns(), {}, settings=CalendarSettings(round_years=frozenset({50})))
+    narvik = next(item for item in only_fifty.due_on(date(2027, 1, 15)) if item.event.town_key == "narvik")
+    assert narvik.event.years == 55 and not narvik.event.round
+    assert is_round(50, frozenset({50})) and not is_round(55, frozenset({50}))

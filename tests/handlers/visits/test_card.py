@@ -44,7 +44,7 @@ async def test_edit_dates_of_a_saved_visit(bot: Harness) -> None:
     visit_id = await record(bot)
     await press(bot, f"vc:{visit_id}:1:ef:dates")
     done = await staff(bot, "01.06.2024-03.06.2024")
-    assert "1 июня 2024 – 3 июня 2024" in texts(done)
+    assert "1–3 июня 2024" in texts(done)
     visit = await rt(bot).visits.get(visit_id)
     assert visit is not None and (visit.start, visit.end) == (date(2024, 6, 1), date(2024, 6, 3))
 

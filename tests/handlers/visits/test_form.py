@@ -29,7 +29,7 @@ async def test_the_whole_guided_form_through_buttons(bot: Harness) -> None:
     text = texts(saved)
     assert "Визит #1 записан" in text and "#1" in text
     assert "Летний &lt;лагерь&gt; &amp; дружба" in text  # escaped on the way out
-    assert "5 июня 2024 – 7 июня 2024 (3 дня)" in text
+    assert "5–7 июня 2024 (3 дня)" in text
     assert {"vc:1:1:e", "vc:1:1:d"} <= set(buttons(saved))
     visit = await rt(bot).visits.get(1)
     assert visit is not None

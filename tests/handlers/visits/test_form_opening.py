@@ -53,3 +53,17 @@ async def test_a_one_line_visit_without_semicolons_is_explained_not_half_taken(b
     assert "точкой с запятой" in answer and "/visit ГОРОД; ДАТА" in answer
     assert "шаг 2 из 8" not in answer
     assert await rt(bot).visits.count() == 0
+
+
+async def test_the_town_buttons_are_in_alphabetical_order(bot: Harness) -> None:
+    calls = await staff(bot, "/visit")
+    labels = [
+        b["text"].split(" ", 1)[1]
+        for call in calls
+        for row in (call.params.get("reply_markup") or {}).get("inline_keyboard", [])
+        for b in row
+        if b["callback_data"].startswith("vf:") and ":t:" in b["callback_data"]
+    ]
+    assert len(labels) == 9 and "Кингисепп" not in labels
+    assert labels == sorted(labels, key=lambda name: name.casefold().replace("ё", "е"))
+    assert labels[:3] == ["Жэньхуай", "Засниц", "Йыхви"] and labels[-1] == "Светлогорск"

@@ -39,6 +39,8 @@ async def test_one_line_names_every_bad_field_and_writes_nothing(bot: Harness) -
         assert f"<b>{field}</b>" in text, field
     assert "такой даты нет" in text and "/visit ГОРОД; ДАТА" in text
     assert await rt(bot).visits.count() == 0
+    # an empty field is reported as missing, not as if "не указано" had been typed
+    assert "<b>Цель</b>: не заполнено — это поле обязательно" in text and "не указано" not in text
 
 
 async def test_the_same_message_delivered_twice_records_once(bot: Harness) -> None:
