@@ -236,7 +236,7 @@ async def _ask(settings: Settings, question: str, lang: str | None) -> int:
     runtime = await open_runtime(settings)
     try:
         fallback = lang if lang in ("ru", "en") else settings.bot.default_language
-        answer = runtime.engine.answer(question, fallback)  # type: ignore[arg-type]
+        answer = runtime.engine.answer(question, fallback, runtime.today())  # type: ignore[arg-type]
         reply = Answers(runtime.replies()).answer(answer)
         print(plain_text(reply.text))
         labels = [button.label for row in reply.buttons for button in row]

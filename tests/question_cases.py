@@ -129,7 +129,7 @@ def describe(answer: Answer) -> str:
 
 def problem(case: Case, engine: QuestionEngine, replies: Answers, directory: TownDirectory) -> str | None:
     """What is wrong with the bot's answer to the case, or None when it is the expected one."""
-    answer = engine.answer(case.q, case.fallback)
+    answer = engine.answer(case.q, case.fallback, TODAY)
     got = describe(answer)
     if answer.intent.value != case.intent:
         return f"intent {answer.intent.value}, expected {case.intent}: {got}"

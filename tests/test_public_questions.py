@@ -14,6 +14,7 @@ import pytest
 from bot.core.directory import TownDirectory
 from bot.core.model import LANGUAGES, Language
 from bot.core.questions import Answer, Intent, QuestionEngine
+from bot.core.questions.faq import FaqEntry
 from bot.core.townfile import shipped_towns
 from bot.replies.answers import Answers
 from bot.replies.reply import MESSAGE_LIMIT, plain_text, visible_length
@@ -23,7 +24,11 @@ from tests.question_cases import TODAY, Case, load_cases, problem
 QUESTIONS_FILE = Path(__file__).with_name("public_questions.toml")
 CASES = load_cases(QUESTIONS_FILE)
 DIRECTORY = TownDirectory(shipped_towns())
-ENGINE = QuestionEngine(DIRECTORY)
+# one entry of the office's FAQ, in Russian only (the English question falls back to it and says so)
+FAQ = FaqEntry(
+    1, "как попасть в делегацию в Нарву", "how can I join a delegation to Narva", "Напишите в отдел.", ""
+)
+ENGINE = QuestionEngine(DIRECTORY, faq=[FAQ])
 REPLIES = Answers(Replies(DIRECTORY, TODAY))
 
 

@@ -122,7 +122,7 @@ async def question(update: Update, context: Context) -> None:
     if len(text) > MAX_QUESTION:
         await send(message, Reply(replies.t(lang, "input.too_long", length=len(text), limit=MAX_QUESTION)))
         return
-    answer = rt.engine.answer(text, lang)
+    answer = rt.engine.answer(text, lang, rt.today())
     await send(message, Answers(replies).answer(answer))
 
 

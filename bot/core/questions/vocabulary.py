@@ -61,6 +61,7 @@ class _Topic(_Strict):
 class _StopWords(_Strict):
     common: list[OneWord]
     not_names: list[OneWord]
+    search: list[OneWord] = []  # words the text search ignores (bot/core/questions/textsearch.py)
 
 
 class _Transliteration(_Strict):
@@ -158,6 +159,7 @@ class Vocabulary:
     question_prefixes: tuple[str, ...]
     common: frozenset[str]
     not_names: frozenset[str]
+    search_stop: frozenset[str]
     translit_markers: frozenset[str]
     translit_marker_prefixes: tuple[str, ...]
     translit_words: Mapping[str, str]
@@ -180,6 +182,7 @@ def _problems(parsed: _VocabularyFile) -> list[str]:
         "whole_words": parsed.whole_words,
         "stop_words.common": parsed.stop_words.common,
         "stop_words.not_names": parsed.stop_words.not_names,
+        "stop_words.search": parsed.stop_words.search,
         "superlatives.most": parsed.superlatives.most,
     }
     problems = [
@@ -232,6 +235,7 @@ def _build(parsed: _VocabularyFile) -> Vocabulary:
         question_prefixes=tuple(sorted({entry for entry in single if entry not in whole_words})),
         common=frozenset(parsed.stop_words.common),
         not_names=frozenset(parsed.stop_words.not_names),
+        search_stop=frozenset(parsed.stop_words.search),
         translit_markers=frozenset(parsed.transliteration.markers),
         translit_marker_prefixes=tuple(parsed.transliteration.marker_prefixes),
         translit_words=dict(parsed.transliteration.words),
