@@ -36,6 +36,7 @@ from storage.audit import AuditLog
 from storage.backup import BackupLog
 from storage.calendar import CalendarRepository
 from storage.faults import FaultLog
+from storage.knowledge import KnowledgeRepository
 from storage.ledger import DeliveryLedger
 from storage.preferences import ChatPreferences
 from storage.staff import StaffRepository
@@ -71,6 +72,7 @@ class Runtime:
     ledger: DeliveryLedger  # exactly-once reminders and the daily passes
     backups: BackupLog  # the backups made and their checks
     faults: FaultLog  # errors by kind, for /status
+    knowledge: KnowledgeRepository  # the office's FAQ and the log of residents' unanswered questions
     # injectable for tests; returns the aware "now" in the configured time zone
     clock: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
     bot_username: str = "twinbot"
@@ -120,12 +122,16 @@ class Runtime:
     def default_language(self) -> Language:
         return self.settings.bot.default_language
 
+    async def reload_faq(self) -> None:
+        """The engine matches the office's FAQ entries as they are now in the database."""
+        self.engine.set_faq(await self.knowledge.faq())
+
     async def reload_towns(self) -> None:
         self._use_towns(await self.towns.all())
 
     def _use_towns(self, towns: Sequence[Town]) -> None:
         self.directory = TownDirectory(towns)
-        self.engine = QuestionEngine(self.directory)
+        self.engine = QuestionEngine(self.directory, faq=self.engine.faq.entries)
         self.towns_version += 1
         self._calendars.clear()
 
@@ -148,6 +154,7 @@ class Runtime:
         self.calendar.forget()
         self._calendars.clear()
         await self.calendar.town_days()  # kept in memory again at once, for the town cards
+        await self.reload_faq()  # `twinbot import-faq` or another process may have changed it
         towns = await self.towns.all()
         if tuple(towns) == self.directory.towns:
             return False
@@ -227,6 +234,7 @@ async def open_runtime(settings: Settings, clock: Callable[[], datetime] | None 
         ledger=DeliveryLedger(database),
         backups=BackupLog(database),
         faults=FaultLog(database),
+        knowledge=KnowledgeRepository(database),
     )
     if clock is not None:
         runtime.clock = clock
@@ -238,6 +246,7 @@ async def open_runtime(settings: Settings, clock: Callable[[], datetime] | None 
         if await runtime.calendar.seed_if_empty(shipped_town_days()):
             log.info("loaded the shipped Town Days into the calendar")
         await runtime.calendar.town_days()
+        await runtime.reload_faq()
     except BaseException:
         await database.close()
         raise

@@ -16,6 +16,7 @@ from bot.handlers.chat import (
     language_of,
     send,
 )
+from bot.handlers.knowledge import send_answer
 from bot.locale import escape
 from bot.replies.answers import Answers
 from bot.replies.reply import Reply, fit
@@ -123,7 +124,7 @@ async def question(update: Update, context: Context) -> None:
         await send(message, Reply(replies.t(lang, "input.too_long", length=len(text), limit=MAX_QUESTION)))
         return
     answer = rt.engine.answer(text, lang, rt.today())
-    await send(message, Answers(replies).answer(answer))
+    await send_answer(message, rt, answer, Answers(replies).answer(answer), text)
 
 
 async def card_button(update: Update, context: Context) -> None:
