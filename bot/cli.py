@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.core.faqfile import FaqFileError, dump_faq_file, parse_faq_file
 from bot.core.model import Language
+from bot.core.questions.faq import FaqEntry
 from bot.core.townfile import TownFileError, load_town_file
 from bot.logmask import SecretMaskingFormatter, mask_token_in_logs
 
@@ -87,6 +89,12 @@ def _parser() -> argparse.ArgumentParser:
         "import-towns", parents=[common], help="update towns from an edited TOML file"
     )
     importer.add_argument("file", type=Path)
+    faq_importer = commands.add_parser(
+        "import-faq", parents=[common], help="replace the office's FAQ answers with a TOML file's (audited)"
+    )
+    faq_importer.add_argument("file", type=Path)
+    faq_exporter = commands.add_parser("export-faq", parents=[common], help="write the FAQ answers as TOML")
+    faq_exporter.add_argument("file", type=Path)
     exporter = commands.add_parser(
         "export",
         parents=[common],
@@ -190,6 +198,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_import_towns(settings, args.file))
         if command == "export":
             return asyncio.run(EXPORTERS[args.format](settings, args))
+        if command == "import-faq":
+            return import_faq(settings, args.file)
+        if command == "export-faq":
+            return export_faq(settings, args.file)
         if command == "backup":
             return asyncio.run(_backup(settings, args.path))
         if command == "restore":
@@ -200,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_upcoming(settings, args.start, args.days, args.lang))
         if command == "remind":
             return asyncio.run(_remind(settings, args.date, args.dry_run))
-    except (TownFileError, ConfigError) as exc:
+    except (TownFileError, ConfigError, FaqFileError) as exc:
         print(exc, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -277,6 +289,55 @@ async def _import_towns(settings: Settings, path: Path) -> int:
     if report.only_in_database:
         print(f"kept, not in the file: {', '.join(report.only_in_database)}")
     return 0
+
+
+# the actor recorded in the audit log for changes made from the command line (no Telegram user)
+CLI_ACTOR = 0
+
+
+def import_faq(settings: Settings, path: Path) -> int:
+    """`twinbot import-faq FILE`: the file's entries replace the FAQ; every problem is named first."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"{path}: cannot read: {exc}", file=sys.stderr)
+        return 2
+    entries = parse_faq_file(text, str(path))
+    count = asyncio.run(_replace_faq(settings, entries))
+    print(f"FAQ entries: {count}")
+    return 0
+
+
+async def _replace_faq(settings: Settings, entries: list[FaqEntry]) -> int:
+    from bot.runtime import open_runtime
+
+    runtime = await open_runtime(settings)
+    try:
+        return await runtime.knowledge.replace_faq(entries, CLI_ACTOR)
+    finally:
+        await runtime.close()
+
+
+def export_faq(settings: Settings, path: Path) -> int:
+    """`twinbot export-faq FILE`: the FAQ as TOML that import-faq reads back."""
+    entries = asyncio.run(_faq_entries(settings))
+    try:
+        path.write_text(dump_faq_file(entries), encoding="utf-8")
+    except OSError as exc:
+        print(f"{path}: cannot write: {exc}", file=sys.stderr)
+        return 2
+    print(f"FAQ entries: {len(entries)} written to {path}")
+    return 0
+
+
+async def _faq_entries(settings: Settings) -> list[FaqEntry]:
+    from bot.runtime import open_runtime
+
+    runtime = await open_runtime(settings)
+    try:
+        return await runtime.knowledge.faq()
+    finally:
+        await runtime.close()
 
 
 async def _backup(settings: Settings, path: Path | None) -> int:

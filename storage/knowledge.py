@@ -8,6 +8,7 @@ came from) and the first mark only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
@@ -61,8 +62,9 @@ class KnowledgeRepository:
         row = await self.db.fetchone(_SELECT_FAQ + " WHERE id = ?", (number,))
         return _entry(row) if row else None
 
-    async def add_faq(self, entry: FaqEntry, actor: int, question_id: int | None = None) -> FaqEntry:
-        """Stores a new entry (its number is given here) and its audit entry in one transaction."""
+    async def add_faq(self, entry: FaqEntry, actor: int, question_ids: Sequence[int] = ()) -> FaqEntry:
+        """Stores a new entry (its number is given here) and its audit entry in one transaction; the
+        logged questions it answers (`question_ids`: the similar ones of /unanswered) leave that list."""
         async with self.db.transaction() as conn:
             stamp = self.db.stamp()
             cursor = await conn.execute(
@@ -73,11 +75,12 @@ class KnowledgeRepository:
             number = int(cursor.lastrowid or 0)
             stored = replace(entry, number=number)
             after = _fields(stored)
-            if question_id is not None:
-                await conn.execute(
-                    "UPDATE question_log SET answered_by_faq = ? WHERE id = ?", (number, question_id)
+            if question_ids:
+                await conn.executemany(
+                    "UPDATE question_log SET answered_by_faq = ? WHERE id = ?",
+                    [(number, question_id) for question_id in question_ids],
                 )
-                after["for_question"] = question_id
+                after["for_questions"] = list(question_ids)
             await write_audit(conn, ENTITY, number, "create", actor, after=after)
         return stored
 

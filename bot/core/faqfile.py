@@ -40,11 +40,11 @@ class _File(BaseModel):
 def entry_problem(entry: FaqEntry) -> str | None:
     """What makes an entry unusable (a key of the staff catalogue's faq.error texts), or None."""
     pairs = ((entry.question_ru, entry.answer_ru), (entry.question_en, entry.answer_en))
+    if any(bool(question.strip()) != bool(answer.strip()) for question, answer in pairs):
+        return "half"  # a question without its answer (or the reverse) in one language
     if not any(question.strip() and answer.strip() for question, answer in pairs):
         return "empty"
     for question, answer in pairs:
-        if bool(question.strip()) != bool(answer.strip()):
-            return "half"  # a question without its answer (or the reverse) in one language
         if len(answer) > TEXT_LIMIT:
             return "too_long"
         if len(question) > QUESTION_LIMIT:

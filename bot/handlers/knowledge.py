@@ -194,7 +194,13 @@ async def pending_answer(update: Update, context: Context) -> None:
     if problem is not None:
         await send(message, Reply(problem))  # still waiting: the next message is tried again
         raise ApplicationHandlerStop
-    stored = await rt.knowledge.add_faq(entry, gate.actor, question_id=logged.id)
+    # the similar questions of the list go with it (the list showed them as one)
+    waiting = await rt.knowledge.to_answer(rt.now() - timedelta(days=UNANSWERED_DAYS))
+    texts = [logged.text, *(item.text for item in waiting if item.id != logged.id)]
+    group = next(group for group in similar_groups(texts) if 0 in group)
+    others = [item.id for item in waiting if item.id != logged.id]
+    ids = [logged.id, *(others[index - 1] for index in group if index)]
+    stored = await rt.knowledge.add_faq(entry, gate.actor, question_ids=ids)
     context.user_data.pop(PENDING, None)
     await rt.reload_faq()
     await send(message, Reply(replies.t(lang, "faq.saved", number=stored.number)))
