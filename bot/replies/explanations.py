@@ -5,10 +5,9 @@ office's own FAQ answers.
 
 from __future__ import annotations
 
-from collections import Counter
 from itertools import chain
 
-from bot.core.model import Language, Town
+from bot.core.model import Language
 from bot.core.questions import Answer, Intent
 from bot.locale import Markup, escape
 from bot.replies.reply import Reply, fit
@@ -27,8 +26,9 @@ class Explanations:
         r = self.replies
         partners = r.directory.partners
         topic = answer.topic if answer.topic in ("twinning", "office", "why_these") else "twinning"
-        oldest = min((town.since.year for town in partners if town.since), default=None)
-        countries = len({town.country for town in partners})
+        first = r.directory.oldest()
+        oldest = first[0].since.year if first and first[0].since else None
+        countries = len(r.directory.partner_countries)
         lines = [r.t(lang, f"answer.meaning_{topic}")]
         if partners:
             lines.append(
@@ -43,29 +43,26 @@ class Explanations:
             )
         return Reply(fit(lines), r.town_buttons(lang, partners))
 
-    def countries(self, lang: Language, answer: Answer) -> Reply:
+    def countries(self, lang: Language) -> Reply:
         r = self.replies
-        towns = answer.towns or r.directory.partners
-        if not towns:
+        countries = r.directory.partner_countries
+        if not countries:
             return Reply(r.t(lang, "towns.empty"))
-        by_country: dict[str, list[Town]] = {}
-        for town in towns:
-            by_country.setdefault(town.country, []).append(town)
-        sizes = Counter({code: len(members) for code, members in by_country.items()})
-        header = r.t(lang, "answer.countries_header", count=len(by_country))
+        header = r.t(lang, "answer.countries_header", count=len(countries))
         lines = (
             r.t(
                 lang,
                 "answer.countries_line",
                 flag=r.flag(code),
                 country=r.country(lang, code),
-                count=size,
-                towns_word=r.plural(lang, "towns", size),
-                names=", ".join(town.name(lang) for town in by_country[code]),
+                count=len(members),
+                towns_word=r.plural(lang, "towns", len(members)),
+                names=", ".join(town.name(lang) for town in members[:30])
+                + ("…" if len(members) > 30 else ""),
             )
-            for code, size in sizes.most_common()
+            for code, members in countries
         )
-        return Reply(fit(chain([header], lines)), r.town_buttons(lang, towns))
+        return Reply(fit(chain([header], lines)), r.town_buttons(lang, r.directory.partners))
 
     def status(self, lang: Language, answer: Answer) -> Reply:
         """ "Is it still going": since when, what status is recorded, and that today's activity is unknown."""

@@ -117,7 +117,7 @@ class PartnershipYears:
         else:
             when = r.t(lang, "answer.period_any")
         scope = Markup(f" {r.country_in(lang, answer.country)}") if answer.country else Markup("")
-        towns = sorted(answer.towns, key=lambda town: town.since.sort_key if town.since else (9999, 0, 0))
+        towns = answer.towns  # in partnership order (the engine's)
         if not towns:
             return Reply(r.t(lang, "answer.period_none", when=when, scope=scope))
         header = r.t(lang, "answer.period_header", when=when, scope=scope, count=len(towns))

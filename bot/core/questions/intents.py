@@ -313,7 +313,7 @@ def countries(q: Question) -> Answer | None:
         return None
     if not (has["count"] or has["which"] or has["subject"] or has["list"]):
         return None
-    return Answer(Intent.COUNTRIES, q.language, towns=q.directory.partners)
+    return Answer(Intent.COUNTRIES, q.language)  # the renderer reads directory.partner_countries
 
 
 @rule
@@ -325,13 +325,16 @@ def period(q: Question) -> Answer | None:
     first, last, decade = found
     if decade is None and not about_partnerships(q):
         return None  # "before 2010 the weather...": the year range is another subject's
-    towns = tuple(
-        town
-        for town in (q.country_towns or q.directory.partners)
-        if town.since is not None
-        and (first is None or town.since.year >= first)
-        and (last is None or town.since.year <= last)
-    )
+    if q.country_towns:
+        towns = tuple(
+            town
+            for town in q.country_towns
+            if town.since is not None
+            and (first is None or town.since.year >= first)
+            and (last is None or town.since.year <= last)
+        )
+    else:
+        towns = q.directory.began_between(first, last)
     extra = {"from": str(first or ""), "to": str(last or "")}
     if decade is not None:
         extra["decade"] = str(decade)

@@ -48,12 +48,6 @@ _BEFORE = re.compile(
 _AFTER = re.compile(rf"(?:после|after|позже|позднее|later than|newer than|моложе|младше)\s+(?:the\s+)?{_Y}\b")
 # "1990s", "90s", "90 х", "в 90е", "2000 х": a decade in digits
 _DECADE_DIGITS = re.compile(r"\b(?:(19[5-9]0|20[0-2]0)|([5-9]0|00|10|20))\s?(?:s|х|е|ые|ых|ым|ие|ее)\b")
-# a decade in words: the beginning of the word and the decade's first year
-_DECADE_WORDS = (
-    ("пятидесят", 1950), ("шестидесят", 1960), ("семидесят", 1970), ("восьмидесят", 1980),
-    ("девяност", 1990), ("двухтысячн", 2000), ("нулев", 2000), ("fifties", 1950), ("sixties", 1960),
-    ("seventies", 1970), ("eighties", 1980), ("nineties", 1990),
-)  # fmt: skip
 
 
 def find_date(text: str) -> PartialDate | None:
@@ -299,7 +293,7 @@ class Question:
                 start = 2000 + short if short <= 20 else 1900 + short
             return start, start + 9, start
         for word in self.read:
-            for prefix, start in _DECADE_WORDS:
+            for prefix, start in self.vocabulary.decades:
                 if word.raw.startswith(prefix):
                     return start, start + 9, start
         between = _BETWEEN.search(lowered)

@@ -98,6 +98,7 @@ class _VocabularyFile(_Strict):
     transliteration: _Transliteration
     superlatives: _Superlatives
     relative_years: dict[Entry, Annotated[int, Field(ge=-10, le=10)]]
+    decades: dict[OneWord, Annotated[int, Field(ge=1900, le=2090, multiple_of=10)]] = {}
     distance: _Distance
 
 
@@ -168,6 +169,7 @@ class Vocabulary:
     elsewhere_words: WordGroup
     superlatives: tuple[Superlative, ...]
     relative_years: tuple[tuple[str, int], ...]
+    decades: tuple[tuple[str, int], ...]  # a word's beginning and its decade's first year
     between: frozenset[str]
     from_us: frozenset[str]
 
@@ -232,7 +234,10 @@ def _build(parsed: _VocabularyFile) -> Vocabulary:
         topics=topics,
         countries=tuple((code, group(entries)) for code, entries in parsed.countries.items()),
         question_whole=frozenset(entry for entry in single if entry in whole_words),
-        question_prefixes=tuple(sorted({entry for entry in single if entry not in whole_words})),
+        # decade words ("девяностые") are question words too: never fuzzy-matched against town names
+        question_prefixes=tuple(
+            sorted({entry for entry in single if entry not in whole_words} | set(parsed.decades))
+        ),
         common=frozenset(parsed.stop_words.common),
         not_names=frozenset(parsed.stop_words.not_names),
         search_stop=frozenset(parsed.stop_words.search),
@@ -247,6 +252,7 @@ def _build(parsed: _VocabularyFile) -> Vocabulary:
             for name, words in superlatives.dimensions.items()
         ),
         relative_years=tuple(parsed.relative_years.items()),
+        decades=tuple(parsed.decades.items()),
         between=frozenset(parsed.distance.between),
         from_us=frozenset(parsed.distance.from_us),
     )
