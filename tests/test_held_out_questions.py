@@ -16,7 +16,7 @@ from bot.replies.wording import Replies
 from tests.question_cases import TODAY, load_cases, problem
 
 HELD_OUT = Path(__file__).with_name("held_out_questions.toml")
-BAR = 0.0  # raised to the issue's bar once the engine generalises
+BAR = 0.95  # issue 8: the held-out file scores at least 95% (it was 20.0% before the engine changed)
 
 
 def score() -> tuple[float, list[str]]:

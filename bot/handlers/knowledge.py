@@ -54,9 +54,18 @@ def outcome(answer: Answer) -> Outcome:
     return "fallback" if answer.extra.get("fallback") else "answered"
 
 
+KEYBOARD_KEYS = ("all", "estonia", "oldest", "help")  # the /start keyboard's buttons (bot.handlers.residents)
+
+
+def is_keyboard_button(rt: Runtime, text: str) -> bool:
+    """A /start keyboard button pressed: a command in words, not a question to log or mark."""
+    texts = rt.replies().texts
+    return any(text == texts.raw(lang, f"keyboard.{key}") for lang in ("ru", "en") for key in KEYBOARD_KEYS)
+
+
 async def send_answer(message: Message, rt: Runtime, answer: Answer, reply: Reply, text: str) -> None:
     """The answer, logged (no resident id) with its feedback row when it is about the partner towns."""
-    if answer.intent in NO_FEEDBACK:
+    if answer.intent in NO_FEEDBACK or is_keyboard_button(rt, text.strip()):
         await send(message, reply)
         return
     question_id = await rt.knowledge.log_question(

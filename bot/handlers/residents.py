@@ -33,6 +33,7 @@ def start_keyboard(context: Context, lang: Language) -> ReplyKeyboardMarkup:
     def row(*keys: str) -> list[KeyboardButton]:
         return [KeyboardButton(texts.raw(lang, f"keyboard.{key}")) for key in keys]
 
+    # bot.handlers.knowledge.KEYBOARD_KEYS: these are not logged as questions
     return ReplyKeyboardMarkup(
         [row("all", "estonia"), row("oldest", "help")],
         resize_keyboard=True,
