@@ -145,6 +145,11 @@ class TownDirectory:
         # "в девяностые", "after 2000": the dated partners in order and their years, for a bisect
         self._dated = tuple(town for town, _ in dated)
         self._dated_years = [since.year for _, since in dated]
+        # "что подписали в 2000 году": the partners with an agreement of each year, in partner order
+        self._signed_in: dict[int, list[Town]] = defaultdict(list)
+        for town in self.partners:
+            for year in sorted({agreement.signed.year for agreement in town.agreements}):
+                self._signed_in[year].append(town)
         by_country: dict[str, list[Town]] = defaultdict(list)
         for town in self.partners:
             by_country[town.country].append(town)
@@ -153,6 +158,10 @@ class TownDirectory:
             (code, tuple(members))
             for code, members in sorted(by_country.items(), key=lambda item: -len(item[1]))
         )
+
+    def signed_in(self, year: int) -> list[Town]:
+        """The partners with an agreement signed in `year`, in partnership order."""
+        return list(self._signed_in.get(year, ()))
 
     def began_between(self, first: int | None, last: int | None) -> tuple[Town, ...]:
         """The partners whose first agreement is from `first` to `last` (years, inclusive; None: open)."""

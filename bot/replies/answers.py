@@ -18,6 +18,7 @@ from bot.replies.towns import TownCards
 from bot.replies.wording import Replies, VisitLine, sentence
 from bot.replies.years import PartnershipYears
 
+COUNT_NAMES = 60  # names in "the district has N partner towns: ..."
 # the intents answered with one line per town (and a superlative above them)
 TOWN_FACTS = (
     Intent.SINCE,
@@ -210,7 +211,9 @@ class Answers:
             "answer.count",
             count=len(partners),
             towns_word=r.plural(lang, "towns", len(partners)),
-            names=", ".join(town.name(lang) for town in partners),
+            # a national directory's thousands of names would not fit one message: the first ones, then …
+            names=", ".join(town.name(lang) for town in partners[:COUNT_NAMES])
+            + (", …" if len(partners) > COUNT_NAMES else ""),
         )
 
     def country_list(self, lang: Language, code: str) -> Reply:

@@ -66,7 +66,7 @@ def agreements_matching(directory: TownDirectory, when: PartialDate) -> tuple[li
     """Towns whose agreement matches `when` exactly, and those signed that year with an unknown day."""
     exact: list[Town] = []
     same_year: list[Town] = []
-    for town in directory.partners:
+    for town in directory.signed_in(when.year):
         for agreement in town.agreements:
             signed = agreement.signed
             if signed.year != when.year:
