@@ -23,6 +23,7 @@ from bot.core.calendar import (
     DateSpan,
     PlannedVisit,
     TownDay,
+    TownDayRule,
     shipped_town_days,
 )
 from bot.core.directory import TownDirectory
@@ -83,6 +84,7 @@ class Runtime:
     _checked_at: float = -math.inf
     _calendars: dict[tuple[object, ...], Calendar] = field(default_factory=dict)
     _town_day_spans: tuple[tuple[object, ...], Mapping[str, DateSpan]] | None = None
+    _town_day_rules: Mapping[str, TownDayRule] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock().astimezone(self.settings.reminders.zone)
@@ -98,6 +100,7 @@ class Runtime:
             bot_username=self.bot_username,
             visits=PublicVisitLines(self.visits, today),
             town_days=self.town_day_spans(today),
+            town_day_rules=self.town_day_rules(today),
         )
 
     def town_day_spans(self, today: date) -> Mapping[str, DateSpan]:
@@ -111,13 +114,22 @@ class Runtime:
         if town_days is None:
             return {}
         spans: dict[str, DateSpan] = {}
+        rules: dict[str, TownDayRule] = {}
         for town in self.directory.towns:
             info = town_days.get(town.key)
             span = info.shown_span(today) if info is not None else None
-            if span is not None:
+            if info is not None and span is not None:
                 spans[town.key] = span
+                if info.rule is not None and info.source(span.start.year) == "rule":
+                    rules[town.key] = info.rule  # computed, not a date staff or a source set
         self._town_day_spans = (key, spans)
+        self._town_day_rules = rules
         return spans
+
+    def town_day_rules(self, today: date) -> Mapping[str, TownDayRule]:
+        """town key -> the rule a shown Town Day was computed by (no date set for that year yet)."""
+        self.town_day_spans(today)
+        return self._town_day_rules if self._town_day_spans is not None else {}
 
     def default_language(self) -> Language:
         return self.settings.bot.default_language

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.core.calendar import DateSpan
+from bot.core.calendar import DateSpan, TownDayRule
 from bot.core.directory import TownDirectory
 from bot.core.model import Language, PartialDate, Town, distance_km
 from bot.locale import Catalogue, Markup, catalogue
@@ -42,6 +42,8 @@ class Replies:
     bot_username: str = "twinbot"
     # town key -> the Town Day the calendar knows (the next one, else this year's past one): staff edits
     town_days: Mapping[str, DateSpan] = field(default_factory=dict)
+    # town key -> the rule a shown Town Day was computed by: said so, "date not yet confirmed"
+    town_day_rules: Mapping[str, TownDayRule] = field(default_factory=dict)
 
     def t(self, lang: Language, key: str, **params: object) -> Markup:
         return self.texts.text(lang, key, **params)
@@ -150,7 +152,14 @@ class Replies:
         if span is None:
             return ""
         key = "town_day_info.next" if span.end >= self.today else "town_day_info.past"
-        return self.t(lang, key, when=Markup(self.span_text(lang, span)), year=span.start.year)
+        text = self.t(lang, key, when=Markup(self.span_text(lang, span)), year=span.start.year)
+        rule = self.town_day_rules.get(town.key)
+        if rule is None:
+            return text
+        from bot.replies.calendar import CalendarReplies  # calendar wording builds on this module
+
+        rule_text = CalendarReplies(self).rule(lang, rule)
+        return Markup(f"{text}{self.t(lang, 'town_day_info.by_rule', rule=rule_text)}")
 
     def partnership_age(self, lang: Language, signed: PartialDate) -> dict[str, object]:
         """How old a partnership is today, the one reckoning of cards, answers and lists: `years` and

@@ -225,3 +225,13 @@ async def test_faq_in_english_for_an_english_chat(harness: Harness) -> None:
     await harness.press("lang:en", chat_id=ADMIN_ID)
     reply = texts(await harness.say("/faq remove 3", chat_id=ADMIN_ID))[-1]
     assert "There is no answer #3" in reply
+
+
+async def test_a_town_day_from_the_rule_says_so_until_staff_set_the_date(harness: Harness) -> None:
+    """Issue 8 item 2: a computed Town Day is "by the usual rule ..., date not yet confirmed"."""
+    (answer,) = texts(await harness.say("когда день города в нарве", chat_id=RESIDENT))
+    assert "5–6 июня 2027" in answer
+    assert "по обычному правилу (первые выходные июня), дата ещё не подтверждена" in answer
+    await harness.say("/townday Нарва 4-6 June 2027", chat_id=ADMIN_ID)
+    (answer,) = texts(await harness.say("когда день города в нарве", chat_id=RESIDENT))
+    assert "4–6 июня 2027" in answer and "не подтверждена" not in answer
