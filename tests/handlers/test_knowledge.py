@@ -235,3 +235,15 @@ async def test_a_town_day_from_the_rule_says_so_until_staff_set_the_date(harness
     await harness.say("/townday Нарва 4-6 June 2027", chat_id=ADMIN_ID)
     (answer,) = texts(await harness.say("когда день города в нарве", chat_id=RESIDENT))
     assert "4–6 июня 2027" in answer and "не подтверждена" not in answer
+
+
+async def test_a_question_answered_only_with_the_list_is_a_fallback_for_unanswered(harness: Harness) -> None:
+    calls = await harness.say("принимают ли побратимы волонтеров из кингисеппа летом", chat_id=RESIDENT)
+    assert any("9 городов" in text for text in texts(calls))  # the list, as before
+    (row,) = await logged_rows(harness)
+    assert row["outcome"] == "fallback"
+    await harness.say("какие у нас побратимы", chat_id=RESIDENT)  # the list is the answer here
+    rows = await logged_rows(harness)
+    assert [r["outcome"] for r in rows] == ["fallback", "answered"]
+    listing = texts(await harness.say("/unanswered", chat_id=ADMIN_ID))[0]
+    assert "волонтеров" in listing and "какие у нас побратимы" not in listing

@@ -501,8 +501,15 @@ def count(q: Question) -> Answer | None:
 
 @rule
 def partners_list(q: Question) -> Answer | None:
-    """Any other question about the partner towns as a whole: the list of them."""
-    return Answer(Intent.LIST, q.language) if about_the_partners(q) else None
+    """Any other question about the partner towns as a whole: the list of them.
+
+    With two or more words nothing explains ("побратимы принимают ли волонтеров"), the list is a
+    fallback, not the answer: marked so, the office sees the question in /unanswered.
+    """
+    if not about_the_partners(q):
+        return None
+    extra = {"fallback": "list"} if q.unexplained_words() >= 2 else {}
+    return Answer(Intent.LIST, q.language, extra=extra)
 
 
 @rule
