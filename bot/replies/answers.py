@@ -52,7 +52,7 @@ class Answers:
         if intent is Intent.MEANING:
             return self.explanations.meaning(lang, answer)
         if intent is Intent.COUNTRIES:
-            return self.explanations.countries(lang)
+            return self.explanations.countries(lang, europe=answer.extra.get("scope") == "europe")
         if intent is Intent.STATUS and towns:
             return self.explanations.status(lang, answer)
         if intent is Intent.PERIOD:

@@ -9,6 +9,7 @@ from itertools import chain
 
 from bot.core.model import Language
 from bot.core.questions import Answer, Intent
+from bot.core.questions.intents import EUROPE
 from bot.locale import Markup, escape
 from bot.replies.reply import Reply, fit
 from bot.replies.towns import TownCards
@@ -43,9 +44,11 @@ class Explanations:
             )
         return Reply(fit(lines), r.town_buttons(lang, partners))
 
-    def countries(self, lang: Language) -> Reply:
+    def countries(self, lang: Language, europe: bool = False) -> Reply:
         r = self.replies
         countries = r.directory.partner_countries
+        if europe:
+            countries = tuple((code, members) for code, members in countries if code in EUROPE)
         if not countries:
             return Reply(r.t(lang, "towns.empty"))
         header = r.t(lang, "answer.countries_header", count=len(countries))

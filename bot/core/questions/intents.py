@@ -313,7 +313,8 @@ def countries(q: Question) -> Answer | None:
         return None
     if not (has["count"] or has["which"] or has["subject"] or has["list"]):
         return None
-    return Answer(Intent.COUNTRIES, q.language)  # the renderer reads directory.partner_countries
+    # the renderer reads directory.partner_countries ("в Европе": the European ones only)
+    return Answer(Intent.COUNTRIES, q.language, extra={"scope": "europe"} if has["europe"] else {})
 
 
 @rule
