@@ -23,6 +23,7 @@ from bot.core.calendar import (
     DateSpan,
     PlannedVisit,
     TownDay,
+    TownDayRule,
     shipped_town_days,
 )
 from bot.core.directory import TownDirectory
@@ -36,6 +37,7 @@ from storage.audit import AuditLog
 from storage.backup import BackupLog
 from storage.calendar import CalendarRepository
 from storage.faults import FaultLog
+from storage.knowledge import KnowledgeRepository
 from storage.ledger import DeliveryLedger
 from storage.preferences import ChatPreferences
 from storage.staff import StaffRepository
@@ -71,6 +73,7 @@ class Runtime:
     ledger: DeliveryLedger  # exactly-once reminders and the daily passes
     backups: BackupLog  # the backups made and their checks
     faults: FaultLog  # errors by kind, for /status
+    knowledge: KnowledgeRepository  # the office's FAQ and the log of residents' unanswered questions
     # injectable for tests; returns the aware "now" in the configured time zone
     clock: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
     bot_username: str = "twinbot"
@@ -81,6 +84,7 @@ class Runtime:
     _checked_at: float = -math.inf
     _calendars: dict[tuple[object, ...], Calendar] = field(default_factory=dict)
     _town_day_spans: tuple[tuple[object, ...], Mapping[str, DateSpan]] | None = None
+    _town_day_rules: Mapping[str, TownDayRule] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock().astimezone(self.settings.reminders.zone)
@@ -97,6 +101,7 @@ class Runtime:
             visits=PublicVisitLines(self.visits, today),
             town_days=self.town_day_spans(today),
             round_years=frozenset(self.settings.reminders.round_years),
+            town_day_rules=self.town_day_rules(today),
         )
 
     def town_day_spans(self, today: date) -> Mapping[str, DateSpan]:
@@ -110,23 +115,36 @@ class Runtime:
         if town_days is None:
             return {}
         spans: dict[str, DateSpan] = {}
+        rules: dict[str, TownDayRule] = {}
         for town in self.directory.towns:
             info = town_days.get(town.key)
             span = info.shown_span(today) if info is not None else None
-            if span is not None:
+            if info is not None and span is not None:
                 spans[town.key] = span
+                if info.rule is not None and info.source(span.start.year) == "rule":
+                    rules[town.key] = info.rule  # computed, not a date staff or a source set
         self._town_day_spans = (key, spans)
+        self._town_day_rules = rules
         return spans
+
+    def town_day_rules(self, today: date) -> Mapping[str, TownDayRule]:
+        """town key -> the rule a shown Town Day was computed by (no date set for that year yet)."""
+        self.town_day_spans(today)
+        return self._town_day_rules if self._town_day_spans is not None else {}
 
     def default_language(self) -> Language:
         return self.settings.bot.default_language
+
+    async def reload_faq(self) -> None:
+        """The engine matches the office's FAQ entries as they are now in the database."""
+        self.engine.set_faq(await self.knowledge.faq())
 
     async def reload_towns(self) -> None:
         self._use_towns(await self.towns.all())
 
     def _use_towns(self, towns: Sequence[Town]) -> None:
         self.directory = TownDirectory(towns)
-        self.engine = QuestionEngine(self.directory)
+        self.engine = QuestionEngine(self.directory, faq=self.engine.faq.entries)
         self.towns_version += 1
         self._calendars.clear()
 
@@ -148,6 +166,7 @@ class Runtime:
             return False
         self._calendars.clear()
         await self.calendar.reload()  # swapped in whole: a card rendered meanwhile keeps the old copy
+        await self.reload_faq()  # `twinbot import-faq` or another process may have changed it
         towns = await self.towns.all()
         if tuple(towns) == self.directory.towns:
             return False
@@ -228,6 +247,7 @@ async def open_runtime(settings: Settings, clock: Callable[[], datetime] | None 
         ledger=DeliveryLedger(database),
         backups=BackupLog(database),
         faults=FaultLog(database),
+        knowledge=KnowledgeRepository(database),
     )
     if clock is not None:
         runtime.clock = clock
@@ -239,6 +259,7 @@ async def open_runtime(settings: Settings, clock: Callable[[], datetime] | None 
         if await runtime.calendar.seed_if_empty(shipped_town_days()):
             log.info("loaded the shipped Town Days into the calendar")
         await runtime.calendar.town_days()
+        await runtime.reload_faq()
     except BaseException:
         await database.close()
         raise

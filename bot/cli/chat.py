@@ -33,7 +33,7 @@ async def ask(settings: Settings, question: str, lang: str | None) -> int:
     runtime = await open_runtime(settings)
     try:
         fallback = lang if lang in ("ru", "en") else settings.bot.default_language
-        answer = runtime.engine.answer(question, fallback)  # type: ignore[arg-type]
+        answer = runtime.engine.answer(question, fallback, runtime.today())  # type: ignore[arg-type]
         reply = Answers(runtime.replies()).answer(answer)
         print(for_terminal(answer.language, reply.text))
         labels = [button.label for row in reply.buttons for button in row]

@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from bot.cli import calendar, chat, exports, logs, operations
+from bot.cli import calendar, chat, exports, faq, logs, operations
 from bot.cli.logs import configure_logging
 from bot.config import ConfigError, load_settings
+from bot.core.faqfile import FaqFileError
 from bot.core.townfile import TownFileError
 from bot.logmask import install_masking_excepthook, mask_token_in_logs
 
@@ -55,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
         "import-towns", parents=[common], help="update towns from an edited TOML file"
     )
     importer.add_argument("file", type=Path)
+    faq_importer = commands.add_parser(
+        "import-faq", parents=[common], help="replace the office's FAQ answers with a TOML file's (audited)"
+    )
+    faq_importer.add_argument("file", type=Path)
+    faq_exporter = commands.add_parser("export-faq", parents=[common], help="write the FAQ answers as TOML")
+    faq_exporter.add_argument("file", type=Path)
     exporter = commands.add_parser(
         "export",
         parents=[common],
@@ -182,6 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(chat.towns(settings, args.lang))
         if command == "import-towns":
             return asyncio.run(operations.import_towns(settings, args.file))
+        if command == "import-faq":
+            return faq.import_faq(settings, args.file)
+        if command == "export-faq":
+            return faq.export_faq(settings, args.file)
         if command == "export":
             return asyncio.run(exports.EXPORTERS[args.format](settings, args))
         if command == "report":
@@ -200,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(calendar.remind(settings, args.date, args.dry_run, args.lang))
         if command == "digest":
             return asyncio.run(calendar.digest(settings, args.month, args.dry_run))
-    except (TownFileError, ConfigError) as exc:
+    except (TownFileError, ConfigError, FaqFileError) as exc:
         print(exc, file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -21,6 +21,7 @@ number of towns only through those scans.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -141,6 +142,32 @@ class TownDirectory:
         dated = [(town, town.since) for town in self.partners if town.since is not None]
         self._oldest = _run_of_equals(dated)
         self._newest = _run_of_equals(dated[::-1])[::-1]
+        # "в девяностые", "after 2000": the dated partners in order and their years, for a bisect
+        self._dated = tuple(town for town, _ in dated)
+        self._dated_years = [since.year for _, since in dated]
+        # "что подписали в 2000 году": the partners with an agreement of each year, in partner order
+        self._signed_in: dict[int, list[Town]] = defaultdict(list)
+        for town in self.partners:
+            for year in sorted({agreement.signed.year for agreement in town.agreements}):
+                self._signed_in[year].append(town)
+        by_country: dict[str, list[Town]] = defaultdict(list)
+        for town in self.partners:
+            by_country[town.country].append(town)
+        # the partners' countries, those with the most partners first
+        self.partner_countries: tuple[tuple[str, tuple[Town, ...]], ...] = tuple(
+            (code, tuple(members))
+            for code, members in sorted(by_country.items(), key=lambda item: -len(item[1]))
+        )
+
+    def signed_in(self, year: int) -> list[Town]:
+        """The partners with an agreement signed in `year`, in partnership order."""
+        return list(self._signed_in.get(year, ()))
+
+    def began_between(self, first: int | None, last: int | None) -> tuple[Town, ...]:
+        """The partners whose first agreement is from `first` to `last` (years, inclusive; None: open)."""
+        low = bisect_left(self._dated_years, first) if first is not None else 0
+        high = bisect_right(self._dated_years, last) if last is not None else len(self._dated)
+        return self._dated[low:high]
 
     @staticmethod
     def names_of(town: Town) -> list[str]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.core.datafile import Location, dotted, load_toml, validate
 from bot.core.model import Agreement, Fact, Mention, PartialDate, Town
@@ -58,10 +58,17 @@ class _AgreementEntry(_Strict):
         return value
 
 
+# Where a fact comes from: the district's own page (seed/partner-towns-source.txt) or a row of the
+# researched reference (reference/partner-towns.csv and its notes). Every fact and description names one.
+Source = Literal["district", "reference"]
+Sources = Annotated[list[Source], Field(min_length=1)]
+
+
 class _FactEntry(_Strict):
     topic: FactTopic
     text_en: str = Field(min_length=1, max_length=1000)
     text_ru: str = Field(min_length=1, max_length=1000)
+    sources: Sources
 
 
 class _TownEntry(_Strict):
@@ -80,6 +87,7 @@ class _TownEntry(_Strict):
     population_year: int | None = Field(default=None, ge=1800, le=2200)
     description_en: str = Field(default="", max_length=1000)
     description_ru: str = Field(default="", max_length=1000)
+    description_sources: list[Source] = []
     identity_en: str = Field(default="", max_length=1000)
     identity_ru: str = Field(default="", max_length=1000)
     status_en: str = Field(default="", max_length=1000)
@@ -89,6 +97,14 @@ class _TownEntry(_Strict):
     cooperation: list[CooperationArea] = []
     agreement: list[_AgreementEntry] = []
     fact: list[_FactEntry] = []
+
+    @model_validator(mode="after")
+    def _description_has_a_source(self) -> _TownEntry:
+        if (self.description_en or self.description_ru) and not self.description_sources:
+            raise ValueError(
+                'a description names its sources: description_sources = ["district"|"reference"]'
+            )
+        return self
 
 
 class _TownFile(_Strict):

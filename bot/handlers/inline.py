@@ -41,7 +41,7 @@ async def inline_query(update: Update, context: Context) -> None:
     replies = rt.replies()
     results: list[InlineQueryResultArticle] = []
     if text:
-        answer = rt.engine.answer(text, lang)
+        answer = rt.engine.answer(text, lang, rt.today())
         towns = list(answer.towns)
         if answer.intent not in NOT_SHARED:
             reply = Answers(replies).answer(answer)

@@ -17,6 +17,7 @@ from bot.handlers.chat import (
     markup,
     send,
 )
+from bot.handlers.knowledge import send_answer
 from bot.locale import escape
 from bot.replies.answers import Answers
 from bot.replies.reply import Reply, fit
@@ -33,6 +34,7 @@ def start_keyboard(context: Context, lang: Language) -> ReplyKeyboardMarkup:
     def row(*keys: str) -> list[KeyboardButton]:
         return [KeyboardButton(texts.raw(lang, f"keyboard.{key}")) for key in keys]
 
+    # bot.handlers.knowledge.KEYBOARD_KEYS: these are not logged as questions
     return ReplyKeyboardMarkup(
         [row("all", "estonia"), row("oldest", "help")],
         resize_keyboard=True,
@@ -123,8 +125,8 @@ async def question(update: Update, context: Context) -> None:
     if len(text) > MAX_QUESTION:
         await send(message, Reply(replies.t(lang, "input.too_long", length=len(text), limit=MAX_QUESTION)))
         return
-    answer = rt.engine.answer(text, lang)
-    await send(message, Answers(replies).answer(answer))
+    answer = rt.engine.answer(text, lang, rt.today())
+    await send_answer(message, rt, answer, Answers(replies).answer(answer), text)
 
 
 async def card_button(update: Update, context: Context) -> None:

@@ -12,11 +12,13 @@ from itertools import chain
 from bot.core.model import Language, Town, distance_km
 from bot.core.questions import Answer, Intent
 from bot.locale import Markup, escape
+from bot.replies.explanations import Explanations
 from bot.replies.reply import Reply, fit
 from bot.replies.towns import TownCards
 from bot.replies.wording import Replies, VisitLine, sentence
 from bot.replies.years import PartnershipYears
 
+COUNT_NAMES = 60  # names in "the district has N partner towns: ..."
 # the intents answered with one line per town (and a superlative above them)
 TOWN_FACTS = (
     Intent.SINCE,
@@ -33,16 +35,31 @@ class Answers:
     replies: Replies
     cards: TownCards = field(init=False)
     years: PartnershipYears = field(init=False)
+    explanations: Explanations = field(init=False)
 
     def __post_init__(self) -> None:
         self.cards = TownCards(self.replies)
         self.years = PartnershipYears(self.replies)
+        self.explanations = Explanations(self.replies)
 
     def answer(self, answer: Answer) -> Reply:
         r = self.replies
         lang = answer.language
         intent = answer.intent
         towns = answer.towns
+        if intent is Intent.FAQ:
+            return self.explanations.faq(lang, answer)
+        if intent is Intent.MEANING:
+            return self.explanations.meaning(lang, answer)
+        if intent is Intent.COUNTRIES:
+            return self.explanations.countries(lang, europe=answer.extra.get("scope") == "europe")
+        if intent is Intent.STATUS and towns:
+            return self.explanations.status(lang, answer)
+        if intent is Intent.PERIOD:
+            return self.years.period(lang, answer)
+        if intent is Intent.FACT and answer.topic and answer.extra.get("fallback"):
+            found = self.source_facts(lang, towns, answer.topic)
+            return Reply(fit([r.t(lang, "answer.search_found"), "", found.text]), found.buttons)
         if intent is Intent.CARD:
             if len(towns) == 1:
                 return self.cards.card(lang, towns[0])
@@ -194,7 +211,9 @@ class Answers:
             "answer.count",
             count=len(partners),
             towns_word=r.plural(lang, "towns", len(partners)),
-            names=", ".join(town.name(lang) for town in partners),
+            # a national directory's thousands of names would not fit one message: the first ones, then …
+            names=", ".join(town.name(lang) for town in partners[:COUNT_NAMES])
+            + (", …" if len(partners) > COUNT_NAMES else ""),
         )
 
     def country_list(self, lang: Language, code: str) -> Reply:
@@ -227,6 +246,11 @@ class Answers:
         lines: list[str] = [
             r.t(lang, "answer.not_partner", name=name) if name else r.t(lang, "answer.not_partner_unnamed")
         ]
+        place_country = answer.extra.get("place_country")
+        if place_country and name:  # a well-known place: where it is, and plainly no partner
+            lines.append(
+                r.t(lang, "answer.not_partner_place", name=name, country=r.country(lang, place_country))
+            )
         if mention is not None and mention.note(lang):
             lines.append(escape(mention.note(lang)))
         if r.directory.partners:

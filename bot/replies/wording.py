@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.core.calendar import ROUND_YEARS, DateSpan, TownDayAbout, shipped_town_day_abouts
+from bot.core.calendar import ROUND_YEARS, DateSpan, TownDayAbout, TownDayRule, shipped_town_day_abouts
 from bot.core.directory import TownDirectory
 from bot.core.model import Language, PartialDate, Town, distance_km
 from bot.locale import Catalogue, Markup, catalogue
@@ -45,6 +45,8 @@ class Replies:
     round_years: frozenset[int] = ROUND_YEARS  # [reminders] round_years: one list for every view
     # town key -> the rough Town Day ("late August") shown wherever no date is known
     town_day_abouts: Mapping[str, TownDayAbout] = field(default_factory=shipped_town_day_abouts)
+    # town key -> the rule a shown Town Day was computed by: said so, "date not yet confirmed"
+    town_day_rules: Mapping[str, TownDayRule] = field(default_factory=dict)
 
     def t(self, lang: Language, key: str, **params: object) -> Markup:
         return self.texts.text(lang, key, **params)
@@ -154,7 +156,14 @@ class Replies:
             about = self.town_day_abouts.get(town.key)
             return self.t(lang, "town_day_info.about", about=self.about_text(lang, about)) if about else ""
         key = "town_day_info.next" if span.end >= self.today else "town_day_info.past"
-        return self.t(lang, key, when=Markup(self.span_text(lang, span)), year=span.start.year)
+        text = self.t(lang, key, when=Markup(self.span_text(lang, span)), year=span.start.year)
+        rule = self.town_day_rules.get(town.key)
+        if rule is None:
+            return text
+        from bot.replies.calendar import CalendarReplies  # calendar wording builds on this module
+
+        rule_text = CalendarReplies(self).rule(lang, rule)
+        return Markup(f"{text}{self.t(lang, 'town_day_info.by_rule', rule=rule_text)}")
 
     def about_text(self, lang: Language, about: TownDayAbout) -> str:
         """'в конце августа', 'в марте'; 'in late August', 'in March'."""

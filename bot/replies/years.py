@@ -11,6 +11,7 @@ from itertools import chain
 from bot.core.calendar import is_round
 from bot.core.model import Agreement, Language, PartialDate, Town
 from bot.core.questions import Answer, Intent, agreements_matching
+from bot.locale import Markup
 from bot.replies.reply import Reply, fit
 from bot.replies.towns import TownCards
 from bot.replies.wording import Replies, mid_sentence, next_anniversary, sentence
@@ -59,7 +60,13 @@ class PartnershipYears:
         picked = [
             (kind, town)
             for kind in wanted
-            for town in (r.directory.oldest() if kind is Intent.OLDEST else r.directory.newest())
+            for town in (
+                self.ends(answer.towns, kind)
+                if answer.towns
+                else r.directory.oldest()
+                if kind is Intent.OLDEST
+                else r.directory.newest()
+            )
         ]
         if not picked:
             return Reply(r.t(lang, "towns.empty"))
@@ -83,6 +90,39 @@ class PartnershipYears:
         # a generator: fit() renders only the lines that fit in one message
         lines = (line(kind, town) for kind, town in picked)
         return Reply(fit(lines), r.town_buttons(lang, list(chosen.values())))
+
+    @staticmethod
+    def ends(towns: tuple[Town, ...], kind: Intent) -> list[Town]:
+        """The oldest (or newest) of some towns: every town sharing the first (or last) date."""
+        dated = [(town, town.since) for town in towns if town.since is not None]
+        if not dated:
+            return []
+        keys = [since.sort_key for _, since in dated]
+        end = min(keys) if kind is Intent.OLDEST else max(keys)
+        return [town for town, since in dated if since.sort_key == end]
+
+    def period(self, lang: Language, answer: Answer) -> Reply:
+        """Partnerships begun in a decade, before or after a year, or between two years."""
+        r = self.replies
+        first, last = answer.extra.get("from", ""), answer.extra.get("to", "")
+        decade = answer.extra.get("decade")
+        if decade:
+            when = r.t(lang, "answer.period_decade", decade=decade)
+        elif first and last:
+            when = r.t(lang, "answer.period_between", first=first, last=last)
+        elif last:
+            when = r.t(lang, "answer.period_before", year=int(last) + 1)
+        elif first:
+            when = r.t(lang, "answer.period_after", year=int(first) - 1)
+        else:
+            when = r.t(lang, "answer.period_any")
+        scope = Markup(f" {r.country_in(lang, answer.country)}") if answer.country else Markup("")
+        towns = answer.towns  # in partnership order (the engine's)
+        if not towns:
+            return Reply(r.t(lang, "answer.period_none", when=when, scope=scope))
+        header = r.t(lang, "answer.period_header", when=when, scope=scope, count=len(towns))
+        lines = chain([header], (self.line(lang, Intent.SINCE, town) for town in towns))
+        return Reply(fit(lines), r.town_buttons(lang, towns))
 
     def aged(self, lang: Language, answer: Answer) -> Reply:
         """Partners at least (or under) N years old today: "какие города дружат с нами больше 50 лет"."""

@@ -122,3 +122,23 @@ def test_shipped_mentions_are_no_partner_towns() -> None:
 def test_a_broken_mentions_file_says_where() -> None:
     with pytest.raises(TownFileError, match="mentioned"):
         parse_mentions('format = 1\n[[mentioned]]\nkey = "x"\n', source="m.toml")
+
+
+FACT = '\n[[town.fact]]\ntopic = "delegations"\ntext_en = "Delegations."\ntext_ru = "Делегации."\n'
+
+
+def test_every_fact_and_description_names_its_sources() -> None:
+    """Issue 8: a fact or a description no source states does not ship."""
+    with pytest.raises(TownFileError, match="sources"):
+        parse_towns(MINIMAL + FACT)
+    sourced = parse_towns(MINIMAL + FACT + 'sources = ["district"]\n')
+    assert sourced[1].fact("delegations") is not None
+    with pytest.raises(TownFileError, match="description_sources"):
+        parse_towns(MINIMAL.replace("latitude = 59.3758", 'latitude = 59.3758\ndescription_en = "Nice."'))
+    with pytest.raises(TownFileError, match="sources"):
+        parse_towns(MINIMAL + FACT + 'sources = ["wikipedia"]\n')
+
+
+def test_the_shipped_descriptions_are_the_sourced_ones() -> None:
+    described = {town.key for town in shipped_towns() if town.description_en or town.description_ru}
+    assert described == {"kingisepp", "sassnitz", "renhuai"}

@@ -57,6 +57,8 @@ PRIVATE: dict[str, set[str]] = {
     "backup_runs": {"id", "started_at", "finished_at", "path", "ok", "size_bytes", "detail"},
     "fault_log": {"id", "at", "kind"},
     "inbox": {"update_id", "payload", "received_at", "done_at"},  # updates as Telegram sent them
+    "faq_entries": {"id", "question_ru", "question_en", "answer_ru", "answer_en", "created_by", "created_at", "updated_at"},
+    "question_log": {"id", "asked_at", "text", "language", "chat_type", "outcome", "intent", "message_id", "helpful", "answered_by_faq"},
 }  # fmt: skip
 
 SECRET_ID = 987654321

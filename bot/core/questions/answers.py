@@ -8,6 +8,7 @@ from enum import Enum
 
 from bot.core.directory import TownDirectory
 from bot.core.model import Language, Mention, PartialDate, Town
+from bot.core.questions.faq import FaqEntry
 
 
 class Intent(Enum):
@@ -26,6 +27,11 @@ class Intent(Enum):
     OLDEST = "oldest"
     NEWEST = "newest"
     SIGNED_IN = "signed_in"
+    PERIOD = "period"  # partnerships begun in a decade, before/after a year, between two years
+    COUNTRIES = "countries"  # the partners' countries, with the towns of each
+    STATUS = "status"  # "is it still going": the history and the recorded status note
+    MEANING = "meaning"  # what twinning is, what the office does, why these towns (topic says which)
+    FAQ = "faq"  # an answer the office wrote (/faq), matched to the question
     ANNIVERSARY = "anniversary"  # which anniversaries fall in a year, or the next one
     NOT_PARTNER = "not_partner"  # a town that is not on the district's list
     OFF_TOPIC = "off_topic"  # weather, tickets, visas, officials...: not the bot's subject
@@ -48,16 +54,19 @@ class Answer:
     # details of the question: "superlative" (nearest, farthest, biggest, smallest), "also" (newest, with
     # OLDEST), "min_years"/"max_years" (YEARS of the partners that many years old), "target_years" (YEARS:
     # when N years are reached), "between" (WHERE: the distance between the two towns), "relative_year"
-    # (ANNIVERSARY: years from now), "name" (NOT_PARTNER: the name as typed)
+    # (ANNIVERSARY: years from now), "name" (NOT_PARTNER: the name as typed), "place_country" (NOT_PARTNER:
+    # the country of a well-known place), "from"/"to" (PERIOD: first and last year, either may be open),
+    # "decade" (PERIOD: its first year), "fallback" (FACT or CARD found by searching the text facts)
     extra: dict[str, str] = field(default_factory=dict)
     mention: Mention | None = None  # NOT_PARTNER: what other sources say of that town
+    faq: FaqEntry | None = None  # FAQ: the office's entry
 
 
 def agreements_matching(directory: TownDirectory, when: PartialDate) -> tuple[list[Town], list[Town]]:
     """Towns whose agreement matches `when` exactly, and those signed that year with an unknown day."""
     exact: list[Town] = []
     same_year: list[Town] = []
-    for town in directory.partners:
+    for town in directory.signed_in(when.year):
         for agreement in town.agreements:
             signed = agreement.signed
             if signed.year != when.year:

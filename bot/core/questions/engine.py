@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import date
 
 from bot.core.directory import TownDirectory
 from bot.core.model import Language, Mention
 from bot.core.questions.answers import Answer
+from bot.core.questions.faq import FaqEntry, FaqIndex
+from bot.core.questions.gazetteer import Gazetteer, shipped_gazetteer
 from bot.core.questions.intents import RULES
 from bot.core.questions.reading import Question
+from bot.core.questions.textsearch import TextIndex
 from bot.core.questions.vocabulary import Vocabulary, shipped_vocabulary
 from bot.core.text import words
 from bot.core.townfile import shipped_mentions
 
 
 class QuestionEngine:
-    """Answers residents' free-text questions from the town directory."""
+    """Answers residents' free-text questions from the town directory (and the office's FAQ entries)."""
 
     def __init__(
         self,
         directory: TownDirectory,
         mentions: Sequence[Mention] | None = None,
         vocabulary: Vocabulary | None = None,
+        gazetteer: Gazetteer | None = None,
+        faq: Iterable[FaqEntry] = (),
     ) -> None:
         self.directory = directory
         self.vocabulary = shipped_vocabulary() if vocabulary is None else vocabulary
@@ -34,8 +40,27 @@ class QuestionEngine:
                     for form in (parts[0].ascii, parts[0].stem, parts[0].sound):
                         if len(form) >= 4:
                             self._mentions.setdefault(form, mention)
+        self.gazetteer = (shipped_gazetteer() if gazetteer is None else gazetteer).without(directory)
+        self.text_index = TextIndex(
+            directory.towns,
+            self.vocabulary.common | self.vocabulary.search_stop | self.vocabulary.question_whole,
+        )
+        self.faq = FaqIndex(faq)
 
-    def answer(self, text: str, fallback: Language) -> Answer:
-        question = Question(text, fallback, self.directory, self.vocabulary, self._mentions)
+    def set_faq(self, entries: Iterable[FaqEntry]) -> None:
+        """The office's entries changed (/faq add, edit, remove, import): match the new ones from now on."""
+        self.faq = FaqIndex(entries)
+
+    def read(self, text: str, fallback: Language, today: date | None = None) -> Question:
+        question = Question(
+            text, fallback, self.directory, self.vocabulary, self._mentions, self.gazetteer, today
+        )
+        question.faq = self.faq
+        question.text_index = self.text_index
+        return question
+
+    def answer(self, text: str, fallback: Language, today: date | None = None) -> Answer:
+        """The answer to `text`; with `today`, "more than 40 years ago" picks the towns themselves."""
+        question = self.read(text, fallback, today)
         # the last rule (no_match) always answers
         return next(answer for rule in RULES if (answer := rule(question)) is not None)

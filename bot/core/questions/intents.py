@@ -85,6 +85,13 @@ def empty(q: Question) -> Answer | None:
 
 
 @rule
+def faq_entry(q: Question) -> Answer | None:
+    """A question close to one the office answered (/faq): the office's words win over the engine's."""
+    entry = q.faq.match(q.text) if q.faq is not None else None
+    return Answer(Intent.FAQ, q.language, faq=entry) if entry is not None else None
+
+
+@rule
 def off_topic(q: Question) -> Answer | None:
     """Not the bot's subject ("погода в Нарве", "who is the mayor of Narva"): say so, and offer the card."""
     subject, has = q.off_topic, q.has
@@ -200,6 +207,16 @@ def named_since(q: Question) -> Answer | None:
 
 
 @rule
+def named_status(q: Question) -> Answer | None:
+    """ "Мы ещё общаемся с Нарвиком?", "do we still cooperate": the history and the recorded status, never a
+    guess at today's. Another attribute asked now ("население сейчас") is that attribute's question.
+    """
+    if q.partners and q.has["present"] and attribute(q) in (None, Intent.COOPERATION):
+        return Answer(Intent.STATUS, q.language, towns=q.partners)
+    return None
+
+
+@rule
 def named_attribute(q: Question) -> Answer | None:
     """ "Population of Narva", "чем сотрудничаем с Райсио"."""
     intent = attribute(q) if q.partners else None
@@ -233,6 +250,100 @@ def not_partner_mentioned(q: Question) -> Answer | None:
 
 
 @rule
+def numbers_off_topic(q: Question) -> Answer | None:
+    """ "Who won the world cup 2018", "score 2 1": a number in another subject's question is no date of ours.
+
+    A sports or news word next to a number, or a year next to two words no vocabulary explains, and no
+    word of the partnerships.
+    A full date ("4 декабря 2006") is left to the rules about what was signed.
+    """
+    if q.on_date is not None or not any(word.is_number for word in q.words) or about_partnerships(q):
+        return None
+    has = q.has
+    topic = "sports" if has["sports"] else "news" if has["news"] else None
+    if topic is None and (q.year is None or q.unexplained_words() < 2):
+        return None
+    return Answer(Intent.OFF_TOPIC, q.language, topic=topic or "other")
+
+
+@rule
+def not_partner_place(q: Question) -> Answer | None:
+    """ "Is Riga one of our twin towns", "партнёр в Стокгольме": a real place, and not a partner."""
+    match = q.place
+    # a place alone ("Гамбург", "I want to visit Tallinn") is no question about partners: no_match
+    if match is None or not about_the_partners(q):
+        return None
+    place = match.place
+    extra = {"name": place.name(q.language), "place_country": place.country}
+    return Answer(Intent.NOT_PARTNER, q.language, extra=extra)
+
+
+def about_partnerships(q: Question) -> bool:
+    """Any word of the partnerships' subject: a number next to none of them is about something else."""
+    has = q.has
+    return any(
+        has[name]
+        for name in (
+            "subject", "since", "years", "anniversary", "visit", "town_day", "cooperation", "list", "oldest",
+            "newest", "status", "count",
+        )
+    )  # fmt: skip
+
+
+@rule
+def meaning(q: Question) -> Answer | None:
+    """What twinning is, what the office does, why these towns: explained, not the list of towns."""
+    has = q.has
+    if q.year is not None or q.country is not None:
+        return None
+    if has["why_these"] and (has["twinning"] or q.asks_about_towns()):
+        return Answer(Intent.MEANING, q.language, topic="why_these")
+    if has["office"] and (has["meaning"] or has["which"] or has["card"] or has["help"] or len(q.words) <= 6):
+        return Answer(Intent.MEANING, q.language, topic="office")
+    if has["meaning"] and has["twinning"] and not has["which_towns"]:
+        return Answer(Intent.MEANING, q.language, topic="twinning")
+    return None
+
+
+@rule
+def countries(q: Question) -> Answer | None:
+    """ "Сколько стран", "which countries", "towns in each country": the partners by country."""
+    has = q.has
+    if not has["countries_word"] or q.country is not None or q.superlative is not None:
+        return None
+    if not (has["count"] or has["which"] or has["subject"] or has["list"]):
+        return None
+    # the renderer reads directory.partner_countries ("в Европе": the European ones only)
+    return Answer(Intent.COUNTRIES, q.language, extra={"scope": "europe"} if has["europe"] else {})
+
+
+@rule
+def period(q: Question) -> Answer | None:
+    """ "В девяностые", "after 2000", "между 1995 и 2001": partnerships begun in that range."""
+    found = q.period
+    if found is None or q.home:
+        return None
+    first, last, decade = found
+    if decade is None and not about_partnerships(q):
+        return None  # "before 2010 the weather...": the year range is another subject's
+    if q.country_towns:
+        towns = tuple(
+            town
+            for town in q.country_towns
+            if town.since is not None
+            and (first is None or town.since.year >= first)
+            and (last is None or town.since.year <= last)
+        )
+    else:
+        towns = q.directory.began_between(first, last)
+    extra = {"from": str(first or ""), "to": str(last or "")}
+    if decade is not None:
+        extra["decade"] = str(decade)
+    country = q.country if q.country_towns else None
+    return Answer(Intent.PERIOD, q.language, towns=towns, country=country, extra=extra)
+
+
+@rule
 def signed_in(q: Question) -> Answer | None:
     """ "Что подписали 4 декабря 2006", "what was signed in 2000" (a year alone: unless anniversaries)."""
     if q.on_date is not None:
@@ -259,7 +370,39 @@ def aged_partners(q: Question) -> Answer | None:
         return None
     key, limit = q.year_bounds
     towns = q.country_towns or q.directory.partners
+    today = q.today
+    # "began more than 40 years ago" names a point in time: with today known, the towns themselves
+    # (otherwise the renderer picks them from the scope, counting for its today)
+    if today is not None and q.has["ago"]:
+        towns = tuple(
+            town
+            for town in towns
+            if town.since is not None and ((town.since.years_until(today) >= limit) == (key == "min_years"))
+        )
     return Answer(Intent.YEARS, q.language, towns=towns, extra={key: str(limit)})
+
+
+# Countries that count as Europe for "the newest in Europe" (the partners' and their neighbours')
+EUROPE = frozenset(
+    {"RU", "EE", "LV", "LT", "FI", "SE", "NO", "DK", "IS", "DE", "PL", "BY", "UA", "FR", "IT", "ES", "GB"}
+)
+
+
+@rule
+def scoped_oldest_newest(q: Question) -> Answer | None:
+    """ "Самое новое соглашение в Эстонии", "the newest in Europe": the oldest or newest of a scope."""
+    has = q.has
+    if not (has["oldest"] or has["newest"]) or q.superlative is not None:
+        return None
+    if q.country_towns:
+        towns, country = q.country_towns, q.country
+    elif has["europe"]:
+        towns, country = tuple(t for t in q.directory.partners if t.country in EUROPE), None
+    else:
+        return None
+    intent = Intent.OLDEST if has["oldest"] and not has["newest"] else Intent.NEWEST
+    extra = {"scope": "europe"} if country is None else {}
+    return Answer(intent, q.language, towns=towns, country=country, extra=extra)
 
 
 @rule
@@ -359,8 +502,15 @@ def count(q: Question) -> Answer | None:
 
 @rule
 def partners_list(q: Question) -> Answer | None:
-    """Any other question about the partner towns as a whole: the list of them."""
-    return Answer(Intent.LIST, q.language) if about_the_partners(q) else None
+    """Any other question about the partner towns as a whole: the list of them.
+
+    With two or more words nothing explains ("побратимы принимают ли волонтеров"), the list is a
+    fallback, not the answer: marked so, the office sees the question in /unanswered.
+    """
+    if not about_the_partners(q):
+        return None
+    extra = {"fallback": "list"} if q.unexplained_words() >= 2 else {}
+    return Answer(Intent.LIST, q.language, extra=extra)
 
 
 @rule
@@ -394,6 +544,21 @@ def greeting(q: Question) -> Answer | None:
 def show_all(q: Question) -> Answer | None:
     """ "Show all": the list, though no word names the partner towns."""
     return Answer(Intent.LIST, q.language) if q.has["list"] else None
+
+
+@rule
+def text_search(q: Question) -> Answer | None:
+    """Nothing else understood: the towns' text facts that share most of the question's words."""
+    if q.text_index is None:
+        return None
+    found = q.text_index.search(q.read)
+    if not found:
+        return None
+    topic = found[0].topic
+    towns = tuple(dict.fromkeys(item.town for item in found if item.topic == topic))
+    if topic is None:
+        return Answer(Intent.CARD, q.language, towns=towns, extra={"fallback": "search"})
+    return Answer(Intent.FACT, q.language, towns=towns, topic=topic, extra={"fallback": "search"})
 
 
 @rule

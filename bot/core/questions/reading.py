@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from functools import cached_property
 
 from bot.core.dates import full_dates
 from bot.core.directory import TownDirectory, TownMatch
 from bot.core.model import Language, Mention, PartialDate, Town
+from bot.core.questions.faq import FaqIndex
+from bot.core.questions.gazetteer import Gazetteer, PlaceMatch
+from bot.core.questions.textsearch import TextIndex
 from bot.core.questions.vocabulary import Dimension, Vocabulary, WordGroup
 from bot.core.text import Word, capitalised, make_word, script_language, to_cyrillic, words
 
@@ -31,6 +35,19 @@ _N_YEARS = re.compile(
 )
 # "when will it turn 25", "когда исполнится 25": the same, with the number after the verb
 _TURNS_N = re.compile(r"\b(?:turns?|исполнится|исполнятся|будет)\s+(\d{1,3})\b")
+
+
+_Y = r"(19[5-9]\d|20\d\d)"
+# "между 1995 и 2001", "between 1995 and 2001", "с 1995 по 2001", "1995 2001" (a hyphen is a space here)
+_BETWEEN = re.compile(
+    rf"(?:(?:между|between|с|from)\s+)?{_Y}\s+(?:(?:и|and|по|to|till|until|до)\s+)?(?:года?\s+)?{_Y}\b"
+)
+_BEFORE = re.compile(
+    rf"(?:до|before|раньше|ранее|прежде|older than|earlier than|старше|prior to)\s+(?:the\s+)?{_Y}\b"
+)
+_AFTER = re.compile(rf"(?:после|after|позже|позднее|later than|newer than|моложе|младше)\s+(?:the\s+)?{_Y}\b")
+# "1990s", "90s", "90 х", "в 90е", "2000 х": a decade in digits
+_DECADE_DIGITS = re.compile(r"\b(?:(19[5-9]0|20[0-2]0)|([5-9]0|00|10|20))\s?(?:s|х|е|ые|ых|ым|ие|ее)\b")
 
 
 def find_date(text: str) -> PartialDate | None:
@@ -60,8 +77,14 @@ class Question:
         directory: TownDirectory,
         vocabulary: Vocabulary,
         mentions: Mapping[str, Mention],
+        gazetteer: Gazetteer | None = None,
+        today: date | None = None,
     ) -> None:
         self.text = text
+        self.gazetteer = gazetteer
+        self.today = today
+        self.faq: FaqIndex | None = None  # set by the engine
+        self.text_index: TextIndex | None = None
         self.directory = directory
         self.vocabulary = vocabulary
         self.mentions = mentions
@@ -210,14 +233,16 @@ class Question:
     def unknown_name(self) -> str | None:
         """The one name in "Таллин побратим?" / "is Tallinn a twin town": a word no list explains.
 
-        Only a capitalised word, or the first word of the question, counts: "дружат ли наши побратимы между
-        собой" has no name in it. More than one such word and the question is not this simple one.
+        Only a word typed with a capital letter after the first word counts: "дружат ли наши побратимы между
+        собой" has no name in it, and a first word ("Блин, побратимы?", "слушай а побратимы есть") is
+        capitalised by habit, not because it names a place; well-known places are the gazetteer's
+        (Question.place). More than one such word and the question is not this simple one.
         """
         skip = self.keyword_positions | self.named_positions
         vocabulary = self.vocabulary
         capitals = capitalised(self.text)
         if len(capitals) != len(self.words):
-            capitals = [index == 0 for index in range(len(self.words))]
+            return None
         found: list[int] = []
         for index, word in enumerate(self.words):
             if index in skip or word.raw in vocabulary.common or word.raw in vocabulary.not_names:
@@ -227,7 +252,7 @@ class Question:
             found.append(index)
         if not found or found[-1] - found[0] + 1 != len(found) or len(found) > 3:
             return None  # none, or several words apart: not one name
-        if not (capitals[found[0]] or found[0] == 0):
+        if not capitals[found[0]] or found[0] == 0:
             return None
         return " ".join(self.words[index].raw.capitalize() for index in found)
 
@@ -250,6 +275,61 @@ class Question:
             if match and 0 < int(match.group(1)) <= 200:
                 return key, int(match.group(1))
         return None
+
+    @cached_property
+    def period(self) -> tuple[int | None, int | None, int | None] | None:
+        """(first year, last year, decade) of a range the question names, None when it names none.
+
+        "в девяностые" -> (1990, 1999, 1990); "до 1980" -> (None, 1979, None); "after 2000" ->
+        (2001, None, None); "между 1995 и 2001" -> (1995, 2001, None).
+        """
+        lowered = self.lowered
+        match = _DECADE_DIGITS.search(lowered)
+        if match:
+            if match.group(1):
+                start = int(match.group(1))
+            else:
+                short = int(match.group(2))
+                start = 2000 + short if short <= 20 else 1900 + short
+            return start, start + 9, start
+        for word in self.read:
+            for prefix, start in self.vocabulary.decades:
+                if word.raw.startswith(prefix):
+                    return start, start + 9, start
+        between = _BETWEEN.search(lowered)
+        if between:
+            first, last = sorted((int(between.group(1)), int(between.group(2))))
+            if first != last:
+                return first, last, None
+        before = _BEFORE.search(lowered)
+        if before:
+            return None, int(before.group(1)) - 1, None
+        after = _AFTER.search(lowered)
+        if after:
+            return int(after.group(1)) + 1, None, None
+        return None
+
+    @cached_property
+    def place(self) -> PlaceMatch | None:
+        """A well-known place that is no partner ("Рига", "stockholm"), not among the towns named."""
+        if self.gazetteer is None:
+            return None
+        return self.gazetteer.find(self.words, self.named_positions)
+
+    def unexplained_words(self) -> int:
+        """Words of four letters or more that no vocabulary, town or place explains: another subject."""
+        skip = self.keyword_positions | self.named_positions
+        vocabulary = self.vocabulary
+        return sum(
+            1
+            for index, word in enumerate(self.read)
+            if index not in skip
+            and len(word.raw) >= 4
+            and word.raw.isalpha()
+            and word.raw not in vocabulary.common
+            and word.raw not in vocabulary.not_names
+            and word.raw not in vocabulary.search_stop
+        )
 
     @property
     def target_years(self) -> str | None:

@@ -61,6 +61,7 @@ class _Topic(_Strict):
 class _StopWords(_Strict):
     common: list[OneWord]
     not_names: list[OneWord]
+    search: list[OneWord] = []  # words the text search ignores (bot/core/questions/textsearch.py)
 
 
 class _Transliteration(_Strict):
@@ -97,6 +98,7 @@ class _VocabularyFile(_Strict):
     transliteration: _Transliteration
     superlatives: _Superlatives
     relative_years: dict[Entry, Annotated[int, Field(ge=-10, le=10)]]
+    decades: dict[OneWord, Annotated[int, Field(ge=1900, le=2090, multiple_of=10)]] = {}
     distance: _Distance
 
 
@@ -158,6 +160,7 @@ class Vocabulary:
     question_prefixes: tuple[str, ...]
     common: frozenset[str]
     not_names: frozenset[str]
+    search_stop: frozenset[str]
     translit_markers: frozenset[str]
     translit_marker_prefixes: tuple[str, ...]
     translit_words: Mapping[str, str]
@@ -166,6 +169,7 @@ class Vocabulary:
     elsewhere_words: WordGroup
     superlatives: tuple[Superlative, ...]
     relative_years: tuple[tuple[str, int], ...]
+    decades: tuple[tuple[str, int], ...]  # a word's beginning and its decade's first year
     between: frozenset[str]
     from_us: frozenset[str]
 
@@ -180,6 +184,7 @@ def _problems(parsed: _VocabularyFile) -> list[str]:
         "whole_words": parsed.whole_words,
         "stop_words.common": parsed.stop_words.common,
         "stop_words.not_names": parsed.stop_words.not_names,
+        "stop_words.search": parsed.stop_words.search,
         "superlatives.most": parsed.superlatives.most,
     }
     problems = [
@@ -229,9 +234,13 @@ def _build(parsed: _VocabularyFile) -> Vocabulary:
         topics=topics,
         countries=tuple((code, group(entries)) for code, entries in parsed.countries.items()),
         question_whole=frozenset(entry for entry in single if entry in whole_words),
-        question_prefixes=tuple(sorted({entry for entry in single if entry not in whole_words})),
+        # decade words ("девяностые") are question words too: never fuzzy-matched against town names
+        question_prefixes=tuple(
+            sorted({entry for entry in single if entry not in whole_words} | set(parsed.decades))
+        ),
         common=frozenset(parsed.stop_words.common),
         not_names=frozenset(parsed.stop_words.not_names),
+        search_stop=frozenset(parsed.stop_words.search),
         translit_markers=frozenset(parsed.transliteration.markers),
         translit_marker_prefixes=tuple(parsed.transliteration.marker_prefixes),
         translit_words=dict(parsed.transliteration.words),
@@ -243,6 +252,7 @@ def _build(parsed: _VocabularyFile) -> Vocabulary:
             for name, words in superlatives.dimensions.items()
         ),
         relative_years=tuple(parsed.relative_years.items()),
+        decades=tuple(parsed.decades.items()),
         between=frozenset(parsed.distance.between),
         from_us=frozenset(parsed.distance.from_us),
     )

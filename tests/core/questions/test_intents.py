@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import tomllib
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,17 +14,22 @@ from bot.core.model import distance_km
 from bot.core.questions import intents
 from bot.core.questions.answers import Answer, Intent
 from bot.core.questions.engine import QuestionEngine
+from bot.core.questions.faq import FaqEntry
 from bot.core.questions.intents import RULES, Rule
 from bot.core.questions.reading import Question
 from bot.core.townfile import shipped_towns
 
 DIRECTORY = TownDirectory(shipped_towns())
-ENGINE = QuestionEngine(DIRECTORY)
+ENGINE = QuestionEngine(
+    DIRECTORY, faq=[FaqEntry(1, "как попасть в делегацию в Нарву", "", "Напишите в отдел.", "")]
+)
+TODAY = date(2026, 11, 26)
 PUBLIC_SET = Path(__file__).resolve().parents[2] / "public_questions.toml"
 ATTRIBUTES = {Intent.TOWN_DAY, Intent.WHERE, Intent.YEARS, Intent.COOPERATION, Intent.POPULATION}
 # what each rule may answer: one intent, or the attribute a question asks of the towns
 ANSWERS: dict[str, set[Intent]] = {
     "empty": {Intent.EMPTY},
+    "faq_entry": {Intent.FAQ},
     "off_topic": {Intent.OFF_TOPIC},
     "last_visit": {Intent.LAST_VISIT},
     "fact": {Intent.FACT},
@@ -32,13 +38,20 @@ ANSWERS: dict[str, set[Intent]] = {
     "named_where": {Intent.WHERE},
     "named_years": {Intent.YEARS},
     "named_since": {Intent.SINCE},
+    "named_status": {Intent.STATUS},
     "named_attribute": ATTRIBUTES,
     "named_events": {Intent.FACT},
     "named_card": {Intent.CARD},
     "not_partner_mentioned": {Intent.NOT_PARTNER},
+    "numbers_off_topic": {Intent.OFF_TOPIC},
+    "not_partner_place": {Intent.NOT_PARTNER},
+    "meaning": {Intent.MEANING},
+    "countries": {Intent.COUNTRIES},
+    "period": {Intent.PERIOD},
     "signed_in": {Intent.SIGNED_IN},
     "anniversary": {Intent.ANNIVERSARY},
     "aged_partners": {Intent.YEARS},
+    "scoped_oldest_newest": {Intent.OLDEST, Intent.NEWEST},
     "superlative": {Intent.WHERE, Intent.POPULATION},
     "country": {Intent.COUNTRY} | ATTRIBUTES,
     "home_town": {Intent.CARD, Intent.TOWN_DAY, Intent.WHERE, Intent.POPULATION},
@@ -53,12 +66,13 @@ ANSWERS: dict[str, set[Intent]] = {
     "thanks": {Intent.THANKS},
     "greeting": {Intent.GREETING},
     "show_all": {Intent.LIST},
+    "text_search": {Intent.FACT, Intent.CARD},
     "no_match": {Intent.NO_MATCH},
 }
 
 
 def read(text: str) -> Question:
-    return Question(text, "ru", DIRECTORY, ENGINE.vocabulary, ENGINE._mentions)
+    return ENGINE.read(text, "ru", TODAY)
 
 
 def answering_rule(text: str) -> tuple[Rule, Answer]:
