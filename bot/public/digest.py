@@ -27,6 +27,7 @@ from telegram.ext import Application, CallbackContext
 from bot.core.model import Language, PartialDate
 from bot.locale import escape
 from bot.reminders import Delivery, Outcome, ReminderService
+from bot.reminders.passes import DIGEST_EVENT_KEY
 from bot.replies.calendar import CalendarReplies
 from bot.replies.reply import fit
 from bot.runtime import Runtime
@@ -35,7 +36,7 @@ from storage.ledger import LedgerKey
 
 log = logging.getLogger(__name__)
 
-EVENT_KEY = "digest"
+EVENT_KEY = DIGEST_EVENT_KEY  # the reminder pass leaves these rows alone
 DIGEST_DAYS = 7  # a bot that was down on the 1st still sends the month's digest this many days into it
 DIGEST_JOB = "monthly-digest"
 CATCH_UP_JOB = "monthly-digest-catch-up"

@@ -27,6 +27,9 @@ from bot.reminders.sending import LedgerGuard, Outcome, Sender, classify, masked
 
 log = logging.getLogger("bot.reminders")
 
+# ledger rows that other services plan for the same day (bot.public.digest): never this pass's orphans
+DIGEST_EVENT_KEY = "digest"
+PLANNED_ELSEWHERE: frozenset[str] = frozenset({DIGEST_EVENT_KEY})
 STALE_CLAIM_SECONDS = 300.0  # far beyond any request timeout: a claim this old belongs to a dead attempt
 SEND_WORKERS = 8
 MAX_CATCH_UP_DAYS = 400  # how far back a long outage is even looked at (older days are just skipped)
@@ -163,7 +166,13 @@ class ReminderService:
         entries = await ledger.entries(day)
         ids = {entry.key: entry.id for entry in entries if entry.status == "pending"}
         report.already_sent = sum(1 for entry in entries if entry.key in keys and entry.status != "pending")
-        orphans = [entry.id for entry in entries if entry.status == "pending" and entry.key not in keys]
+        orphans = [
+            entry.id
+            for entry in entries
+            if entry.status == "pending"
+            and entry.key not in keys
+            and entry.event_key not in PLANNED_ELSEWHERE
+        ]
         if orphans:  # the event moved or vanished, or the chat unsubscribed since the rows were planned
             await self._retire(orphans)
         pending = {key: value for key, value in keys.items() if key in ids}

@@ -288,3 +288,17 @@ async def test_a_long_day_is_split_over_messages_within_telegrams_limit(world: W
     assert all(visible_length(text) <= 4096 for text in texts)
     assert sum(text.count("запланированный визит") for text in texts) == 60
     assert (await world.runtime.ledger.status_counts())["sent"] == 61  # 60 visits + Sassnitz
+
+
+async def test_a_pending_digest_row_is_not_retired_by_the_days_reminder_pass(world: World) -> None:
+    """The monthly digest shares the ledger and the day: a digest still pending (a 429 after retries)
+    is sent later by the digest, never marked "no longer due" by the reminder pass of the same day."""
+    from storage.ledger import LedgerKey
+
+    await world.subscribe(1)
+    day = world.runtime.today()
+    digest = LedgerKey("digest", "2026-05", 1, 0)
+    await world.runtime.ledger.plan(day, [digest])
+    await world.service().run_pass(day)
+    (entry,) = [e for e in await world.runtime.ledger.entries(day) if e.event_key == "digest"]
+    assert entry.status == "pending"
