@@ -24,6 +24,7 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, T
 from telegram.request import BaseRequest, RequestData
 
 from bot.logmask import describe_error
+from bot.request_layer import RequestLayer
 
 log = logging.getLogger("bot.connectivity")
 
@@ -124,24 +125,14 @@ class Connectivity:
         self.failed_polls = 0
 
 
-class WatchedRequest(BaseRequest):
+class WatchedRequest(RequestLayer):
     """The getUpdates request, telling `connectivity` whether each poll reached the Bot API."""
 
-    __slots__ = ("connectivity", "inner")
+    __slots__ = ("connectivity",)
 
     def __init__(self, inner: BaseRequest, connectivity: Connectivity) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.connectivity = connectivity
-
-    @property
-    def read_timeout(self) -> float | None:
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
 
     async def do_request(
         self,

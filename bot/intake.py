@@ -27,6 +27,7 @@ from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
 from bot.ratelimit import BroadcastRateLimiter
+from bot.request_layer import RequestLayer
 from storage.inbox import Inbox
 
 log = logging.getLogger("bot.intake")
@@ -83,28 +84,18 @@ class Intake:
         await self._flush()
 
 
-class InboxRequest(BaseRequest):
+class InboxRequest(RequestLayer):
     """The getUpdates request: the updates of each answer are in the inbox before PTB gets them.
 
     ``intake`` is attached when the service has opened the database (polling starts only after that).
     A failure to store is raised as a NetworkError: PTB asks again with the same offset, so nothing is
     confirmed that was not stored."""
 
-    __slots__ = ("inner", "intake")
+    __slots__ = ("intake",)
 
     def __init__(self, inner: BaseRequest) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.intake: Intake | None = None
-
-    @property
-    def read_timeout(self) -> float | None:
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
 
     async def do_request(
         self,

@@ -24,6 +24,8 @@ from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput
 from telegram.request import BaseRequest, RequestData
 
+from bot.request_layer import RequestLayer
+
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # methods whose success is a message the bot sent or changed
 REPLY_PREFIXES = ("send", "edit", "copy", "forward", "answer")
@@ -202,7 +204,7 @@ def mark_update(outcome: str) -> None:
 # ---- Bot API requests ---------------------------------------------------------------------------------
 
 
-class InstrumentedRequest(BaseRequest):
+class InstrumentedRequest(RequestLayer):
     """A BaseRequest that hands every call to `inner` and counts what came back.
 
     `max_in_flight` bounds the requests on the wire at once: handlers run concurrently, and a burst of
@@ -210,22 +212,12 @@ class InstrumentedRequest(BaseRequest):
     (every request that finishes scans every connection and every queued request), so they wait here
     instead, in an asyncio.Semaphore, at constant cost."""
 
-    __slots__ = ("_gate", "inner", "metrics")
+    __slots__ = ("_gate", "metrics")
 
     def __init__(self, inner: BaseRequest, metrics: BotMetrics, max_in_flight: int | None = None) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.metrics = metrics
         self._gate = asyncio.Semaphore(max_in_flight) if max_in_flight else None
-
-    @property
-    def read_timeout(self) -> float | None:
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
 
     async def do_request(
         self,

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from bot.cli.chat import catalogue_text
 from bot.config import Settings
+from bot.core.model import Language
+
+if TYPE_CHECKING:
+    from telegram.ext import ExtBot
+
+    from bot.reminders import Delivery
 
 
 async def upcoming(settings: Settings, start: date | None, days: int, lang: str | None) -> int:
@@ -37,12 +45,7 @@ async def upcoming(settings: Settings, start: date | None, days: int, lang: str 
 
 async def remind(settings: Settings, day: date | None, dry_run: bool, lang: str | None = None) -> int:
     """`twinbot remind [--date DATE] [--dry-run]`: one pass, exactly-once like the bot's own."""
-    from telegram.ext import ExtBot
-
-    from bot.app import DEFAULTS
-    from bot.ratelimit import BroadcastRateLimiter
     from bot.reminders import ReminderService, TelegramSender, describe_pass
-    from bot.replies.reply import plain_text
     from bot.runtime import open_runtime
     from bot.terminal import cli_language, say
 
@@ -54,30 +57,17 @@ async def remind(settings: Settings, day: date | None, dry_run: bool, lang: str 
         if day > today and not dry_run:
             print(say(language, "remind.future", day=day), file=sys.stderr)
             return 2
-        if not dry_run and not settings.token:
-            print(catalogue_text(settings, "console.no_token"), file=sys.stderr)
-            print(say(language, "remind.nothing_sent"), file=sys.stderr)
+        if not dry_run and not _can_send(settings, language):
             return 2
         if dry_run:
             report = await ReminderService(runtime, sender=None).run_pass(day, dry_run=True)
         else:
-            bot: ExtBot[int] = ExtBot(
-                settings.token,
-                base_url=settings.telegram.base_url,
-                base_file_url=settings.telegram.base_file_url,
-                rate_limiter=BroadcastRateLimiter(max_retries=3),
-                defaults=DEFAULTS,
-            )
-            async with bot:
+            async with _sending_bot(settings) as bot:
                 service = ReminderService(runtime, TelegramSender(bot))
                 report = await service.run_pass(day, delayed=day < today)
-        for line in describe_pass(report):
+        for line in describe_pass(report):  # describe_pass's summary is still in English
             print(line)
-        for delivery in report.deliveries:
-            print()
-            # with describe_pass's summary (bot/reminders.py), still in English: see the merge notes
-            print(f"-> chat {delivery.chat_id} ({delivery.language}):")
-            print(plain_text(delivery.text))
+        _print_deliveries(report.deliveries)
     finally:
         await runtime.close()
     return 0
@@ -92,20 +82,16 @@ def month_argument(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-async def digest(settings: Settings, month: tuple[int, int] | None, dry_run: bool) -> int:
+async def digest(
+    settings: Settings, month: tuple[int, int] | None, dry_run: bool, lang: str | None = None
+) -> int:
     """`twinbot digest [--month YYYY-MM] [--dry-run]`: the month's digest, exactly once per chat."""
-    from telegram.ext import ExtBot
-
-    from bot.app import DEFAULTS
     from bot.public.digest import DigestService
-    from bot.ratelimit import BroadcastRateLimiter
     from bot.reminders import ReminderService, TelegramSender
-    from bot.replies.reply import plain_text
     from bot.runtime import open_runtime
+    from bot.terminal import cli_language
 
-    if not dry_run and not settings.token:
-        print(catalogue_text(settings, "console.no_token"), file=sys.stderr)
-        print("Nothing was sent or recorded; --dry-run shows what would be sent.", file=sys.stderr)
+    if not dry_run and not _can_send(settings, cli_language(settings, lang)):
         return 2
     runtime = await open_runtime(settings)
     try:
@@ -114,21 +100,47 @@ async def digest(settings: Settings, month: tuple[int, int] | None, dry_run: boo
                 month, dry_run=True
             )
         else:
-            bot: ExtBot[int] = ExtBot(
-                settings.token,
-                base_url=settings.telegram.base_url,
-                base_file_url=settings.telegram.base_file_url,
-                rate_limiter=BroadcastRateLimiter(max_retries=3),
-                defaults=DEFAULTS,
-            )
-            async with bot:
+            async with _sending_bot(settings) as bot:
                 service = ReminderService(runtime, TelegramSender(bot))
                 report = await DigestService(runtime, service).run(month)
         print(report.describe())
-        for delivery in report.deliveries:
-            print()
-            print(f"-> chat {delivery.chat_id} ({delivery.language}):")
-            print(plain_text(delivery.text))
+        _print_deliveries(report.deliveries)
     finally:
         await runtime.close()
     return 0
+
+
+def _can_send(settings: Settings, language: Language) -> bool:
+    """Sending needs the token; without it say so (and that --dry-run previews) and send nothing."""
+    from bot.terminal import say
+
+    if settings.token:
+        return True
+    print(catalogue_text(settings, "console.no_token"), file=sys.stderr)
+    print(say(language, "remind.nothing_sent"), file=sys.stderr)
+    return False
+
+
+def _sending_bot(settings: Settings) -> ExtBot[int]:
+    """The bot a pass run by hand sends through: the service's limiter and HTML defaults, no Application."""
+    from telegram.ext import ExtBot
+
+    from bot.app import DEFAULTS
+    from bot.ratelimit import BroadcastRateLimiter
+
+    return ExtBot(
+        settings.token,
+        base_url=settings.telegram.base_url,
+        base_file_url=settings.telegram.base_file_url,
+        rate_limiter=BroadcastRateLimiter(max_retries=3),
+        defaults=DEFAULTS,
+    )
+
+
+def _print_deliveries(deliveries: Iterable[Delivery]) -> None:
+    from bot.replies.reply import plain_text
+
+    for delivery in deliveries:
+        print()
+        print(f"-> chat {delivery.chat_id} ({delivery.language}):")
+        print(plain_text(delivery.text))

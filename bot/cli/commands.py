@@ -210,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "remind":
             return asyncio.run(calendar.remind(settings, args.date, args.dry_run, args.lang))
         if command == "digest":
-            return asyncio.run(calendar.digest(settings, args.month, args.dry_run))
+            return asyncio.run(calendar.digest(settings, args.month, args.dry_run, args.lang))
     except (TownFileError, ConfigError, FaqFileError) as exc:
         print(exc, file=sys.stderr)
         return 2
