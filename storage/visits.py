@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import builtins
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -121,6 +121,13 @@ class VisitRepository:
         # town key -> visits newest first: every planned one (as of _public_day) and the latest past ones
         self._public: dict[str, builtins.list[Visit]] = {}
         self._public_day: date | None = None
+        # called after every committed change (record, update, delete, restore): the /stats charts
+        # are drawn again at once (bot/exports/stats.py), not when somebody asks
+        self.on_change: builtins.list[Callable[[], object]] = []
+
+    def _changed(self) -> None:
+        for listener in self.on_change:
+            listener()
 
     # ---- reading -------------------------------------------------------------------------------
 
@@ -251,6 +258,7 @@ class VisitRepository:
                 raise
             return Recording(Outcome.ALREADY_RECORDED, existing)
         if recording.outcome is Outcome.RECORDED:
+            self._changed()
             await self._reload_public(recording.visit.town_key)
         return recording
 
@@ -336,6 +344,7 @@ class VisitRepository:
                 after={name: after_all[name] for name in changed},
             )
             visit = await self._locked_get(conn, visit_id)
+        self._changed()
         await self._reload_public(current.town_key, visit.town_key)
         return visit
 
@@ -371,6 +380,7 @@ class VisitRepository:
                 after={"deleted": deleted},
             )
             visit = await self._locked_get(conn, visit_id)
+        self._changed()
         await self._reload_public(visit.town_key)
         return visit
 

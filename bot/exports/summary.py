@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.core.visits import Direction, Visit
+from bot.core.visits import Direction
 
 TOP_TOWNS_IN_CAPTION = 3
 
@@ -45,36 +44,6 @@ class StatsSummary:
     @property
     def empty(self) -> bool:
         return self.total == 0
-
-
-def monthly_counts(visits: Iterable[Visit]) -> list[tuple[int, Direction, int]]:
-    """(month, direction, visits) of the given visits, skipping deleted ones."""
-    counts = Counter((visit.start.month, visit.direction) for visit in visits if not visit.deleted)
-    return sorted(((month, direction, n) for (month, direction), n in counts.items()), key=_period_key)
-
-
-def _period_key(item: tuple[int, Direction, int]) -> tuple[int, str]:
-    return item[0], item[1].value
-
-
-def without_planned(
-    periods: PeriodCounts, towns: TownCounts, planned: Iterable[Visit], *, by_month: bool
-) -> tuple[list[tuple[int, Direction, int]], list[tuple[str, int]]]:
-    """The counts of held visits: `periods` and `towns` less the (live) `planned` visits among them."""
-    minus_periods: Counter[tuple[int, Direction]] = Counter()
-    minus_towns: Counter[str] = Counter()
-    for visit in planned:
-        if visit.deleted:
-            continue
-        minus_periods[(visit.start.month if by_month else visit.start.year, visit.direction)] += 1
-        minus_towns[visit.town_key] += 1
-    held_periods = [
-        (period, direction, n - minus_periods[(period, direction)])
-        for period, direction, n in periods
-        if n - minus_periods[(period, direction)] > 0
-    ]
-    held_towns = [(key, n - minus_towns[key]) for key, n in towns if n - minus_towns[key] > 0]
-    return held_periods, held_towns
 
 
 def summarize(

@@ -18,37 +18,27 @@ from __future__ import annotations
 import asyncio
 import re
 import weakref
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.core.model import LANGUAGES, Language, Town
+from bot.core.model import Language, Town
 from bot.core.text import words
 from bot.core.visits import MIN_YEAR, year_allowed, year_range
-from bot.exports.annual import (
-    AnnualReport,
-    ReportYearError,
-    load_report,
-    report_filename,
-    same_day_last_year,
-)
+from bot.exports.annual import AnnualReport, ReportYearError, load_report, report_filename
 from bot.exports.annual_pdf import write_report_pdf
 from bot.exports.annual_xlsx import write_report_xlsx
-from bot.exports.chart import render_chart
 from bot.exports.files import WRITERS
 from bot.exports.register import PUBLIC_COLUMNS, ExportRow, columns_for, export_filename, load_register
-from bot.exports.summary import StatsSummary, Stretch, monthly_counts, summarize, without_planned
+from bot.exports.stats import stats_charts
 from bot.handlers.chat import Context, alert, language_of, send
 from bot.handlers.staff_gate import ask_for_private_chat, register_here, staff_here, staff_only
 from bot.locale import Markup
 from bot.replies.reply import Reply
-from bot.replies.stats import only_planned_text, stats_caption
 from bot.runtime import Runtime
 
 CALLBACK_EXPORT = "export:"  # export:<town key>:<year or 0>
@@ -366,97 +356,22 @@ def build_report_files(report: AnnualReport) -> list[tuple[str, bytes]]:
 # ---- /stats -------------------------------------------------------------------------------------
 
 
-async def stats_summary(rt: Runtime, year: int | None) -> StatsSummary:
-    """Counts of the visits held so far (started on or before today); planned ones are counted apart.
-
-    With them: the headcount, the days counted, and the same months a year before (for one year: that
-    year's stretch a year earlier; for all years: this year so far against the same months last year)."""
-    today = rt.today()
-    if year is None:
-        planned = await rt.visits.planned(today)
-        periods, towns = without_planned(
-            await rt.visits.yearly_counts(), await rt.visits.town_counts(), planned, by_month=False
-        )
-        first_year = min((period for period, _, _ in periods), default=today.year)
-        everything = await rt.visits.totals(date(first_year, 1, 1), today)
-        this_year = await stretch(rt, date(today.year, 1, 1), today)
-        previous = await stretch(rt, date(today.year - 1, 1, 1), same_day_last_year(today))
-        return summarize(
-            periods,
-            towns,
-            planned=len(planned),
-            people=everything[1],
-            unknown_people=everything[2],
-            period=Stretch(date(first_year, 1, 1), today, everything[0], everything[1]),
-            previous=previous,
-            this_year=this_year,
-        )
-    visits = await rt.visits.list(year=year)
-    planned = [visit for visit in visits if visit.planned(today)]
-    held = [visit for visit in visits if not visit.planned(today)]
-    towns = without_planned([], await rt.visits.town_counts(year=year), planned, by_month=True)[1]
-    last = min(date(year, 12, 31), today)
-    people = sum(visit.people or 0 for visit in held)
-    return summarize(
-        monthly_counts(held),
-        towns,
-        year,
-        planned=len(planned),
-        people=people,
-        unknown_people=sum(visit.people is None for visit in held),
-        period=Stretch(date(year, 1, 1), last, len(held), people),
-        previous=await stretch(rt, date(year - 1, 1, 1), same_day_last_year(last)),
-    )
-
-
-async def stretch(rt: Runtime, first: date, last: date) -> Stretch:
-    visits, people, _ = await rt.visits.totals(first, last)
-    return Stretch(first, last, visits, people)
-
-
-# Rendered charts by (database, towns, register generation, year, language): the register changes far
-# less often than people look at it, and a chart takes ~0.1 s to draw. Any write moves the generation on.
-_CHARTS: OrderedDict[tuple[Any, ...], tuple[bytes, str]] = OrderedDict()
-CHART_CACHE_SIZE = 16
-
-
 async def stats_chart(
-    rt: Runtime,
+    context: Context,
     lang: Language,
     year: int | None,
     before_drawing: Callable[[], Awaitable[object]] | None = None,
 ) -> tuple[bytes, str] | None:
-    """(PNG, caption) of the statistics, or None when there are no visits at all; when visits are only
-    planned (none held yet) the PNG is empty and the caption is the text to send instead."""
-    generation = await rt.visits.generation()
-    key = (str(rt.database.path), id(rt.database), id(rt.directory), generation, rt.today(), year, lang)
-    cached = _CHARTS.get(key)
-    if cached is not None:
-        _CHARTS.move_to_end(key)
-        return cached
-    summary = await stats_summary(rt, year)
-    if summary.empty:
-        if not summary.planned:
-            return None
-        return b"", only_planned_text(summary, lang, rt.replies())
-    if before_drawing is not None:
-        await before_drawing()
-    png = await asyncio.to_thread(render_chart, summary, lang, rt.directory)
-    result = (png, stats_caption(summary, lang, rt.replies()))
-    _CHARTS[key] = result
-    while len(_CHARTS) > CHART_CACHE_SIZE:
-        _CHARTS.popitem(last=False)
-    return result
+    """(PNG, caption) of the statistics, or None when there are no visits at all (bot/exports/stats.py)."""
+    return await stats_charts(context.bot_data, context.runtime).chart(lang, year, before_drawing)
 
 
 async def prewarm_stats_charts(context: Context) -> None:
-    """JobQueue callback: redraw the all-years charts after the register changed, before anyone asks.
+    """JobQueue callback: make sure the charts follow the register, before anyone asks.
 
-    Drawing takes ~0.1 s; done here, a /stats request is served from the cache in well under 50 ms.
-    """
-    rt = context.runtime
-    for lang in LANGUAGES:
-        await stats_chart(rt, lang, None)
+    The charts redraw themselves after every write of this process; this also catches the writes of
+    another process (`twinbot import ...`) and subscribes the charts at start."""
+    await stats_charts(context.bot_data, context.runtime).prewarm()
 
 
 async def stats_command(update: Update, context: Context) -> None:
@@ -482,7 +397,7 @@ async def stats_command(update: Update, context: Context) -> None:
             message.chat_id, ChatAction.UPLOAD_PHOTO, message_thread_id=thread
         )
 
-    chart = await stats_chart(rt, lang, year, before_drawing=uploading)
+    chart = await stats_chart(context, lang, year, before_drawing=uploading)
     if chart is None:
         key = "reports.stats.nothing" if year is None else "reports.stats.nothing_year"
         await send(message, Reply(replies.t(lang, key, year=year or "")))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from bot.core.visits import Direction
-from bot.exports.summary import monthly_counts, summarize, without_planned
+from bot.exports.summary import summarize
 from bot.replies.stats import stats_caption
 from bot.replies.wording import Replies
 from tests.exports.sample import DIRECTORY, TODAY, VISITS, visit
+from tests.stats_reference import monthly_counts, without_planned
 
 REPLIES = Replies(DIRECTORY, TODAY)
 

@@ -42,6 +42,7 @@ PRIVATE: dict[str, set[str]] = {
     "visits": {"id", "people", "notes", "revision", "created_by", "created_at", "updated_by", "updated_at", "deleted_at", "deleted_by"},
     "audit_log": {"id", "entity", "entity_id", "action", "actor_id", "before_json", "after_json"},
     "visit_counts": {"town_key", "year", "direction", "visits"},
+    "visit_months": {"year", "month", "town_key", "direction", "visits", "people", "unknown"},
     "visit_register": {"id", "generation"},
     "chat_preferences": {"chat_id", "language", "updated_at"},
     "staff_members": {"user_id", "name", "added_by", "added_at"},
