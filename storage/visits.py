@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import builtins
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
@@ -161,6 +162,29 @@ class VisitRepository:
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         row = await self.db.fetchone(f"SELECT coalesce(sum(visits), 0) FROM visit_counts{where}", parameters)
         return int(row[0]) if row else 0
+
+    def batches(
+        self, *, town_key: str | None = None, year: int | None = None, size: int = 5000
+    ) -> Iterator[builtins.list[Visit]]:
+        """Live visits oldest first (by start date, then id), `size` at a time: for a worker thread.
+
+        The export's source: a register of any size in bounded memory. Reads through a connection of
+        its own, opened read-only on the file, in one read transaction: one snapshot from the first
+        batch to the last, whatever is written meanwhile (WAL readers block no writer). A database in
+        memory has no file to open again: its visits come in one batch, read on this thread."""
+        where, parameters = self._filter(town_key, year, False)
+        sql = f"SELECT {_COLUMNS} FROM visits{where} ORDER BY start_date, id"
+        if str(self.db.path) == ":memory:":
+            raise ValueError("a database in memory cannot be read from another thread")
+        connection = sqlite3.connect(f"{Path(self.db.path).resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            connection.row_factory = sqlite3.Row
+            connection.execute("BEGIN")  # the snapshot is taken by the first read and kept to the end
+            cursor = connection.execute(sql, parameters)
+            while rows := cursor.fetchmany(size):
+                yield [_visit(row) for row in rows]
+        finally:
+            connection.close()
 
     async def get(self, visit_id: int) -> Visit | None:
         """A visit by number, deleted ones included (check `deleted`)."""

@@ -16,8 +16,8 @@ async def _export_register(settings: Settings, args: argparse.Namespace, extensi
     """`twinbot export csv|xlsx PATH [--year Y] [--town NAME]`: the same files /export sends."""
     from bot.core.text import words
     from bot.core.visits import MAX_YEARS_AHEAD, MIN_YEAR
-    from bot.exports.files import WRITERS
-    from bot.exports.register import load_register
+    from bot.exports.files import write_files
+    from bot.exports.register import register_batches
     from bot.runtime import open_runtime
     from bot.terminal import cli_language, say
 
@@ -45,19 +45,21 @@ async def _export_register(settings: Settings, args: argparse.Namespace, extensi
                 print(problem, file=sys.stderr)
                 return 2
             town_key = found[0].key
-        rows = await load_register(runtime, lang, year=args.year, town_key=town_key)
+        # streamed: a batch of visits at a time, read in one snapshot and written as it comes
+        batches = await register_batches(runtime, lang, year=args.year, town_key=town_key)
+        files, count = write_files(batches, lang, (extension,))
     finally:
         await runtime.close()
-    if not rows:
+    if not count:
         print(say(lang, "export.nothing"), file=sys.stderr)
         return 1
-    data = WRITERS[extension](rows, lang)
+    ((_, data),) = files
     path: Path = args.path
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".part")
     temporary.write_bytes(data)
     temporary.replace(path)  # never a half-written file under the real name
-    print(say(lang, "export.written", count=len(rows), path=path))
+    print(say(lang, "export.written", count=count, path=path))
     return 0
 
 

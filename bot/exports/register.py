@@ -115,6 +115,63 @@ def recorder(user_id: int, names: Mapping[int, str]) -> str:
     return f"{name} ({user_id})" if name else str(user_id)
 
 
+class RowMaker:
+    """Visits as rows of the register in one language, the labels looked up once."""
+
+    def __init__(
+        self,
+        *,
+        directory: TownDirectory,
+        lang: Language,
+        today: date,
+        zone: tzinfo | None = None,
+        names: Mapping[int, str] | None = None,
+    ) -> None:
+        texts = catalogue()
+        self.directory, self.lang, self.today, self.zone, self.names = (
+            directory,
+            lang,
+            today,
+            zone,
+            names or {},
+        )
+        self.texts = texts
+        self.direction = {
+            member: label(lang, f"reports.direction.{member.value}", texts) for member in Direction
+        }
+        self.kinds: dict[Any, str] = {}
+        self.status = {
+            True: label(lang, "reports.status.planned", texts),
+            False: label(lang, "reports.status.past", texts),
+        }
+
+    def row(self, visit: Visit) -> ExportRow:
+        lang, texts = self.lang, self.texts
+        kind = self.kinds.get(visit.kind)
+        if kind is None:
+            key = f"reports.kind.{visit.kind.value}"
+            kind = self.kinds[visit.kind] = (
+                label(lang, key, texts) if texts.has(lang, key) else visit.kind.value
+            )
+        town = self.directory.get(visit.town_key)
+        return ExportRow(
+            number=visit.id,
+            town=town.name(lang) if town else visit.town_key,
+            country=country_name(lang, town.country, texts) if town else "",
+            direction=self.direction[visit.direction],
+            kind=kind,
+            start=visit.start,
+            end=visit.end or visit.start,
+            days=visit_days(visit.start, visit.end),
+            people=visit.people,
+            purpose=visit.purpose,
+            notes=visit.notes,
+            recorded_by=recorder(visit.created_by, self.names),
+            recorded_at=naive_local(visit.created_at, self.zone),
+            status=self.status[visit.planned(self.today)],
+        )
+
+
 def export_rows(
     visits: Iterable[Visit],
     *,
@@ -125,49 +182,15 @@ def export_rows(
     names: Mapping[int, str] | None = None,
 ) -> list[ExportRow]:
     """The register in date order (oldest first, then by number); deleted visits are left out."""
-    texts = catalogue()
-    names = names or {}
-    direction = {member: label(lang, f"reports.direction.{member.value}", texts) for member in Direction}
-    kinds: dict[Any, str] = {}
-    status = {
-        True: label(lang, "reports.status.planned", texts),
-        False: label(lang, "reports.status.past", texts),
-    }
-    rows: list[ExportRow] = []
-    for visit in sorted(visits, key=lambda v: (v.start, v.id)):
-        if visit.deleted:
-            continue
-        kind = kinds.get(visit.kind)
-        if kind is None:
-            key = f"reports.kind.{visit.kind.value}"
-            kind = kinds[visit.kind] = label(lang, key, texts) if texts.has(lang, key) else visit.kind.value
-        town = directory.get(visit.town_key)
-        rows.append(
-            ExportRow(
-                number=visit.id,
-                town=town.name(lang) if town else visit.town_key,
-                country=country_name(lang, town.country, texts) if town else "",
-                direction=direction[visit.direction],
-                kind=kind,
-                start=visit.start,
-                end=visit.end or visit.start,
-                days=visit_days(visit.start, visit.end),
-                people=visit.people,
-                purpose=visit.purpose,
-                notes=visit.notes,
-                recorded_by=recorder(visit.created_by, names),
-                recorded_at=naive_local(visit.created_at, zone),
-                status=status[visit.planned(today)],
-            )
-        )
-    return rows
+    maker = RowMaker(directory=directory, lang=lang, today=today, zone=zone, names=names)
+    return [maker.row(visit) for visit in sorted(visits, key=lambda v: (v.start, v.id)) if not visit.deleted]
 
 
 async def load_register(
     rt: Runtime, lang: Language, *, year: int | None = None, town_key: str | None = None
 ) -> list[ExportRow]:
-    """The rows carry every column; the writers leave out STAFF_COLUMNS unless asked for them."""
-    """The register rows for a year and/or a town, as the chat and `twinbot export` write them."""
+    """The register rows for a year and/or a town, all in memory (the annual report's few thousand).
+    The rows carry every column; the writers leave out STAFF_COLUMNS unless asked for them."""
     visits = await rt.visits.list(town_key=town_key, year=year)
     if not visits:
         return []
@@ -183,6 +206,27 @@ async def load_register(
             zone=rt.settings.reminders.zone,
             names=names,
         )
+    )
+
+
+async def register_batches(
+    rt: Runtime, lang: Language, *, year: int | None = None, town_key: str | None = None
+) -> Iterable[list[ExportRow]]:
+    """The register rows for a year and/or a town, a batch at a time, oldest first: iterate them in a
+    worker thread (each batch is read from the database as it is needed, in one snapshot), so that an
+    export of any size holds one batch of visits in memory, not the register."""
+    maker = RowMaker(
+        directory=rt.directory,
+        lang=lang,
+        today=rt.today(),
+        zone=rt.settings.reminders.zone,
+        names=await rt.staff.names(),
+    )
+    if str(rt.database.path) == ":memory:":  # no file for another connection: read here, at once
+        visits = await rt.visits.list(town_key=town_key, year=year)  # newest first
+        return [[maker.row(visit) for visit in reversed(visits)]]
+    return (
+        [maker.row(visit) for visit in batch] for batch in rt.visits.batches(town_key=town_key, year=year)
     )
 
 

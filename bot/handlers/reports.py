@@ -8,9 +8,9 @@ chat; elsewhere the bot asks to use a private chat. The chart holds counts only 
 The export handlers only check and answer what is quick (who asks, where, the arguments); the export
 itself runs as a task of the application (`Application.create_task`, awaited on shutdown, its errors
 go to the error handler): building and uploading a big register takes seconds, and the bot goes on
-answering everybody else meanwhile. The rows are read in one query (one consistent snapshot), the
-files are built in a worker thread, and the exports of one chat are sent one after another, each as
-its .xlsx then its .csv.
+answering everybody else meanwhile. The rows are read in one snapshot, a batch at a time, by the
+worker thread that writes both files as they come (memory stays bounded however long the register),
+and the exports of one chat are sent one after another, each as its .xlsx then its .csv.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import re
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -32,8 +32,8 @@ from bot.core.visits import MIN_YEAR, year_allowed, year_range
 from bot.exports.annual import AnnualReport, ReportYearError, load_report, report_filename
 from bot.exports.annual_pdf import write_report_pdf
 from bot.exports.annual_xlsx import write_report_xlsx
-from bot.exports.files import WRITERS
-from bot.exports.register import PUBLIC_COLUMNS, ExportRow, columns_for, export_filename, load_register
+from bot.exports.files import write_files
+from bot.exports.register import PUBLIC_COLUMNS, ExportRow, columns_for, export_filename, register_batches
 from bot.exports.stats import stats_charts
 from bot.handlers.chat import Context, alert, language_of, send
 from bot.handlers.staff_gate import ask_for_private_chat, register_here, staff_here, staff_only
@@ -226,21 +226,24 @@ async def _deliver_export(rt: Runtime, lang: Language, anchor: Message, filters:
     await anchor.get_bot().send_chat_action(
         anchor.chat_id, ChatAction.UPLOAD_DOCUMENT, message_thread_id=thread
     )
-    rows = await load_register(rt, lang, year=filters.year, town_key=key)
-    if not rows:  # deleted meanwhile
+    # read and written a batch at a time in a worker thread: bounded memory for a register of any size
+    batches = await register_batches(rt, lang, year=filters.year, town_key=key)
+    files, count = await asyncio.to_thread(
+        build_files, batches, lang, filters.formats, columns_for(filters.notes)
+    )
+    if not count:  # deleted meanwhile
         await send(anchor, Reply(replies.t(lang, "reports.export.nothing", scope=where)))
         return
-    files = await asyncio.to_thread(build_files, rows, lang, filters.formats, columns_for(filters.notes))
     if any(len(data) > MAX_DOCUMENT for _, data in files):
-        text = replies.t(lang, "reports.export.too_big", count=replies.number(lang, len(rows)))
+        text = replies.t(lang, "reports.export.too_big", count=replies.number(lang, count))
         await send(anchor, Reply(text))
         return
     caption = replies.t(
         lang,
         "reports.export.caption",
         scope=where,
-        count=replies.number(lang, len(rows)),
-        visits=replies.texts.plural(lang, "report_visits", len(rows)),
+        count=replies.number(lang, count),
+        visits=replies.texts.plural(lang, "report_visits", count),
     )
     if filters.notes:
         caption = Markup(caption + "\n" + replies.t(lang, "reports.export.with_notes"))
@@ -255,12 +258,13 @@ async def _deliver_export(rt: Runtime, lang: Language, anchor: Message, filters:
 
 
 def build_files(
-    rows: list[ExportRow],
+    batches: Iterable[Sequence[ExportRow]],
     lang: Language,
     formats: tuple[str, ...] = FORMATS,
     columns: tuple[str, ...] = PUBLIC_COLUMNS,
-) -> list[tuple[str, bytes]]:
-    return [(kind, WRITERS[kind](rows, lang, columns)) for kind in formats]
+) -> tuple[list[tuple[str, bytes]], int]:
+    """The files in `formats`, in that order, from one pass over the batches, and the rows they hold."""
+    return write_files(batches, lang, formats, columns)
 
 
 # ---- /report ------------------------------------------------------------------------------------

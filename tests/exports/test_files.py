@@ -89,7 +89,13 @@ def test_xlsx_prints_on_a4_landscape_one_page_wide_with_wrapped_text() -> None:
     assert sheet is not None
     setup = sheet.page_setup
     assert setup.orientation == "landscape" and setup.paperSize == 9
-    assert setup.fitToWidth == 1 and setup.fitToHeight == 0 and sheet.sheet_properties.pageSetUpPr.fitToPage
+    # one page wide (fitToWidth left out means 1 in ECMA-376), as many down as needed
+    assert (
+        setup.fitToWidth in (None, 1)
+        and setup.fitToHeight == 0
+        and sheet.sheet_properties.pageSetUpPr.fitToPage
+    )
+    assert sheet.oddFooter.center.text == "&P / &N"
     assert sheet.print_title_rows == "$1:$1" and sheet.print_options.gridLines
     purpose = sheet.cell(2, PUBLIC_COLUMNS.index("purpose") + 1)
     assert purpose.value.startswith("Школьный обмен") and purpose.alignment.wrap_text
