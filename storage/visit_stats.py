@@ -1,8 +1,9 @@
 """The register's statistics as SQL aggregates: visits, headcount and visits without one, grouped.
 
-Whole months come from ``visit_months`` (kept by triggers, migration 0010: at most 12 x towns x 2 rows
-a year, however many visits there are); only the part months at the two ends of a stretch read single
-visits, through the date index. So /stats costs about the same at 100,000 visits as at a million,
+A stretch of days is cut into whole years, read from ``visit_years`` (towns x 2 rows a year), whole
+months of the part years, from ``visit_months`` (12 x towns x 2 a year), and the days of the part months
+at its two ends, the only single visits read (through the date index). Both tables are kept by triggers
+(migration 0010) and hold as many rows at a million visits as at 100,000: /stats costs about the same,
 where reading every visit (or building a Python object per visit) grew with the register.
 """
 
@@ -23,6 +24,10 @@ _GROUP_COLUMNS: dict[Grouping, tuple[str, ...]] = {
     "town": ("town_key",),
     "total": (),
 }
+_WHOLE_YEARS = (
+    "SELECT year, 0 AS month, town_key, direction, visits, people, unknown FROM visit_years "
+    "WHERE year >= ? AND year <= ?"
+)
 _WHOLE_MONTHS = (
     "SELECT year, month, town_key, direction, visits, people, unknown FROM visit_months "
     "WHERE (year, month) >= (?, ?) AND (year, month) <= (?, ?)"
@@ -53,6 +58,13 @@ class Breakdown:
     total: Tally
 
 
+def whole_years(first: date, last: date) -> tuple[int, int] | None:
+    """The first and last of the whole years within first..last, or None when there are none."""
+    start = first.year if (first.month, first.day) == (1, 1) else first.year + 1
+    end = last.year if (last.month, last.day) == (12, 31) else last.year - 1
+    return (start, end) if start <= end else None
+
+
 def whole_months(first: date, last: date) -> tuple[date, date] | None:
     """The first and last day of the whole months within first..last, or None when there are none."""
     start = first if first.day == 1 else (first.replace(day=28) + timedelta(days=4)).replace(day=1)
@@ -71,21 +83,27 @@ class VisitStatistics:
             return []
         parts: list[str] = []
         parameters: list[Any] = []
-        edges: list[tuple[date, date]] = []
-        months = whole_months(first, last) if last < date.max else None
-        if months is None:
-            edges.append((first, last))
-        else:
-            start, end = months
-            parts.append(_WHOLE_MONTHS)
-            parameters += [start.year, start.month, end.year, end.month]
-            if first < start:
-                edges.append((first, start - timedelta(days=1)))
-            if end < last:
-                edges.append((end + timedelta(days=1), last))
-        for low, high in edges:
-            parts.append(_SINGLE_VISITS)
-            parameters += [low.isoformat(), high.isoformat()]
+        rest = [(first, last)]
+        years = whole_years(first, last) if by != "month" else None  # the year tally has no months
+        if years is not None:
+            parts.append(_WHOLE_YEARS)
+            parameters += list(years)
+            rest = [(first, date(years[0], 1, 1) - timedelta(days=1))] if years[0] > first.year else []
+            if years[1] < last.year:
+                rest.append((date(years[1] + 1, 1, 1), last))
+        for low, high in rest:
+            months = whole_months(low, high) if high < date.max else None
+            edges = [(low, high)]
+            if months is not None:
+                start, end = months
+                parts.append(_WHOLE_MONTHS)
+                parameters += [start.year, start.month, end.year, end.month]
+                edges = [(low, start - timedelta(days=1))] if low < start else []
+                if end < high:
+                    edges.append((end + timedelta(days=1), high))
+            for edge_low, edge_high in edges:
+                parts.append(_SINGLE_VISITS)
+                parameters += [edge_low.isoformat(), edge_high.isoformat()]
         columns = ", ".join(_GROUP_COLUMNS[by])
         # only this module's fixed fragments are joined; every value is a parameter
         select = f"SELECT {columns + ', ' if columns else ''}sum(visits) AS n, sum(people), sum(unknown)"

@@ -43,6 +43,7 @@ PRIVATE: dict[str, set[str]] = {
     "audit_log": {"id", "entity", "entity_id", "action", "actor_id", "before_json", "after_json"},
     "visit_counts": {"town_key", "year", "direction", "visits"},
     "visit_months": {"year", "month", "town_key", "direction", "visits", "people", "unknown"},
+    "visit_years": {"year", "town_key", "direction", "visits", "people", "unknown"},
     "visit_register": {"id", "generation"},
     "chat_preferences": {"chat_id", "language", "updated_at"},
     "staff_members": {"user_id", "name", "added_by", "added_at"},

@@ -1,4 +1,4 @@
-"""The statistics' SQL aggregates (storage/visit_stats.py, the monthly counts of migration 0010) against a
+"""The statistics' SQL aggregates (storage/visit_stats.py, the yearly and monthly counts of migration 0010) against a
 plain Python count over the visits, on random registers: records, edits, deletions and restores."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from bot.core.townfile import shipped_towns
 from bot.core.visits import DelegationType, Direction, Visit, VisitDraft
 from storage.database import Database, migrations, open_database
 from storage.towns import TownRepository
-from storage.visit_stats import Tally, VisitStatistics, whole_months
+from storage.visit_stats import Tally, VisitStatistics, whole_months, whole_years
 from storage.visits import VisitRepository
 
 STAFF = 900
@@ -115,9 +115,11 @@ async def test_the_monthly_counts_follow_every_write_and_the_migration_fills_the
     await random_register(repo, random.Random(9), 60)
     kept = await db.fetchall("SELECT * FROM visit_months WHERE visits > 0 ORDER BY 1, 2, 3, 4")
     # rebuilt from scratch the way migration 0010 fills it for a register written before it
+    years = await db.fetchall("SELECT * FROM visit_years WHERE visits > 0 ORDER BY 1, 2, 3")
     for trigger in ("insert", "update", "delete"):
-        await db.connection.execute(f"DROP TRIGGER visit_months_on_{trigger}")
+        await db.connection.execute(f"DROP TRIGGER visit_tallies_on_{trigger}")
     await db.connection.execute("DROP TABLE visit_months")
+    await db.connection.execute("DROP TABLE visit_years")
     await db.connection.execute(f"PRAGMA user_version = {len(migrations()) - 1}")  # the last one: 0010
     await db.connection.commit()
     await db.close()
@@ -125,6 +127,8 @@ async def test_the_monthly_counts_follow_every_write_and_the_migration_fills_the
     try:
         again = await db.fetchall("SELECT * FROM visit_months WHERE visits > 0 ORDER BY 1, 2, 3, 4")
         assert [tuple(row) for row in again] == [tuple(row) for row in kept] and kept
+        again = await db.fetchall("SELECT * FROM visit_years WHERE visits > 0 ORDER BY 1, 2, 3")
+        assert [tuple(row) for row in again] == [tuple(row) for row in years] and years
     finally:
         await db.close()
 
@@ -134,3 +138,6 @@ def test_whole_months() -> None:
     assert whole_months(date(2025, 1, 2), date(2025, 3, 30)) == (date(2025, 2, 1), date(2025, 2, 28))
     assert whole_months(date(2025, 1, 2), date(2025, 2, 27)) is None
     assert whole_months(date(2024, 12, 15), date(2025, 1, 31)) == (date(2025, 1, 1), date(2025, 1, 31))
+    assert whole_years(date(2020, 1, 1), date(2022, 12, 31)) == (2020, 2022)
+    assert whole_years(date(2020, 1, 2), date(2022, 12, 30)) == (2021, 2021)
+    assert whole_years(date(2020, 1, 2), date(2021, 12, 30)) is None
