@@ -84,13 +84,28 @@ def main() -> int:
     if task == "bot":
         os.execv(str(BIN / "twinbot"), [str(BIN / "twinbot"), *extra])
     if task == "bench":
-        # python3 dev.py bench [questions|visits|reports|broadcast|webhook|public|all] [options of that benchmark]
+        # python3 dev.py bench [questions|visits|reports|stats1m|broadcast|webhook|public|all] [options of that benchmark]
         names = {"questions": "tests.bench", "visits": "tests.bench_visits", "reports": "tests.bench_reports"}
+        # /stats at 100,000 visits, then grown to 1,000,000 in the same run (not part of "all": ~10 minutes)
+        presets = {
+            "stats1m": (
+                "tests.bench_reports",
+                "--visits",
+                "100000",
+                "--grow-to",
+                "1000000",
+                "--only",
+                "stats",
+            )
+        }
         names["broadcast"] = "tests.bench_broadcast"
         names["webhook"] = "tests.bench_webhook"
         names["public"] = "tests.bench_public"
-        chosen = extra[0] if extra and extra[0] in (*names, "all") else "questions"
+        chosen = extra[0] if extra and extra[0] in (*names, *presets, "all") else "questions"
         rest = extra[1:] if extra and extra[0] == chosen else extra
+        if chosen in presets:
+            module, *preset = presets[chosen]
+            return run(str(PYTHON), "-m", module, *preset, *rest)
         modules = list(names.values()) if chosen == "all" else [names[chosen]]
         return max(run(str(PYTHON), "-m", module, *rest) for module in modules)
     checks = [

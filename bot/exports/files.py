@@ -134,7 +134,8 @@ def print_setup(sheet: Any, *, repeat_header: bool = True) -> None:
         sheet.print_title_rows = "1:1"
 
 
-_EXCEL_EPOCH = date(1899, 12, 30).toordinal()  # Excel's day 0 (with its 1900 leap-year slip)
+_EXCEL_EPOCH = date(1899, 12, 30).toordinal()
+_LABELS_KEPT = 10_000  # cleaned short texts kept per file (towns, kinds, recorders: a few dozen)  # Excel's day 0 (with its 1900 leap-year slip)
 
 
 class XlsxFile:
@@ -191,36 +192,46 @@ class XlsxFile:
             "quoted_wrapped": add({**wrapped, "quote_prefix": True}),
         }
         self.rows = 0
+        self._labels: dict[str, tuple[str, Any]] = {}
 
     def add(self, rows: Iterable[ExportRow]) -> None:
         sheet, formats, columns = self.sheet, self.formats, self.columns
         write_string, write_number = sheet.write_string, sheet.write_number
         wrapped = [column in _WRAPPED_COLUMNS for column in columns]
         date_format, stamp_format = formats["date"], formats["stamp"]
+        # the short labels (town, country, direction, kind, status, recorder) repeat: cleaned once each
+        labels = self._labels
         number = self.rows
         for row in rows:
             number += 1
             for index, value in enumerate(row.values(columns)):
-                if isinstance(value, str):
-                    text = _CONTROL.sub("", value)[:XLSX_CELL_LIMIT]
-                    if text.startswith(FORMULA_STARTS):
-                        write_string(
-                            number, index, text, formats["quoted_wrapped" if wrapped[index] else "quoted"]
-                        )
-                    elif text:
-                        write_string(number, index, text, formats["wrapped"] if wrapped[index] else None)
-                elif isinstance(value, datetime):
+                kind = type(value)
+                if kind is str:
+                    if wrapped[index]:
+                        text = _CONTROL.sub("", value)[:XLSX_CELL_LIMIT]
+                        cell_format = formats[
+                            "quoted_wrapped" if text.startswith(FORMULA_STARTS) else "wrapped"
+                        ]
+                    else:
+                        known = labels.get(value)
+                        if known is None:
+                            text = _CONTROL.sub("", value)[:XLSX_CELL_LIMIT]
+                            known = (text, formats["quoted"] if text.startswith(FORMULA_STARTS) else None)
+                            if len(labels) < _LABELS_KEPT:
+                                labels[value] = known
+                        text, cell_format = known
+                    if text:
+                        write_string(number, index, text, cell_format)
+                elif kind is int:
+                    write_number(number, index, value)
+                elif kind is date:
+                    write_number(number, index, value.toordinal() - _EXCEL_EPOCH, date_format)
+                elif kind is datetime:
                     serial = value.toordinal() - _EXCEL_EPOCH
                     seconds = value.hour * 3600 + value.minute * 60 + value.second
                     write_number(number, index, serial + seconds / 86400, stamp_format)
-                elif isinstance(value, date):
-                    write_number(number, index, value.toordinal() - _EXCEL_EPOCH, date_format)
-                elif isinstance(value, int) and not isinstance(value, bool):
-                    write_number(number, index, value)
-                elif value is None:
-                    continue  # an empty cell: nothing to write
-                else:
-                    raise TypeError(f"unexpected {type(value).__name__} in column {columns[index]!r}")
+                elif value is not None:  # None: an empty cell, nothing to write
+                    raise TypeError(f"unexpected {kind.__name__} in column {columns[index]!r}")
         self.rows = number
 
     def finish(self) -> bytes:

@@ -4,8 +4,8 @@
   a Python object per visit: ~the same time at a million visits as at 100,000.
 - `StatsCharts`: the rendered (PNG, caption) pairs of one runtime, by (register generation, day, year,
   language, towns). Every write to the register (record, edit, delete, restore) tells it, and it draws
-  the all-years charts again at once, in a worker thread, before anyone asks; a burst of writes costs
-  one more drawing, not one each. A /stats that arrives while a chart is being drawn waits for that
+  the all-years charts (and the one-year charts asked for lately) again at once, in a worker thread,
+  before anyone asks; a burst of writes costs one more drawing, not one each. A /stats that arrives while a chart is being drawn waits for that
   drawing: one chart is never drawn twice.
 """
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHART_CACHE_SIZE = 16
+RECENT_YEARS_REDRAWN = 4  # the one-year charts asked for lately are redrawn after a change too
 Chart = tuple[bytes, str] | None  # (PNG, caption); b"" and a text when only planned; None: no visits
 
 
@@ -92,6 +93,7 @@ class StatsCharts:
         self._redraw: asyncio.Task[None] | None = None
         self._dirty = False
         self.drawn = 0  # charts drawn (for tests and the benchmark: never one twice)
+        self.recent: OrderedDict[tuple[Language, int], None] = OrderedDict()  # (lang, year) asked lately
         rt.visits.on_change.append(self.changed)
 
     async def key(self, lang: Language, year: int | None) -> tuple[Any, ...]:
@@ -107,11 +109,18 @@ class StatsCharts:
         lang: Language,
         year: int | None,
         before_drawing: Callable[[], Awaitable[object]] | None = None,
+        *,
+        remember: bool = True,
     ) -> Chart:
         """(PNG, caption) of the statistics, or None when there are no visits at all; when visits are
         only planned (none held yet) the PNG is empty and the caption is the text to send instead.
 
         `before_drawing` is awaited when this call has to wait for a drawing (to say "uploading…")."""
+        if year is not None and remember:
+            self.recent[(lang, year)] = None
+            self.recent.move_to_end((lang, year))
+            while len(self.recent) > RECENT_YEARS_REDRAWN:
+                self.recent.popitem(last=False)
         key = await self.key(lang, year)
         if key in self._cache:
             self._cache.move_to_end(key)
@@ -129,6 +138,10 @@ class StatsCharts:
                 await before_drawing()
         # shielded: a waiter that goes away does not cancel the drawing the others wait for
         return await asyncio.shield(job.task)
+
+    async def _chart(self, lang: Language, year: int | None) -> Chart:
+        """As chart(), without counting as a view (a redraw is nobody's request)."""
+        return await self.chart(lang, year, remember=False)
 
     async def _make(self, key: tuple[Any, ...], lang: Language, year: int | None) -> Chart:
         rt = self.rt
@@ -164,11 +177,16 @@ class StatsCharts:
             await self.prewarm()
 
     async def prewarm(self) -> None:
-        """The all-years charts for the current register, the default language first."""
+        """The all-years charts for the current register, the default language first, then the one-year
+        charts asked for lately (someone looking at a year tends to look again after a change)."""
         default = self.rt.settings.bot.default_language
-        for lang in sorted(LANGUAGES, key=lambda code: code != default):
+        views: list[tuple[Language, int | None]] = [
+            (lang, None) for lang in sorted(LANGUAGES, key=lambda code: code != default)
+        ]
+        views += reversed(self.recent)  # the latest first
+        for lang, year in views:
             try:
-                await self.chart(lang, None)
+                await self._chart(lang, year)
             except Exception:
                 log.warning("drawing the /stats chart failed", exc_info=True)
                 return

@@ -176,3 +176,14 @@ async def test_the_sql_summary_equals_the_per_visit_count(harness: Harness, seed
         await runtime.visits.delete(visit_id, ADMIN_ID)
     for year in (None, *range(today.year - 4, today.year + 3)):
         assert await stats_summary(runtime, year) == await per_row_stats_summary(runtime, year), year
+
+
+async def test_a_year_asked_for_lately_is_redrawn_too(harness: Harness) -> None:
+    await record(harness, "narva", date(2025, 6, 5))
+    first = await harness.say("/stats 2025", chat_id=ADMIN_ID)
+    assert [call.method for call in first] == ["sendChatAction", "sendPhoto"]
+    await record(harness, "narva", date(2025, 7, 5))
+    await charts(harness).settled()
+    again = await harness.say("/stats 2025", chat_id=ADMIN_ID)
+    assert [call.method for call in again] == ["sendPhoto"]  # drawn after the change, before the request
+    assert "Всего: <b>2</b> визита" in str(again[0].params["caption"])
