@@ -187,7 +187,7 @@ class StatsCharts:
         for lang, year in views:
             try:
                 await self._chart(lang, year)
-            except Exception:
+            except Exception:  # in the background, nobody to answer: logged, and the next /stats draws
                 log.warning("drawing the /stats chart failed", exc_info=True)
                 return
 
