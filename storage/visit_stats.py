@@ -17,8 +17,9 @@ from typing import Any, Literal
 from bot.core.visits import Direction
 from storage.database import Database
 
-Grouping = Literal["year", "month", "town", "total"]
+Grouping = Literal["cell", "year", "month", "town", "total"]
 _GROUP_COLUMNS: dict[Grouping, tuple[str, ...]] = {
+    "cell": ("year", "town_key", "direction"),
     "year": ("year", "direction"),
     "month": ("month", "direction"),
     "town": ("town_key",),
@@ -128,6 +129,31 @@ class VisitStatistics:
             ),
             towns=tuple((str(key), int(n)) for key, n, _, _ in towns),
             total=_sum(periods),
+        )
+
+    async def by_year(self, first: date, last: date) -> tuple[Breakdown, dict[int, Tally]]:
+        """As breakdown() per year, and the tally of each year, from one query: the single visits of the
+        part months are read once (at a million visits a part month holds ~1,100 of them)."""
+        cells = await self.grouped(first, last, "cell")
+        periods: dict[tuple[int, str], int] = {}
+        towns: dict[str, int] = {}
+        years: dict[int, list[int]] = {}
+        for year, town_key, direction, n, people, unknown in cells:
+            periods[(year, direction)] = periods.get((year, direction), 0) + n
+            towns[town_key] = towns.get(town_key, 0) + n
+            tally = years.setdefault(year, [0, 0, 0])
+            tally[0] += n
+            tally[1] += people
+            tally[2] += unknown
+        return (
+            Breakdown(
+                periods=tuple(
+                    (year, Direction(direction), n) for (year, direction), n in sorted(periods.items())
+                ),
+                towns=tuple(sorted(towns.items(), key=lambda item: (-item[1], item[0]))),
+                total=_sum(cells),
+            ),
+            {year: Tally(*tally) for year, tally in years.items()},
         )
 
 

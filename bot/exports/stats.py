@@ -24,7 +24,7 @@ from bot.exports.annual import same_day_last_year
 from bot.exports.chart import render_chart
 from bot.exports.summary import StatsSummary, Stretch, summarize
 from bot.replies.stats import only_planned_text, stats_caption
-from storage.visit_stats import VisitStatistics
+from storage.visit_stats import Tally, VisitStatistics
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -44,9 +44,10 @@ async def stats_summary(rt: Runtime, year: int | None) -> StatsSummary:
     today = rt.today()
     stats = VisitStatistics(rt.database)
     if year is None:
-        held = await stats.breakdown(date.min, today, by_month=False)
+        held, years = await stats.by_year(date.min, today)
         first_year = min((period for period, _, _ in held.periods), default=today.year)
-        this_year = await stretch(stats, date(today.year, 1, 1), today)
+        so_far = years.get(today.year, Tally())  # held this year: 1 January .. today
+        this_year = Stretch(date(today.year, 1, 1), today, so_far.visits, so_far.people)
         previous = await stretch(stats, date(today.year - 1, 1, 1), same_day_last_year(today))
         return summarize(
             held.periods,

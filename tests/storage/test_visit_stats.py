@@ -97,6 +97,10 @@ async def test_the_aggregates_equal_a_count_over_the_visits(database: Database, 
         assert {(year, direction.value): n for year, direction, n in breakdown.periods} == years
         assert dict(breakdown.towns) == towns
         assert list(breakdown.towns) == sorted(towns.items(), key=lambda item: (-item[1], item[0]))
+        one_query, years_tallied = await stats.by_year(first, last)
+        assert one_query == breakdown and sum(t.visits for t in years_tallied.values()) == total.visits
+        for year, tally in years_tallied.items():
+            assert tally == naive(visits, max(first, date(year, 1, 1)), min(last, date(year, 12, 31)))[2]
         months = Counter(
             (visit.start.month, visit.direction.value)
             for visit in visits
