@@ -113,10 +113,12 @@ def test_xlsx_keeps_formula_looking_text_as_text() -> None:
 
 
 def test_writers_are_lazy_about_heavy_imports() -> None:
-    """Importing the export modules must not import openpyxl or matplotlib (the bot starts faster)."""
+    """Importing the export modules must not import openpyxl, XlsxWriter or matplotlib (the bot starts faster)."""
     import subprocess
 
     modules = "bot.exports, bot.exports.files, bot.exports.chart, bot.exports.register, bot.replies.stats"
-    code = f"import sys, {modules}; print('openpyxl' in sys.modules, 'matplotlib' in sys.modules)"
+    modules += ", bot.exports.stats"
+    heavy = "'openpyxl' in sys.modules, 'xlsxwriter' in sys.modules, 'matplotlib' in sys.modules"
+    code = f"import sys, {modules}; print({heavy})"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False False"
+    assert result.stdout.strip() == "False False False"
