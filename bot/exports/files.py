@@ -59,7 +59,9 @@ class CsvFile:
 
     def __init__(self, lang: Language, columns: tuple[str, ...] = PUBLIC_COLUMNS) -> None:
         self.columns = columns
-        self.buffer = io.StringIO()
+        # encoded as it is written: no second copy of the whole text as a str
+        self.output = io.BytesIO()
+        self.buffer = io.TextIOWrapper(self.output, encoding="utf-8-sig", newline="")
         self.writer = csv.writer(self.buffer, dialect="excel", delimiter=CSV_DELIMITER.get(lang, ","))
         self.writer.writerow([csv_safe(header) for header in headers(lang, columns)])
 
@@ -68,7 +70,8 @@ class CsvFile:
         self.writer.writerows([_csv_value(value) for value in row.values(columns)] for row in rows)
 
     def finish(self) -> bytes:
-        return self.buffer.getvalue().encode("utf-8-sig")
+        self.buffer.flush()
+        return self.output.getvalue()
 
 
 def write_csv(rows: Iterable[ExportRow], lang: Language, columns: tuple[str, ...] = PUBLIC_COLUMNS) -> bytes:
