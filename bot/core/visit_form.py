@@ -51,7 +51,10 @@ SAVE_EDIT = "save_edit"  # not a state: the one changed field of a saved visit i
 
 FORM_PREFIX = "vf"
 CANCEL = "x"  # accepted in every state
+CANCEL_YES, CANCEL_NO = "xy", "xn"  # "throw away N filled steps?" asked by CANCEL: accepted in every state
+CANCEL_AT_ONCE = 2  # a form with this many steps filled (or fewer) is cancelled without asking
 RESTART = "new"  # "start over" on an unfinished form: accepted in every state
+EVERY_STATE = frozenset({CANCEL, CANCEL_YES, CANCEL_NO, RESTART})  # never an answer to a step
 # the button actions each state accepts (besides CANCEL)
 FORM_ACTIONS: Mapping[str, frozenset[str]] = {
     "town": frozenset({"t"}),
@@ -83,6 +86,8 @@ SKIP_VALUES: Mapping[str, Any] = {"end": None, "people": None, "notes": ""}
 _TOWN = "town key"  # marks the argument that must look like a town key (the directory decides the rest)
 _ARGUMENTS: Mapping[str, frozenset[str] | str | None] = {
     CANCEL: None,
+    CANCEL_YES: None,
+    CANCEL_NO: None,
     RESTART: None,
     "t": _TOWN,
     "d": frozenset(direction.value for direction in Direction),
@@ -131,7 +136,7 @@ def parse_form_press(data: str) -> FormPress | None:
 
 def accepts(state: str, action: str) -> bool:
     """Whether a form in `state` takes a press of `action` (an older question's button does not)."""
-    return action in (CANCEL, RESTART) or action in FORM_ACTIONS.get(state, frozenset())
+    return action in EVERY_STATE or action in FORM_ACTIONS.get(state, frozenset())
 
 
 # ---- the draft's values ---------------------------------------------------------------------------------
@@ -319,7 +324,7 @@ def apply_press(
 
     Raises InvalidPressError for a button that does not fit, VisitInputError for a date out of range.
     """
-    if not accepts(step, press.action) or press.action in (CANCEL, "save", "e", "f", "b"):
+    if not accepts(step, press.action) or press.action in EVERY_STATE | {"save", "e", "f", "b"}:
         raise InvalidPressError(press.action)
     argument = press.argument or ""
     if press.action == "t":
@@ -356,6 +361,19 @@ def next_step(step: str, answered: Answered, *, editing_saved: bool, fixing: boo
         return "kind"  # a range was typed: the end is known
     index = STEPS.index(step)
     return STEPS[index + 1] if index + 1 < len(STEPS) else CONFIRM
+
+
+def steps_filled(step: str, *, editing_saved: bool, fixing: bool) -> int:
+    """How many of a new visit's steps are answered at `step` (what cancelling would throw away).
+
+    The form goes through STEPS in order, so every step before the current one has its answer (a typed
+    range answers the end date too); the confirmation card, the field menu and a field changed from them
+    have all. Changing one field of a saved visit loses nothing that is saved."""
+    if editing_saved:
+        return 0
+    if fixing or step in (CONFIRM, CHOOSE):
+        return len(STEPS)
+    return STEPS.index(step) if step in STEPS else 0
 
 
 def field_of_step(step: str) -> str:

@@ -72,9 +72,14 @@ def press(bot: RunningBot, chat: int, user: int, data: str) -> dict[str, Any]:
 
 
 def test_one_line_recording(clean: RunningBot) -> None:
-    card = clean.reply(
+    # Нарва has a close neighbour (Нарва-Йыэсуу): the card waits for Save
+    check = clean.reply(
         STAFF, "/visit Нарва; 05.06.2024-07.06.2024; приезд; молодёжная; 12; Летний <лагерь> & дружба"
     )
+    assert "Нарва-Йыэсуу" in check["text"] and "Проверьте визит" in check["text"]
+    save = next(data for data in buttons(check) if data.startswith("vd:") and data.endswith(":s"))
+    card = press(clean, STAFF, STAFF, save)
+    assert card["message_id"] == check["message_id"]  # the waiting card became the saved one
     assert "записан" in card["text"] and "Летний <лагерь> & дружба" in card["text"]
     assert "&lt;лагерь&gt;" in card["_params"]["text"]  # sent escaped, shown verbatim
     visit_id = int(card["text"].split("#")[1].split()[0].rstrip("."))

@@ -5,7 +5,8 @@ wrote. Anything else (an old, forwarded or forged button) parses to None and is 
                                               id changes with every new form
     vc:<visit id>:<revision>:<action>[:<arg>] card buttons; the revision grows with every change
     vl:<generation>:<page>:<town|->:<year|->  list pages; the generation grows with every change
-    vd:<token>:<y|n>                          "save anyway?" after a one-line visit like one on record
+    vd:<token>:<s|e|y|n>                      a one-line visit waiting: Save / Edit a town to confirm,
+                                              y "save anyway" one like a visit on record, n Cancel
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ EDIT_FIELD = "ef"  # edit a field: takes one of EDITABLE
 
 _CARD_DATA = re.compile(r"^vc:([1-9][0-9]{0,11}):([1-9][0-9]{0,8}):([a-z]{1,2})(?::([a-z]{1,12}))?$")
 _LIST_DATA = re.compile(r"^vl:(0|[1-9][0-9]{0,5}):(0|[1-9][0-9]{0,4}):([a-z0-9_]{1,40}|-):([0-9]{4}|-)$")
-_DUPLICATE_DATA = re.compile(r"^vd:([A-Za-z0-9_-]{8}):([yn])$")
+_DUPLICATE_DATA = re.compile(r"^vd:([A-Za-z0-9_-]{8}):([seyn])$")
 
 
 def callback(*parts: object) -> str:
@@ -106,15 +107,20 @@ def parse_list_press(data: str, directory: TownDirectory, today: date) -> ListPr
     return ListPress(int(match.group(1)), int(match.group(2)), town_key, year)
 
 
-# ---- "save anyway?" -------------------------------------------------------------------------------------
+# ---- a one-line visit waiting: "check the town" or "save anyway?" ------------------------------------
+
+PENDING_SAVE = "s"  # the town confirmed: save (a visit like one on record still asks "save anyway?")
+PENDING_EDIT = "e"  # change a field first: the guided form opens with the visit
+PENDING_ANYWAY = "y"  # save although a similar visit is on record
+PENDING_CANCEL = "n"
 
 
 @dataclass(frozen=True, slots=True)
 class DuplicatePress:
     token: str
-    save: bool
+    action: str  # one of PENDING_SAVE, PENDING_EDIT, PENDING_ANYWAY, PENDING_CANCEL
 
 
 def parse_duplicate_press(data: str) -> DuplicatePress | None:
     match = _DUPLICATE_DATA.match(data)
-    return DuplicatePress(match.group(1), match.group(2) == "y") if match is not None else None
+    return DuplicatePress(match.group(1), match.group(2)) if match is not None else None

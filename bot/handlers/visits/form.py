@@ -31,6 +31,9 @@ from bot.core.model import Town
 from bot.core.visit_form import (
     BLANK,
     CANCEL,
+    CANCEL_AT_ONCE,
+    CANCEL_NO,
+    CANCEL_YES,
     CHOOSE,
     CONFIRM,
     FIELD_STEP,
@@ -47,14 +50,28 @@ from bot.core.visit_form import (
     apply_town,
     next_step,
     parse_form_press,
+    steps_filled,
 )
 from bot.core.visits import VisitInputError, check_typed, find_town
 from bot.handlers.chat import Context, alert, language_of, staff_language
 from bot.handlers.staff_gate import Handler, ask_for_private_chat, register_here, staff_only
-from bot.handlers.visits.callback_data import CB_CARD, CB_FORM, EDIT_FIELD
+from bot.handlers.visits.callback_data import CB_CARD, CB_DUPLICATE, CB_FORM, EDIT_FIELD, PENDING_EDIT
 from bot.handlers.visits.drafts import FORM_NAME, form_key, get_draft, keep_draft, save_step
-from bot.handlers.visits.form_opening import command_argument, edit_field_entry, visit_command
-from bot.handlers.visits.form_questions import ask, chosen_text, fill, prompt, town_choice, town_problem
+from bot.handlers.visits.form_opening import (
+    command_argument,
+    edit_field_entry,
+    pending_edit_entry,
+    visit_command,
+)
+from bot.handlers.visits.form_questions import (
+    ask,
+    cancel_question,
+    echo,
+    fill,
+    prompt,
+    town_choice,
+    town_problem,
+)
 from bot.handlers.visits.form_saving import save_edit, save_new
 from bot.handlers.visits.messages import edit, edit_or_send, reply, text_of, views
 from bot.handlers.visits.one_line import record_one_line
@@ -146,7 +163,8 @@ async def form_text(update: Update, context: Context, draft: FormDraft, _actor: 
             answered = fill(draft, lambda values: apply_text(step, values, text, today, reset_end=resetting))
     except VisitInputError as error:
         return await ask(update, context, draft, "⚠️ " + views(rt).error(lang, error.errors[0]))
-    return await step_done(update, context, draft, answered)
+    # echoed as a press is: what the form took, as it read it ("5 июня" -> "5 июня 2026")
+    return await step_done(update, context, draft, answered, note=echo(rt, draft, answered))
 
 
 async def ask_town_again(
@@ -197,7 +215,13 @@ async def form_button(update: Update, context: Context, draft: FormDraft, actor:
         return step
     if press.action == CANCEL:
         await alert(query)
+        return await ask_cancel(update, context, draft)
+    if press.action == CANCEL_YES:
+        await alert(query)
         return await cancel_form(update, context)
+    if press.action == CANCEL_NO:
+        await alert(query)
+        return await ask(update, context, draft, in_place=True)  # the same step, nothing lost
     if press.action == RESTART:
         await alert(query)
         return await ask(update, context, draft.restarted(rt.now()), in_place=True)
@@ -227,14 +251,36 @@ async def form_button(update: Update, context: Context, draft: FormDraft, actor:
         await alert(query, text_of(rt, lang, "stale_button"))
         return step
     await alert(query)
-    taken = chosen_text(rt, draft, "dates" if answered.field == "start" else answered.field)
-    return await step_done(update, context, draft, answered, note=taken)
+    return await step_done(update, context, draft, answered, note=echo(rt, draft, answered))
 
 
 @form_step
 async def form_not_text(update: Update, context: Context, draft: FormDraft, _actor: int) -> object:
     """A sticker, photo, voice... where the form expects text or a button: ask again, politely."""
     return await ask(update, context, draft, text_of(context.runtime, draft.lang, "not_text"))
+
+
+@form_step
+async def cancel_command(update: Update, context: Context, draft: FormDraft, _actor: int) -> object:
+    """/cancel in an open form: asked first when it would throw away more than CANCEL_AT_ONCE steps."""
+    return await ask_cancel(update, context, draft)
+
+
+async def ask_cancel(update: Update, context: Context, draft: FormDraft) -> object:
+    """Cancel now, or ask once ("Steps filled: 4") with Yes / No; the form stays at its step meanwhile,
+    so an answer typed instead of "No" goes on with the form."""
+    filled = steps_filled(draft.step, editing_saved=draft.mode == "edit", fixing=draft.fixing)
+    if filled <= CANCEL_AT_ONCE:
+        return await cancel_form(update, context)
+    rt = context.runtime
+    draft.touched = rt.now().isoformat()
+    await save_step(update, context, draft)
+    text, markup = cancel_question(rt, draft, filled)
+    if update.callback_query is not None:
+        await edit_or_send(update, context, text, markup)
+    else:
+        await reply(update, context, text, markup)
+    return draft.step
 
 
 async def cancel_form(update: Update, context: Context) -> object:
@@ -317,6 +363,7 @@ def form_handler() -> ConversationHandler:  # type: ignore[type-arg]
             entry_points=[
                 CommandHandler("visit", visit_command),
                 CallbackQueryHandler(edit_field_entry, pattern=rf"^{CB_CARD}:\d+:\d+:{EDIT_FIELD}:"),
+                CallbackQueryHandler(pending_edit_entry, pattern=rf"^{CB_DUPLICATE}:[^:]+:{PENDING_EDIT}$"),
             ],
             states={
                 **{state: list(in_form_handlers) for state in STATES},
@@ -325,7 +372,7 @@ def form_handler() -> ConversationHandler:  # type: ignore[type-arg]
             # the form's own handlers come last too: a state this version does not know (persisted by
             # another one) still gets every answer, and the draft's step says what comes next
             fallbacks=[
-                CommandHandler("cancel", cancel_form),
+                CommandHandler("cancel", cancel_command),
                 CommandHandler("visit", visit_again),
                 *in_form_handlers,
             ],

@@ -66,7 +66,7 @@ async def test_history_needs_a_number(bot: Harness) -> None:
 
 
 async def test_history_names_the_people_who_acted(bot: Harness) -> None:
-    await staff(bot, "/visit Нарва; 05.06.2024; in; official; 3; Переговоры")
+    await staff(bot, "/visit Нарвик; 05.06.2024; in; official; 3; Переговоры")
     history = texts(await staff(bot, "/history 1"))
     assert f"Anna ({ADMIN_ID})" in history and f"id {ADMIN_ID}" not in history
     assert (await rt(bot).staff.names())[ADMIN_ID] == "Anna"
