@@ -137,6 +137,37 @@ def test_guided_recording(clean: RunningBot) -> None:
     assert "Концерт <Kalevala> & хор" in card and "Бюджет" not in card  # notes are staff-only
 
 
+def test_the_form_never_loses_work(clean: RunningBot) -> None:
+    """Typed answers echoed, a cancel past two steps asked once, a guessed town confirmed and edited:
+    every request on the way is checked against the Bot API spec (conftest's `clean`)."""
+    chat = STAFF
+    form = form_of(clean.reply(chat, "/visit"))
+    assert clean.ask(chat, "Narwa").startswith("✓ Город: Нарва")
+    assert clean.ask(chat, "от нас").startswith("✓ Направление: от нас, из Кингисеппа")
+    assert clean.ask(chat, "5.6.2025-7.6.2025").startswith("✓ Даты: 5–7 июня 2025 (3 дня)")
+    assert clean.ask(chat, "деловая").startswith("✓ Тип делегации: деловая")
+    asked = clean.reply(chat, "/cancel")
+    assert "Заполнено шагов: 5" in asked["text"] and buttons(asked) == [f"vf:{form}:xy", f"vf:{form}:xn"]
+    back = press(clean, chat, chat, f"vf:{form}:xn")
+    assert "шаг 6 из 8" in back["text"] and back["message_id"] == asked["message_id"]
+    assert press(clean, chat, chat, f"vf:{form}:x")["message_id"] == asked["message_id"]
+    assert "отменена" in press(clean, chat, chat, f"vf:{form}:xy")["text"]
+    # a town read from a typo waits on its card; Edit opens the form with the visit
+    before = len(visits_in(clean.database))
+    check = clean.reply(chat, "/visit Нарвиик; 02.02.2025; in; official; 2; Правка")
+    assert "«Нарвиик» я понял как Нарвик" in check["text"] and len(visits_in(clean.database)) == before
+    edit = next(data for data in buttons(check) if data.startswith("vd:") and data.endswith(":e"))
+    menu = press(clean, chat, chat, edit)
+    assert "Что изменить?" in menu["text"]
+    fixing = form_of(menu)
+    press(clean, chat, chat, f"vf:{fixing}:f:people")
+    assert "✓ Участников: 4" in clean.ask(chat, "4")
+    saved = press(clean, chat, chat, f"vf:{fixing}:save")
+    assert "записан" in saved["text"]
+    row = visits_in(clean.database)[-1]
+    assert (row["town_key"], row["people"], row["purpose"]) == ("narvik", 4, "Правка")
+
+
 def test_edit_delete_and_undo(clean: RunningBot) -> None:
     chat = STAFF
     card = clean.reply(chat, "/visit Нарвик; 01.02.2025; in; official; 4; Переговоры")
