@@ -203,8 +203,11 @@ def chosen_text(rt: Runtime, draft: FormDraft, field: str) -> str:
     """ "Town: Narva" after an answer (no end date after a start date is a one-day visit, not a gap)."""
     view, lang, values = views(rt), draft.lang, draft.values
     one_day = field == "end" and values.end is None and values.start is not None
+    skipped = (field == "people" and values.people is None) or (field == "notes" and not values.notes)
     if one_day:
         value = text_of(rt, lang, "one_day")
+    elif skipped:  # as its skip button says: "Участников: Не знаю", not "не указано"
+        value = text_of(rt, lang, f"button.skip_{field}")
     elif field == "start" and values.start is not None:
         value = view.day(lang, values.start)  # the end is asked next: the start alone
     else:

@@ -30,13 +30,13 @@ async def test_typed_answers_are_echoed_as_understood(bot: Harness) -> None:
         ("культурная", "✓ Тип делегации: <b>культурная</b>", "шаг 6 из 8"),
         ("12", "✓ Участников: <b>12</b>", "шаг 7 из 8"),
         ("Фестиваль <хоров>", "✓ Цель: <b>Фестиваль &lt;хоров&gt;</b>", "шаг 8 из 8"),
-        ("нет", "✓ Заметки: <b>не указано</b>", "Проверьте визит"),  # typed "no notes", as pressed
+        ("нет", "✓ Заметки: <b>Без заметок</b>", "Проверьте визит"),  # typed "no", as its button
     ]
     for typed, echo, then in expected:
         text = texts(await staff(bot, typed))
         assert text.startswith(echo) and then in text, (typed, text)
     # a range typed at the start date is echoed whole
-    await press(bot, next(d for d in buttons(await staff(bot, "/cancel")) if d.endswith(":xy")))
+    await cancel(bot)
     form = form_id(await staff(bot, "/visit Нарвик"))
     await press(bot, f"vf:{form}:d:out")
     assert texts(await staff(bot, "5-7 июня 2024")).startswith("✓ Даты: <b>5–7 июня 2024 (3 дня)</b>")
@@ -45,13 +45,34 @@ async def test_typed_answers_are_echoed_as_understood(bot: Harness) -> None:
 async def test_a_typed_answer_and_a_pressed_one_echo_alike(bot: Harness) -> None:
     pressed_form = form_id(await staff(bot, "/visit Нарва"))
     pressed = texts(await press(bot, f"vf:{pressed_form}:d:in"))
-    await staff(bot, "/cancel")
+    await cancel(bot)
     await staff(bot, "/visit Нарва")
     typed = texts(await staff(bot, "к нам"))
     assert pressed.splitlines()[0] == typed.splitlines()[0] == "✓ Направление: <b>к нам, в Кингисепп</b>"
     # a start date pressed (Today) reads as a typed one does
-    today = texts(await press(bot, f"vf:{form_id(await staff(bot, '/visit'))}:day:0"))
+    await cancel(bot)
+    form = form_id(await staff(bot, "/visit Нарва"))
+    await press(bot, f"vf:{form}:d:in")
+    today = texts(await press(bot, f"vf:{form}:day:0"))
     assert today.startswith("✓ Дата начала: <b>26 ноября 2026</b>"), today
+    # a step skipped, by its button or typed, reads as the button says
+    for skip in ("button", "не знаю"):
+        await cancel(bot)
+        form = form_id(await staff(bot, "/visit Нарвик"))
+        await press(bot, f"vf:{form}:d:in")
+        await staff(bot, "05.06.2025")
+        await press(bot, f"vf:{form}:s")
+        await press(bot, f"vf:{form}:k:youth")
+        answer = await press(bot, f"vf:{form}:s") if skip == "button" else await staff(bot, skip)
+        assert texts(answer).startswith("✓ Участников: <b>Не знаю</b>"), skip
+
+
+async def cancel(bot: Harness) -> None:
+    """/cancel, and Yes when it asks."""
+    asked = await staff(bot, "/cancel")
+    yes = [data for data in buttons(asked) if data.endswith(":xy")]
+    if yes:
+        await press(bot, yes[0])
 
 
 async def test_typed_answers_are_echoed_in_english(bot: Harness) -> None:
