@@ -128,6 +128,7 @@ def test_a_button_is_pressed_with_hash_n_and_a_bare_number_is_text() -> None:
     ]
 
 
+@pytest.mark.filterwarnings("ignore:Ignoring `conversation_timeout`")  # no JobQueue: no form timeout here
 async def test_a_typed_number_in_the_visit_form_is_an_answer_not_cancel(tmp_path: Path) -> None:
     """The form's people step has buttons ("Not known", "Cancel" second): "2" is two people."""
     settings = parse_settings(

@@ -10,6 +10,7 @@ typo tolerance of each other (fuzz.ratio >= NEIGHBOUR_CUTOFF). Pure Python, no t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from rapidfuzz import fuzz
 
@@ -20,6 +21,8 @@ from bot.core.text import words
 # two names this similar are one typo apart for the directory too (its FUZZY_CUTOFF): either could be
 # typed for the other. Narva / Narvik score 73, Narva / Narva-Joesuu 77: only the prefix rule joins those.
 NEIGHBOUR_CUTOFF = FUZZY_CUTOFF
+# every partner's neighbours, worked out once per directory (a new one comes with imported towns)
+_NEIGHBOURS: WeakKeyDictionary[TownDirectory, dict[str, tuple[Town, ...]]] = WeakKeyDictionary()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +56,20 @@ def _close(first: tuple[str, ...], second: tuple[str, ...]) -> bool:
 
 def close_neighbours(directory: TownDirectory, town: Town) -> tuple[Town, ...]:
     """The other partners whose names are close to one of `town`'s (in the directory's partner order)."""
-    own = _spellings(directory, town)
-    return tuple(
-        other
-        for other in directory.partners
-        if other.key != town.key
-        and any(_close(mine, theirs) for mine in own for theirs in _spellings(directory, other))
-    )
+    known = _NEIGHBOURS.get(directory)
+    if known is None:
+        spellings = {partner.key: _spellings(directory, partner) for partner in directory.partners}
+        known = {
+            key: tuple(
+                other
+                for other in directory.partners
+                if other.key != key
+                and any(_close(mine, theirs) for mine in own for theirs in spellings[other.key])
+            )
+            for key, own in spellings.items()
+        }
+        _NEIGHBOURS[directory] = known
+    return known.get(town.key, ())
 
 
 def typed_exactly(directory: TownDirectory, typed: str, town: Town) -> bool:
