@@ -328,6 +328,37 @@ def test_kill_9_right_after_the_acknowledgement(fresh_server: FakeBotApi, tmp_pa
     assert [row["purpose"] for row in visits_in(third.database)] == ["Паром", "Фестиваль"]
 
 
+def test_kill_9_while_a_card_waits_for_its_town(fresh_server: FakeBotApi, tmp_path: Path) -> None:
+    """The waiting one-line visit is on disk before its card is sent: Save after a kill -9 saves it once."""
+    chat = STAFF
+    first = staff_bot(fresh_server, tmp_path).start()
+    try:
+        check = first.reply(chat, "/visit Нарва; 03.03.2025; out; official; 2; Ждёт")
+        assert "Нарва-Йыэсуу" in check["text"]
+    finally:
+        first.kill()
+    assert visits_in(first.database) == []
+    save = next(data for data in buttons(check) if data.startswith("vd:") and data.endswith(":s"))
+    second = staff_bot(fresh_server, tmp_path).start()
+    try:
+        second.settle()  # the message, if its handling was not marked done, is handled again: a new card
+        second.callback(chat, chat, save, check["message_id"], check_button=False)  # the old card's Save
+        second.settle()
+        assert [(row["town_key"], row["purpose"]) for row in visits_in(second.database)] == [
+            ("narva", "Ждёт")
+        ]
+        answer = second.callback(chat, chat, save, check["message_id"], check_button=False)
+        assert "уже записан" in answer["text"]  # pressed again: answered, not doubled
+        latest = fresh_server.last_message(chat)
+        again = [data for data in buttons(latest) if data.startswith("vd:") and data.endswith(":s")]
+        if again:  # the card of the message handled again: its Save finds the same visit
+            assert "уже записан" in second.callback(chat, chat, again[0])["text"]
+        second.assert_clean_log()
+    finally:
+        finish(second)
+    assert [(row["town_key"], row["purpose"]) for row in visits_in(second.database)] == [("narva", "Ждёт")]
+
+
 def test_a_group_gets_no_register(clean: RunningBot) -> None:
     """Staff asking in an ordinary group are sent to the private chat; nothing is recorded or shown."""
     group = -100_777_001

@@ -93,6 +93,14 @@ def remember_pending(context: Context, key: str, draft: VisitDraft) -> str:
     return token
 
 
+async def save_pending(update: Update, context: Context) -> None:
+    """Write the waiting visits to SQLite now, before the card that waits is sent: a kill -9 right after
+    it still finds the visit when Save is pressed (PTB's own update comes every UPDATE_INTERVAL)."""
+    persistence, user = context.application.persistence, update.effective_user
+    if isinstance(persistence, SqlitePersistence) and user is not None and context.user_data is not None:
+        await persistence.update_user_data(user.id, context.user_data)
+
+
 def pending_visit(context: Context, token: str) -> tuple[str, VisitDraft] | None:
     """(idempotency key, visit) waiting under `token`; None when gone (or unreadable)."""
     entry = _kept(context, PENDING_KEY).get(token) if context.user_data is not None else None

@@ -27,7 +27,7 @@ from bot.handlers.visits.callback_data import (
     parse_duplicate_press,
 )
 from bot.handlers.visits.card import recorded_card
-from bot.handlers.visits.drafts import forget_pending, pending_visit, remember_pending
+from bot.handlers.visits.drafts import forget_pending, pending_visit, remember_pending, save_pending
 from bot.handlers.visits.messages import edit_or_send, reply, similar_warning, text_of, views
 from bot.runtime import Runtime
 from storage.visits import Outcome, Recording
@@ -50,11 +50,13 @@ async def record_one_line(
     # a message delivered again after its visit was saved gets that card (record() finds it by the key)
     if doubt is not None and await rt.visits.find_by_key(key) is None:
         token = remember_pending(context, key, draft)
+        await save_pending(update, context)
         await reply(update, context, *town_check(rt, lang, token, typed_town, doubt, draft))
         return
     recording = await rt.visits.record(draft, actor, key)
     if recording.outcome is Outcome.SIMILAR_EXISTS:
         token = remember_pending(context, key, draft)
+        await save_pending(update, context)
         await reply(update, context, *similar_question(rt, lang, token, recording))
         return
     await reply(update, context, *recorded_card(rt, lang, recording))
@@ -116,6 +118,7 @@ async def duplicate_button(update: Update, context: Context, gate: StaffHere) ->
         return
     if press.action == PENDING_CANCEL:
         forget_pending(context, press.token)
+        await save_pending(update, context)  # a cancelled card's Save stays stale after a restart too
         await alert(query)
         await edit_or_send(update, context, text_of(rt, lang, "not_saved"))
         return
