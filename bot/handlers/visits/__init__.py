@@ -8,11 +8,11 @@ private chat and shows nothing.
 
 Where things are:
     form.py            the guided form's conversation: answers, /cancel, timeout, its wiring
-    form_opening.py    its two entry points (/visit, a field on a card) and the opening they share
+    form_opening.py    its entry points (/visit, a field on a card, Edit on a waiting one-line visit)
     form_questions.py  what each step asks, with its buttons (the start date's Today / Yesterday ...)
     form_saving.py     Save on the confirmation card; the end of editing a saved visit's field
     drafts.py          what waits between updates: the form's draft, a visit waiting for "save anyway?"
-    one_line.py        /visit TOWN; DATE; ... and its "save anyway?"
+    one_line.py        /visit TOWN; DATE; ..., its town check (Save / Edit / Cancel) and "save anyway?"
     card.py            a saved visit's card: edit, delete, undo, history
     register.py        /visits (pages) and /history
     callback_data.py   the buttons' data: how it is written and read back
