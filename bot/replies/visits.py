@@ -24,10 +24,12 @@ from bot.core.visits import (
     Visit,
     year_range,
 )
+from bot.core.visits.filters import VisitFilter
 from bot.locale import Markup, escape
 from bot.replies.reply import fit, shorten
 from bot.replies.wording import Replies
 from storage.audit import AuditEntry
+from storage.visit_search import FoundSummary
 
 LIST_PURPOSE_CHARS = 60
 HISTORY_VALUE_CHARS = 120
@@ -198,6 +200,82 @@ class VisitReplies:
             parts += self.t(lang, "list_filter_year", year=year)
         return Markup(parts)
 
+    def found_filter(self, lang: Language, found: VisitFilter) -> Markup:
+        """' · Нарва · приезд · молодёжная · 1 июня – 31 августа 2025 · 🔎 «фестивал»' (towns in name order)."""
+        parts = ""
+        if found.town_keys:
+            names = sorted(self.town(lang, key) for key in found.town_keys)
+            parts += self.t(lang, "list_filter_towns", towns=", ".join(names))
+        if found.direction is not None:
+            parts += self.t(
+                lang,
+                "list_filter_direction",
+                direction=self.t(lang, f"direction_short.{found.direction.value}"),
+            )
+        if found.kinds:
+            kinds = ", ".join(self.kind(lang, kind) for kind in DelegationType if kind in found.kinds)
+            parts += self.t(lang, "list_filter_kinds", kinds=kinds)
+        if found.first is not None and found.last is not None:
+            whole_year = found.first == date(found.first.year, 1, 1) and found.last == date(
+                found.first.year, 12, 31
+            )
+            period = (
+                str(found.first.year)
+                if whole_year
+                else self.replies.span_dates(lang, DateSpan(found.first, found.last))
+            )
+            parts += self.t(lang, "list_filter_period", period=period)
+        if found.terms:
+            parts += self.t(lang, "list_filter_search", text=" ".join(found.terms))
+        return Markup(parts)
+
+    def list_line(self, lang: Language, visit: Visit) -> str:
+        purpose = Markup(f" — {escape(shorten(visit.purpose, LIST_PURPOSE_CHARS))}") if visit.purpose else ""
+        return self.t(
+            lang,
+            "list_line",
+            id=visit.id,
+            date=self.day(lang, visit.start),
+            direction=self.t(lang, f"direction_short.{visit.direction.value}"),
+            kind=self.kind(lang, visit.kind),
+            flag=self.flag(visit.town_key),
+            town=self.town(lang, visit.town_key),
+            purpose=purpose,
+            planned=self.t(lang, "list_planned") if visit.start > self.today else "",
+        )
+
+    def register_answer(
+        self, lang: Language, found: VisitFilter, summary: FoundSummary, latest: Sequence[Visit]
+    ) -> str:
+        """A staff question about the register: the count, the split, the towns, the latest visits."""
+        chosen = self.found_filter(lang, found)
+        if summary.visits == 0:
+            return self.t(lang, "ask_none", filter=chosen)
+        number = self.replies.number
+        lines: list[str] = [
+            self.t(
+                lang,
+                "ask_count",
+                count=number(lang, summary.visits),
+                visits_word=self.replies.plural(lang, "register_visits", summary.visits),
+                filter=chosen,
+            ),
+            self.t(
+                lang,
+                "ask_split",
+                incoming=number(lang, summary.incoming),
+                outgoing=number(lang, summary.outgoing),
+                people=number(lang, summary.people),
+            ),
+        ]
+        if len(summary.towns) > 1:
+            towns = ", ".join(f"{self.town(lang, key)} {number(lang, n)}" for key, n in summary.towns[:8])
+            lines.append(self.t(lang, "ask_towns", towns=towns + (" …" if len(summary.towns) > 8 else "")))
+        lines.append("")
+        lines.append(self.t(lang, "ask_latest"))
+        lines.extend(self.list_line(lang, visit) for visit in latest)
+        return fit(lines)
+
     def list_page(
         self,
         lang: Language,
@@ -205,31 +283,20 @@ class VisitReplies:
         total: int,
         page: int,
         pages: int,
-        town_key: str | None,
-        year: int | None,
+        town_key: str | None = None,
+        year: int | None = None,
+        *,
+        found: VisitFilter | None = None,
     ) -> str:
-        chosen = self.list_filter(lang, town_key, year)
+        chosen = (
+            self.found_filter(lang, found) if found is not None else self.list_filter(lang, town_key, year)
+        )
         if total == 0:
             return self.t(lang, "list_empty", filter=chosen)
-        lines = [self.t(lang, "list_header", filter=chosen, count=total, page=page + 1, pages=pages)]
-        for visit in visits:
-            purpose = (
-                Markup(f" — {escape(shorten(visit.purpose, LIST_PURPOSE_CHARS))}") if visit.purpose else ""
-            )
-            lines.append(
-                self.t(
-                    lang,
-                    "list_line",
-                    id=visit.id,
-                    date=self.day(lang, visit.start),
-                    direction=self.t(lang, f"direction_short.{visit.direction.value}"),
-                    kind=self.kind(lang, visit.kind),
-                    flag=self.flag(visit.town_key),
-                    town=self.town(lang, visit.town_key),
-                    purpose=purpose,
-                    planned=self.t(lang, "list_planned") if visit.start > self.today else "",
-                )
-            )
+        lines: list[str] = [
+            self.t(lang, "list_header", filter=chosen, count=total, page=page + 1, pages=pages)
+        ]
+        lines.extend(self.list_line(lang, visit) for visit in visits)
         return fit(lines)
 
     # ---- history ---------------------------------------------------------------------------------

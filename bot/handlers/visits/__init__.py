@@ -24,21 +24,22 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.handlers.visits.callback_data import CB_CARD, CB_DUPLICATE, CB_FORM, CB_LIST
+from bot.handlers.visits.callback_data import CB_CARD, CB_DUPLICATE, CB_FORM, CB_FOUND, CB_LIST
 from bot.handlers.visits.card import card_button
 from bot.handlers.visits.form import cancel_outside, form_handler, stale_form_button
 from bot.handlers.visits.one_line import duplicate_button
-from bot.handlers.visits.register import history_command, list_button, visits_command
+from bot.handlers.visits.register import find_command, history_command, list_button, visits_command
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:  # type: ignore[type-arg]
     return [
         (0, form_handler()),
         (0, CommandHandler("visits", visits_command)),
+        (0, CommandHandler("find", find_command)),
         (0, CommandHandler("history", history_command)),
         (0, CommandHandler("cancel", cancel_outside)),
         (0, CallbackQueryHandler(card_button, pattern=f"^{CB_CARD}:")),
-        (0, CallbackQueryHandler(list_button, pattern=f"^{CB_LIST}:")),
+        (0, CallbackQueryHandler(list_button, pattern=f"^(?:{CB_LIST}|{CB_FOUND}):")),
         (0, CallbackQueryHandler(duplicate_button, pattern=f"^{CB_DUPLICATE}:")),
         (0, CallbackQueryHandler(stale_form_button, pattern=f"^{CB_FORM}:")),
     ]
