@@ -38,8 +38,6 @@ from bot.core.visits.dates import month_number, parse_date_span, year_allowed
 from bot.core.visits.fields import parse_kind
 from bot.core.visits.normalising import normalize
 from bot.core.visits.record import (
-    MAX_YEARS_AHEAD,
-    MIN_YEAR,
     DelegationType,
     Direction,
     FieldError,
@@ -47,6 +45,7 @@ from bot.core.visits.record import (
 )
 
 MAX_FILTER_CHARS = 300  # what /visits reads; a longer argument is refused with a message, not cut
+MAX_FILTER_WORDS = 64  # words read at most (the work per request stays bounded)
 MAX_SEARCH_TERMS = 8
 MAX_TERM_CHARS = 40
 _DATE_WINDOW = 7  # "с 1 мая по 31 августа 2025 г." is seven words
@@ -107,6 +106,9 @@ _RELATIVE_YEARS: dict[tuple[str, ...], int] = {
     ("следующем", "году"): 1,
     ("next", "year"): 1,
 }
+_LATEST_WORDS = frozenset(
+    {"last", "прошлым", "прошлой", "прошлую", "прошлое", "прошлом", "прошлый", "этим", "этой"}
+)
 _YEAR = re.compile(r"^(\d{4})(?:г|г\.|-го|-й)?$")
 _YEARS = re.compile(r"^(\d{4})-(\d{4})$")
 _EDGE_PUNCTUATION = "\"'«»„“”.,;:!?()[]{}"
@@ -334,6 +336,11 @@ def _read_periods(reading: _Reading) -> None:
             reading.take(index)
             index += 1
             continue
+        # "last summer", "прошлым летом": the latest one, as a month or season without a year always is
+        if token in _LATEST_WORDS and following and _months_of(following) is not None:
+            reading.take(index)
+            index += 1
+            continue
         # a month or a season, perhaps with its year after it ("июнь 2025", "лето 2025", "2025 лето")
         months = _months_of(token)
         if months is not None:
@@ -490,7 +497,7 @@ def read_filter(
     if search:
         everything = search_terms(text)
         return FilterReading(VisitFilter(terms=everything), empty_search=not everything)
-    typed = [_stripped(token) for token in text.split()]
+    typed = [_stripped(token) for token in text.split()[:MAX_FILTER_WORDS]]
     tokens = [normalize(token) for token in typed]
     search_at = next((i for i, token in enumerate(tokens) if token in SEARCH_WORDS), None)
     terms: tuple[str, ...] = ()
@@ -509,6 +516,11 @@ def read_filter(
         directions.add(reading.hinted)
     if len(directions) == len(Direction):
         directions = set()
+    # a word said twice ("Нарва ... Нарва") was read the first time
+    read_words = {token for token, done in zip(tokens, reading.consumed, strict=True) if done}
+    reading.consumed = [
+        done or token in read_words for token, done in zip(tokens, reading.consumed, strict=True)
+    ]
     first, last = reading.period if reading.period else (None, None)
     unknown = tuple(dict.fromkeys(typed[i] for i, done in enumerate(reading.consumed) if not done))
     found = VisitFilter(

@@ -9,6 +9,7 @@ from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.access import acting_user_id, is_staff
 from bot.core.model import Language
 from bot.core.visits import Visit
 from bot.core.visits.filters import (
@@ -18,8 +19,9 @@ from bot.core.visits.filters import (
     VisitFilter,
     read_filter,
 )
+from bot.core.visits.register_questions import read_register_question
 from bot.handlers.chat import Context, alert
-from bot.handlers.staff_gate import StaffHere, staff_data
+from bot.handlers.staff_gate import StaffHere, register_here, staff_data
 from bot.handlers.visits.callback_data import (
     CB_CARD,
     GENERATION_MODULO,
@@ -165,6 +167,39 @@ async def list_button(update: Update, context: Context, gate: StaffHere) -> None
     text, markup = await list_page(rt, lang, found, page)
     await alert(query, text_of(rt, lang, "list_changed") if current != generation else None)
     await edit_or_send(update, context, text, markup)
+
+
+QUESTION_LATEST = 5  # visits listed under the counts of a staff question
+
+
+async def answer_register_question(update: Update, context: Context, text: str, lang: Language) -> bool:
+    """A staff member's free-text question about the register ("сколько делегаций было в 2025"), answered
+    with counts and the latest visits, where the register may be shown. False: not a staff member here, or
+    not such a question; the residents' question engine answers it as for everyone."""
+    rt = context.runtime
+    user_id = acting_user_id(update)
+    if user_id is None or not register_here(update, context) or not await is_staff(rt, user_id):
+        return False
+    asked = read_register_question(text, rt.directory, rt.today())
+    if asked is None:
+        return False
+    problem = reading_problem(rt, lang, asked.reading)
+    if problem is not None:
+        await reply(update, context, problem)
+        return True
+    found = asked.reading.filter
+    search = VisitSearch(rt.database)
+    summary = await search.summary(found)
+    latest = await search.page(found, limit=QUESTION_LATEST)
+    answer = views(rt).register_answer(lang, found, summary, latest)
+    markup = None
+    if summary.visits > len(latest):
+        generation = await rt.visits.generation()
+        token = await search.keep_filter(found)
+        label = text_of(rt, lang, "ask_more", count=summary.visits)
+        markup = InlineKeyboardMarkup([[button(label, found_callback(generation, 0, token))]])
+    await reply(update, context, answer, markup)
+    return True
 
 
 async def send_history(update: Update, context: Context, lang: Language, visit_id: int) -> None:
