@@ -226,7 +226,8 @@ class VisitReplies:
             )
             parts += self.t(lang, "list_filter_period", period=period)
         if found.terms:
-            parts += self.t(lang, "list_filter_search", text=" ".join(found.terms))
+            # the terms are word beginnings ("фестивал" finds "фестиваля"): shown as such
+            parts += self.t(lang, "list_filter_search", text=" ".join(f"{term}…" for term in found.terms))
         return Markup(parts)
 
     def list_line(self, lang: Language, visit: Visit) -> str:
