@@ -3,8 +3,8 @@
 -- Text search over the register's texts: an FTS5 index with the unicode61 tokenizer, which folds case
 -- for Cyrillic as well as Latin (SQLite's LOWER() and LIKE fold ASCII only). It is contentless (the
 -- texts stay in `visits` alone) and holds them with ё as е, as bot.core.visits.normalize reads them, so
--- "ёлка" and "елка" find each other. The triggers keep it in step with `visits`; deleted visits stay
--- indexed (a restore needs no rebuild) and the search joins on live visits.
+-- "ёлка" and "елка" find each other. The triggers keep it in step with `visits`, live visits only: a
+-- deleted visit leaves the index and a restored one comes back, so the index alone counts the hits.
 --
 -- The indexed columns are storage.visit_search.SEARCH_COLUMNS: a column added there (participants) needs
 -- a migration that drops and recreates this table and its triggers with it, then re-fills it.
@@ -14,9 +14,9 @@ CREATE VIRTUAL TABLE visits_fts USING fts5(
 
 INSERT INTO visits_fts (rowid, purpose, notes)
 SELECT id, replace(replace(purpose, 'ё', 'е'), 'Ё', 'Е'), replace(replace(notes, 'ё', 'е'), 'Ё', 'Е')
-FROM visits;
+FROM visits WHERE deleted_at IS NULL;
 
-CREATE TRIGGER visits_fts_on_insert AFTER INSERT ON visits
+CREATE TRIGGER visits_fts_on_insert AFTER INSERT ON visits WHEN NEW.deleted_at IS NULL
 BEGIN
     INSERT INTO visits_fts (rowid, purpose, notes)
     VALUES (
@@ -26,24 +26,24 @@ BEGIN
     );
 END;
 
-CREATE TRIGGER visits_fts_on_update AFTER UPDATE OF purpose, notes ON visits
+CREATE TRIGGER visits_fts_on_update AFTER UPDATE OF purpose, notes, deleted_at ON visits
 BEGIN
     INSERT INTO visits_fts (visits_fts, rowid, purpose, notes)
-    VALUES (
+    SELECT
         'delete',
         OLD.id,
         replace(replace(OLD.purpose, 'ё', 'е'), 'Ё', 'Е'),
         replace(replace(OLD.notes, 'ё', 'е'), 'Ё', 'Е')
-    );
+    WHERE OLD.deleted_at IS NULL;
     INSERT INTO visits_fts (rowid, purpose, notes)
-    VALUES (
+    SELECT
         NEW.id,
         replace(replace(NEW.purpose, 'ё', 'е'), 'Ё', 'Е'),
         replace(replace(NEW.notes, 'ё', 'е'), 'Ё', 'Е')
-    );
+    WHERE NEW.deleted_at IS NULL;
 END;
 
-CREATE TRIGGER visits_fts_on_delete AFTER DELETE ON visits
+CREATE TRIGGER visits_fts_on_delete AFTER DELETE ON visits WHEN OLD.deleted_at IS NULL
 BEGIN
     INSERT INTO visits_fts (visits_fts, rowid, purpose, notes)
     VALUES (
