@@ -43,6 +43,13 @@ PRIVATE: dict[str, set[str]] = {
     "audit_log": {"id", "entity", "entity_id", "action", "actor_id", "before_json", "after_json"},
     "visit_counts": {"town_key", "year", "direction", "visits"},
     "visit_register": {"id", "generation"},
+    # the text search over purpose and notes (notes are private) and its FTS5 shadow tables
+    "visits_fts": {"purpose", "notes"},
+    "visits_fts_data": {"id", "block"},
+    "visits_fts_idx": {"segid", "term", "pgno"},
+    "visits_fts_docsize": {"id", "sz"},
+    "visits_fts_config": {"k", "v"},
+    "visit_filters": {"token", "filter", "used_at"},  # the filters behind staff list buttons
     "chat_preferences": {"chat_id", "language", "updated_at"},
     "staff_members": {"user_id", "name", "added_by", "added_at"},
     "people": {"user_id", "name", "seen_at"},
