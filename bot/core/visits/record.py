@@ -8,7 +8,11 @@ from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.core.visits.files import VisitFile
+    from bot.core.visits.people import Participant
 
 MIN_YEAR = 1950
 MAX_YEARS_AHEAD = 2
@@ -62,6 +66,8 @@ class Visit:
     """A stored visit. `deleted` visits are kept (soft delete) and can be restored.
 
     `revision` grows with every change; buttons carry it, so a press on an outdated card is noticed.
+    `participants` (the head among them) and `files` are read with one visit (storage's get), not with
+    lists of visits.
     """
 
     id: int
@@ -78,6 +84,8 @@ class Visit:
     updated_at: str
     deleted: bool = False
     revision: int = 1
+    participants: tuple[Participant, ...] = ()
+    files: tuple[VisitFile, ...] = ()
 
     def planned(self, today: date) -> bool:
         return self.start > today
