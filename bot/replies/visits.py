@@ -26,6 +26,8 @@ from bot.core.visits import (
 )
 from bot.locale import Markup, escape
 from bot.replies.reply import fit, shorten
+from bot.replies.visit_details import audit_text as details_audit_text
+from bot.replies.visit_details import card_lines as details_card_lines
 from bot.replies.wording import Replies
 from storage.audit import AuditEntry
 
@@ -140,6 +142,7 @@ class VisitReplies:
             )
         )
         lines.extend(self.card_lines(lang, FormValues.of(visit)))
+        lines.extend(details_card_lines(self, lang, visit))
         if visit.deleted:
             lines.append(self.t(lang, "card_deleted"))
         return fit(lines)
@@ -273,6 +276,12 @@ class VisitReplies:
                             after=self.audit_value(lang, field, after.get(field)),
                         )
                     )
+            elif entry.action in ("attach", "detach"):
+                name = (after or before).get("file")
+                if name:
+                    lines.append(
+                        self.t(lang, "history_value", field=self.field_name(lang, "file"), value=str(name))
+                    )
             elif entry.action == "create":
                 for field, value in after.items():
                     if value in (None, "") or field not in _AUDIT_FIELDS:
@@ -303,6 +312,10 @@ class VisitReplies:
                 return self.kind(lang, DelegationType(value))
             if field in ("start", "end"):
                 return self.day(lang, date.fromisoformat(str(value)))
+            if field == "participants":
+                return escape(shorten(details_audit_text(value), HISTORY_VALUE_CHARS)) or self.t(
+                    lang, "value_empty"
+                )
         except ValueError:
             pass
         return escape(shorten(str(value), HISTORY_VALUE_CHARS))
@@ -335,4 +348,5 @@ _AUDIT_FIELDS = {
     "people": "people",
     "purpose": "purpose",
     "notes": "notes",
+    "participants": "participants",
 }

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import date
 
 from bot.core.calendar import DateSpan, TownDayRule
+from bot.core.visits.files import FileKind, FileOffer
+from bot.core.visits.people import Participant
 from storage.public import PUBLIC_VISIT_COLUMNS
 from tests.public.conftest import Site
 
@@ -59,6 +61,9 @@ PRIVATE: dict[str, set[str]] = {
     "inbox": {"update_id", "payload", "received_at", "done_at"},  # updates as Telegram sent them
     "faq_entries": {"id", "question_ru", "question_en", "answer_ru", "answer_en", "created_by", "created_at", "updated_at"},
     "question_log": {"id", "asked_at", "text", "language", "chat_type", "outcome", "intent", "message_id", "helpful", "answered_by_faq"},
+    # who was in a delegation and the files kept with a visit: staff data, never public
+    "visit_participants": {"visit_id", "position", "name", "role", "head"},
+    "visit_files": {"id", "visit_id", "kind", "file_id", "file_unique_id", "name", "mime", "size", "added_by", "added_at", "removed_at", "removed_by"},
 }  # fmt: skip
 
 SECRET_ID = 987654321
@@ -72,6 +77,10 @@ SECRETS = [
     "PTBDATA-zq87",
     "LEDGERERR-zq88",
     "IDEMKEY-zq89",
+    "PARTICIPANT-zq90",
+    "ROLE-zq91",
+    "FILENAME-zq92",
+    "FILEID-zq93",
     str(SECRET_ID),
     "4321",
     "4 321",
@@ -129,6 +138,12 @@ async def test_no_private_value_reaches_a_page_or_the_feed(site: Site) -> None:
         await conn.execute(
             "INSERT INTO idempotency_keys (key, entity, entity_id) VALUES ('IDEMKEY-zq89', 'visit', '1')"
         )
+    public_visit = (await rt.visits.list(town_key="narva"))[-1]
+    await rt.visits.set_participants(
+        public_visit.id, (Participant("PARTICIPANT-zq90", "ROLE-zq91", head=True),), SECRET_ID
+    )
+    offer = FileOffer(FileKind.DOCUMENT, "FILEID-zq93", "u", "FILENAME-zq92.pdf", "application/pdf", 4321)
+    await rt.visits.attach(public_visit.id, offer, SECRET_ID)
     await rt.calendar.set_rule("narva", TownDayRule.decode("weekend:1:6"), "TYPED-zq86", SECRET_ID)
     await rt.calendar.set_date("raisio", DateSpan(date(2027, 5, 15), date(2027, 5, 16)), SECRET_ID)
     await rt.visits.load_public(rt.today())

@@ -3,26 +3,47 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
+from bot.core.townfile import shipped_towns
 from bot.core.visits import VisitInputError
 from bot.core.visits.files import MAX_DOCUMENT_BYTES, FileKind, FileOffer
 from bot.core.visits.people import MAX_PARTICIPANTS, Participant, parse_participants
-from storage.database import Database
+from storage.database import Database, open_database
+from storage.towns import TownRepository
 from storage.visits import StaleVisitError, VisitRepository
-from tests.storage.test_visits import STAFF, database, draft, repo  # noqa: F401  (fixtures)
+from tests.storage.test_visits import STAFF, TODAY, draft
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    db = await open_database(tmp_path / "details.sqlite3")
+    await TownRepository(db).seed_if_empty(shipped_towns())
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+@pytest.fixture
+async def repo(database: Database) -> VisitRepository:
+    repository = VisitRepository(database)
+    await repository.load_public(TODAY)
+    return repository
 
 
 def pdf(unique: str = "u1", size: int = 1000, name: str = "Программа.pdf") -> FileOffer:
     return FileOffer(FileKind.DOCUMENT, f"file-{unique}", unique, name, "application/pdf", size)
 
 
-async def recorded(repo: VisitRepository) -> int:  # noqa: F811
+async def recorded(repo: VisitRepository) -> int:
     return (await repo.record(draft(), STAFF, "k1")).visit.id
 
 
-async def test_participants_are_stored_whole_in_order_with_the_head(repo: VisitRepository) -> None:  # noqa: F811
+async def test_participants_are_stored_whole_in_order_with_the_head(repo: VisitRepository) -> None:
     visit_id = await recorded(repo)
     before = await repo.get(visit_id)
     assert before is not None and before.participants == ()
@@ -51,7 +72,9 @@ async def test_participants_are_stored_whole_in_order_with_the_head(repo: VisitR
     assert len(await repo.history(visit_id)) == 3
 
 
-async def test_a_list_over_the_limit_or_stale_writes_nothing(repo: VisitRepository, database: Database) -> None:  # noqa: F811
+async def test_a_list_over_the_limit_or_stale_writes_nothing(
+    repo: VisitRepository, database: Database
+) -> None:
     visit_id = await recorded(repo)
     too_many = tuple(Participant(f"Человек {n}") for n in range(MAX_PARTICIPANTS + 1))
     with pytest.raises(VisitInputError) as raised:
@@ -72,7 +95,7 @@ async def test_a_list_over_the_limit_or_stale_writes_nothing(repo: VisitReposito
             await conn.execute("INSERT INTO visit_participants VALUES (?, 2, 'Б', '', 1)", (visit_id,))
 
 
-async def test_a_deleted_visit_keeps_its_participants_and_files_for_undo(repo: VisitRepository) -> None:  # noqa: F811
+async def test_a_deleted_visit_keeps_its_participants_and_files_for_undo(repo: VisitRepository) -> None:
     visit_id = await recorded(repo)
     await repo.set_participants(visit_id, (Participant("Иванов"),), STAFF)
     await repo.attach(visit_id, pdf(), STAFF)
@@ -86,7 +109,7 @@ async def test_a_deleted_visit_keeps_its_participants_and_files_for_undo(repo: V
     assert [f.name for f in restored.files] == ["Программа.pdf"]
 
 
-async def test_files_are_kept_once_listed_and_removed_with_history(repo: VisitRepository) -> None:  # noqa: F811
+async def test_files_are_kept_once_listed_and_removed_with_history(repo: VisitRepository) -> None:
     visit_id = await recorded(repo)
     visit, kept, new = await repo.attach(visit_id, pdf(), STAFF)
     assert new and kept.file_id == "file-u1" and kept.size == 1000 and kept.kind is FileKind.DOCUMENT
@@ -107,15 +130,18 @@ async def test_files_are_kept_once_listed_and_removed_with_history(repo: VisitRe
 
 
 async def test_files_that_cannot_be_kept_are_refused_before_writing(
-    repo: VisitRepository,  # noqa: F811
-    database: Database,  # noqa: F811
+    repo: VisitRepository,
+    database: Database,
 ) -> None:
     visit_id = await recorded(repo)
     bad = [
         (pdf(size=MAX_DOCUMENT_BYTES + 1), "file_too_big"),
         (FileOffer(FileKind.DOCUMENT, "x", "u9", "setup.exe", "application/x-msdownload", 10), "file_type"),
         (FileOffer(None), "file_type"),
-        (FileOffer(FileKind.DOCUMENT, "x", "u8", "a.pdf", "application/pdf", 10, from_channel=True), "file_from_channel"),
+        (
+            FileOffer(FileKind.DOCUMENT, "x", "u8", "a.pdf", "application/pdf", 10, from_channel=True),
+            "file_from_channel",
+        ),
     ]
     for offer, code in bad:
         with pytest.raises(VisitInputError) as raised:

@@ -52,6 +52,7 @@ from bot.core.visits import VisitInputError, check_typed, find_town
 from bot.handlers.chat import Context, alert, language_of, staff_language
 from bot.handlers.staff_gate import Handler, ask_for_private_chat, register_here, staff_only
 from bot.handlers.visits.callback_data import CB_CARD, CB_FORM, EDIT_FIELD
+from bot.handlers.visits.details import end_attaching
 from bot.handlers.visits.drafts import FORM_NAME, form_key, get_draft, keep_draft, save_step
 from bot.handlers.visits.form_opening import command_argument, edit_field_entry, visit_command
 from bot.handlers.visits.form_questions import ask, chosen_text, fill, prompt, town_choice, town_problem
@@ -275,6 +276,10 @@ async def cancel_outside(update: Update, context: Context) -> None:
     if update.effective_message is None:
         return
     lang = await language_of(update, context)
+    attaching = end_attaching(context)  # /attach N waiting for files: /cancel ends it
+    if attaching is not None:
+        await reply(update, context, text_of(context.runtime, lang, "details.attach_cancelled", id=attaching))
+        return
     await reply(update, context, text_of(context.runtime, lang, "nothing_to_cancel"))
 
 
