@@ -13,7 +13,7 @@ it for a finished year, 1 January to the same day for the current one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -243,6 +243,18 @@ class Table:
     notes: tuple[str, ...] = ()  # lines under the table
 
 
+LIST_PARTICIPANT_CHARS = 300  # a row of the printed list stays shorter than a page; the register has all
+
+
+def listed(row: ExportRow) -> ExportRow:
+    """The row as the report's list shows it: a long participant list cut, with how many there are."""
+    if len(row.participants) <= LIST_PARTICIPANT_CHARS:
+        return row
+    count = row.participants.count("; ") + 1
+    cut = row.participants[: LIST_PARTICIPANT_CHARS - 1].rstrip()
+    return replace(row, participants=f"{cut}… ({count})")
+
+
 def list_columns(report: AnnualReport) -> tuple[str, ...]:
     return tuple(column for column in report.columns if column not in LIST_LEAVES_OUT)
 
@@ -307,7 +319,7 @@ def report_tables(report: AnnualReport, texts: Catalogue | None = None) -> list[
     list_headers = tuple(headers(lang, columns))
 
     def visit_rows(rows: Sequence[ExportRow]) -> tuple[tuple[object, ...], ...]:
-        return tuple(row.values(columns) for row in rows)
+        return tuple(listed(row).values(columns) for row in rows)
 
     return [
         Table(

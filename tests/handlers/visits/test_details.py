@@ -192,3 +192,15 @@ async def test_files_of_residents_are_not_taken_and_staff_data_stays_private(bot
     assert "Иванов" not in town
     visit = await rt(bot).visits.get(visit_id)
     assert visit is not None and visit.files == ()
+
+
+async def test_the_export_of_the_year_carries_the_head_and_the_participants(bot: Harness) -> None:
+    visit_id = await record(bot)
+    await staff(
+        bot, f"/participants {visit_id}\nЯан Тамм — руководитель делегации\nАнна Петрова — переводчик"
+    )
+    calls = await staff(bot, "/export 2024 csv")
+    (upload,) = [call.params["document"] for call in calls if call.method == "sendDocument"]
+    text = upload.data.decode("utf-8-sig")
+    assert "Глава делегации" in text and "Участники" in text
+    assert "Яан Тамм — руководитель делегации; Анна Петрова — переводчик" in text
