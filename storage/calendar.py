@@ -68,7 +68,8 @@ class CalendarRepository:
         shows (no staff notes)."""
         rows = await self.db.fetchall(
             "SELECT id, town_key, direction, start_date, end_date, kind, purpose, people FROM visits "
-            "WHERE deleted_at IS NULL AND start_date >= ? AND start_date <= ? ORDER BY start_date, id",
+            "WHERE deleted_at IS NULL AND town_key IS NOT NULL AND start_date >= ? AND start_date <= ? "
+            "ORDER BY start_date, id",  # partner towns only: another place is staff data
             (first.isoformat(), last.isoformat()),
         )
         return [

@@ -34,6 +34,7 @@ from bot.core.visits import (
 )
 from bot.core.visits.files import MAX_FILES, FileOffer, VisitFile, check_offer, clean_name
 from bot.core.visits.people import Participant, check_participants
+from bot.core.visits.places import OTHER_TOWN, OtherPlace
 from storage.audit import AuditEntry, AuditLog, write_audit
 from storage.database import Database
 from storage.visit_details import (
@@ -50,7 +51,7 @@ PUBLIC_PER_TOWN = 5  # past visits per town kept in memory for the town card and
 
 _COLUMNS = (
     "id, town_key, direction, start_date, end_date, kind, people, purpose, notes, revision, "
-    "created_by, created_at, updated_at, deleted_at"
+    "created_by, created_at, updated_at, deleted_at, place_name, place_country"
 )
 _FIELD_COLUMNS = {
     "town_key": "town_key",
@@ -61,6 +62,8 @@ _FIELD_COLUMNS = {
     "people": "people",
     "purpose": "purpose",
     "notes": "notes",
+    "place_name": "place_name",  # a visit to a place that is not a partner: town_key is NULL then
+    "place_country": "place_country",
 }
 
 
@@ -97,14 +100,25 @@ class Recording:
 
 
 def _fields(draft: VisitDraft) -> dict[str, Any]:
-    """A visit's fields as the audit log and the columns hold them (the one JSON form of FormValues)."""
-    return FormValues.of(draft).to_json()
+    """A visit's fields as the audit log and the columns hold them (the one JSON form of FormValues),
+    with the place of a visit to another town."""
+    fields = FormValues.of(draft).to_json()
+    fields["place_name"] = draft.place.name if draft.place is not None else None
+    fields["place_country"] = draft.place.country if draft.place is not None else None
+    return fields
+
+
+def _column(name: str, value: Any) -> Any:
+    """A field's value as its column holds it: another place has no partner town (NULL)."""
+    return None if name == "town_key" and value == OTHER_TOWN else value
 
 
 def _visit(row: aiosqlite.Row | sqlite3.Row) -> Visit:
+    other = row["town_key"] is None
     return Visit(
         id=row["id"],
-        town_key=row["town_key"],
+        town_key=OTHER_TOWN if other else row["town_key"],
+        place=OtherPlace(row["place_name"], row["place_country"] or "") if other else None,
         direction=Direction(row["direction"]),
         start=date.fromisoformat(row["start_date"]),
         end=date.fromisoformat(row["end_date"]) if row["end_date"] else None,
@@ -284,10 +298,16 @@ class VisitRepository:
         if row is not None:
             return Recording(Outcome.ALREADY_RECORDED, await self._locked_get(conn, int(row[0])))
         if not allow_similar:
+            # another place is "the same" by its name
+            same = "town_key = ?" if draft.place is None else "town_key IS NULL AND place_name = ?"
             async with conn.execute(
-                f"SELECT {_COLUMNS} FROM visits WHERE deleted_at IS NULL AND town_key = ? AND direction = ? "
+                f"SELECT {_COLUMNS} FROM visits WHERE deleted_at IS NULL AND {same} AND direction = ? "
                 "AND start_date = ? ORDER BY id LIMIT 1",
-                (draft.town_key, draft.direction.value, draft.start.isoformat()),
+                (
+                    draft.town_key if draft.place is None else draft.place.name,
+                    draft.direction.value,
+                    draft.start.isoformat(),
+                ),
             ) as cursor:
                 similar = await cursor.fetchone()
             if similar is not None:
@@ -295,9 +315,9 @@ class VisitRepository:
         fields = _fields(draft)
         cursor = await conn.execute(
             "INSERT INTO visits (town_key, direction, start_date, end_date, kind, people, "
-            "purpose, notes, created_by, updated_by, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, clock_now(), clock_now())",
-            (*(fields[name] for name in _FIELD_COLUMNS), actor_id, actor_id),
+            "purpose, notes, place_name, place_country, created_by, updated_by, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, clock_now(), clock_now())",
+            (*(_column(name, fields[name]) for name in _FIELD_COLUMNS), actor_id, actor_id),
         )
         if cursor.lastrowid is None:
             raise RuntimeError("SQLite gave no row id for the new visit")
@@ -338,7 +358,7 @@ class VisitRepository:
             await conn.execute(
                 f"UPDATE visits SET {assignments}, revision = revision + 1, updated_by = ?, "
                 "updated_at = clock_now() WHERE id = ?",
-                (*(after_all[name] for name in changed), actor_id, visit_id),
+                (*(_column(name, after_all[name]) for name in changed), actor_id, visit_id),
             )
             await write_audit(
                 conn,
@@ -493,7 +513,9 @@ class VisitRepository:
         parameters: builtins.list[Any] = []
         if not include_deleted:
             conditions.append("deleted_at IS NULL")
-        if town_key is not None:
+        if town_key == OTHER_TOWN:
+            conditions.append("town_key IS NULL")
+        elif town_key is not None:
             conditions.append("town_key = ?")
             parameters.append(town_key)
         if year is not None:

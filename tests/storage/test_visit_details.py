@@ -151,3 +151,63 @@ async def test_files_that_cannot_be_kept_are_refused_before_writing(
     assert row is not None and row[0] == 0
     visit = await repo.get(visit_id)
     assert visit is not None and visit.revision == 1
+
+
+# ---- visits to places that are not partners -----------------------------------------------------------
+
+
+async def test_another_place_is_stored_without_a_partner_town_and_counted_apart(
+    repo: VisitRepository, database: Database
+) -> None:
+    from bot.core.visits.places import OTHER_TOWN, OtherPlace
+
+    tallinn = draft(town_key=OTHER_TOWN, place=OtherPlace("Таллин", "EE"))
+    visit = (await repo.record(tallinn, STAFF, "o1")).visit
+    assert visit.town_key == OTHER_TOWN and visit.place == OtherPlace("Таллин", "EE")
+    row = await database.fetchone(
+        "SELECT town_key, place_name, place_country FROM visits WHERE id = ?", (visit.id,)
+    )
+    assert row is not None and tuple(row) == (None, "Таллин", "EE")
+    await repo.record(draft(), STAFF, "n1")  # Narva, the same day
+    assert await repo.count() == 2 and await repo.count(town_key=OTHER_TOWN) == 1
+    assert dict(await repo.town_counts(2024)) == {"narva": 1, OTHER_TOWN: 1}
+    assert [v.id for v in await repo.list(town_key=OTHER_TOWN)] == [visit.id]
+    assert OTHER_TOWN not in repo.public_towns()  # residents' view: partners only
+    # the same place on the same day is "similar"; another place is not
+    again = await repo.record(tallinn, STAFF, "o2")
+    assert again.outcome.value == "similar exists" and again.visit.id == visit.id
+    riga = await repo.record(draft(town_key=OTHER_TOWN, place=OtherPlace("Рига", "LV")), STAFF, "o3")
+    assert riga.outcome.value == "recorded"
+    # edited to a partner town, the place goes; the audit has both
+    moved = await repo.update(visit.id, {"town_key": "narva"}, STAFF)
+    assert moved.town_key == "narva" and moved.place is None
+    entry = (await repo.history(visit.id))[0]
+    assert entry.before == {"town_key": OTHER_TOWN, "place_name": "Таллин", "place_country": "EE"}
+    assert entry.after == {"town_key": "narva", "place_name": None, "place_country": None}
+    back = await repo.update(
+        visit.id, {"town_key": OTHER_TOWN, "place": OtherPlace("Ассоциация ЛенОбл", "")}, STAFF
+    )
+    assert back.place == OtherPlace("Ассоциация ЛенОбл", "")
+    assert dict(await repo.town_counts(2024)) == {"narva": 1, OTHER_TOWN: 2}
+
+
+async def test_a_place_without_a_name_or_a_town_without_a_place_is_refused(
+    repo: VisitRepository, database: Database
+) -> None:
+    from bot.core.visits.places import OTHER_TOWN, OtherPlace
+
+    for bad in (
+        draft(town_key=OTHER_TOWN),
+        draft(place=OtherPlace("Таллин", "EE")),
+        draft(town_key=OTHER_TOWN, place=OtherPlace(" ", "EE")),
+        draft(town_key=OTHER_TOWN, place=OtherPlace("Таллин", "Estonia")),
+    ):
+        with pytest.raises(VisitInputError):
+            await repo.record(bad, STAFF, "bad")
+    with pytest.raises(sqlite3.IntegrityError):  # the table's own check
+        async with database.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO visits (town_key, direction, start_date, kind, purpose, created_by, updated_by) "
+                "VALUES (NULL, 'in', '2024-01-01', 'official', 'x', 1, 1)"
+            )
+    assert await repo.count() == 0

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from bot.core.visits.files import VisitFile
     from bot.core.visits.people import Participant
+    from bot.core.visits.places import OtherPlace
 
 MIN_YEAR = 1950
 MAX_YEARS_AHEAD = 2
@@ -56,6 +57,7 @@ class VisitDraft:
     people: int | None
     purpose: str
     notes: str = ""
+    place: OtherPlace | None = None  # a place that is not a partner (town_key is OTHER_TOWN then)
 
     def planned(self, today: date) -> bool:
         return self.start > today
@@ -86,6 +88,7 @@ class Visit:
     revision: int = 1
     participants: tuple[Participant, ...] = ()
     files: tuple[VisitFile, ...] = ()
+    place: OtherPlace | None = None  # a place that is not a partner (town_key is OTHER_TOWN then)
 
     def planned(self, today: date) -> bool:
         return self.start > today
@@ -101,16 +104,20 @@ class Visit:
             people=self.people,
             purpose=self.purpose,
             notes=self.notes,
+            place=self.place,
         )
 
 
 def apply_changes(draft: VisitDraft, changes: Mapping[str, Any]) -> VisitDraft:
     """The draft with some fields replaced; unknown field names are a programming error."""
-    allowed = {"town_key", "direction", "start", "end", "kind", "people", "purpose", "notes"}
+    allowed = {"town_key", "direction", "start", "end", "kind", "people", "purpose", "notes", "place"}
     unknown = set(changes) - allowed
     if unknown:
         raise KeyError(f"not visit fields: {sorted(unknown)}")
-    return replace(draft, **dict(changes))
+    values = dict(changes)
+    if "town_key" in values and "place" not in values and values["town_key"] != draft.town_key:
+        values["place"] = None  # a partner town chosen for a visit to another place: the place goes
+    return replace(draft, **values)
 
 
 # ---- errors -------------------------------------------------------------------------------------------
