@@ -76,6 +76,7 @@ class ExportRow:
     status: str
     head: str = ""  # the head of the delegation: "Name — role"
     participants: str = ""  # "Name — role; Name — role", in the order staff typed them
+    partner: bool = True  # False: a place that is not a partner (town and country are the place's)
 
     def values(self, columns: tuple[str, ...] = COLUMNS) -> tuple[Any, ...]:
         getter = _GETTERS.get(columns)
@@ -155,8 +156,12 @@ def export_rows(
         rows.append(
             ExportRow(
                 number=visit.id,
-                town=town.name(lang) if town else visit.town_key,
-                country=country_name(lang, town.country, texts) if town else "",
+                town=town.name(lang) if town else visit.place.name if visit.place else visit.town_key,
+                country=country_name(lang, town.country, texts)
+                if town
+                else country_name(lang, visit.place.country, texts)
+                if visit.place and visit.place.country
+                else "",
                 direction=direction[visit.direction],
                 kind=kind,
                 start=visit.start,
@@ -170,6 +175,7 @@ def export_rows(
                 status=status[visit.planned(today)],
                 head=head.line() if head is not None else "",
                 participants="; ".join(person.line() for person in people),
+                partner=visit.place is None,
             )
         )
     return rows

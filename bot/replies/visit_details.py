@@ -10,6 +10,7 @@ from bot.core.model import Language
 from bot.core.visits import Visit
 from bot.core.visits.files import VisitFile
 from bot.core.visits.people import Participant, head_of
+from bot.core.visits.places import OtherPlace
 from bot.locale import Markup
 from bot.replies.reply import fit, shorten
 
@@ -19,6 +20,16 @@ if TYPE_CHECKING:
 CARD_NAMES = 8  # participants named on the card; /participants N shows them all
 CARD_NAME_CHARS = 40
 CARD_FILES = 10  # files listed on the card; /files N sends them all
+
+
+def place_text(view: VisitReplies, lang: Language, place: OtherPlace | None) -> str:
+    """ "другое: Таллин (Эстония)" — a place that is not a partner, with its country when known."""
+    if place is None:
+        return view.t(lang, "details.other")
+    if not place.country:
+        return view.t(lang, "details.other_place", name=place.name)
+    country = view.replies.country(lang, place.country)
+    return view.t(lang, "details.other_place_country", name=place.name, country=country)
 
 
 def size_text(view: VisitReplies, lang: Language, size: int | None) -> Markup:

@@ -24,10 +24,12 @@ from bot.core.visits import (
     Visit,
     year_range,
 )
+from bot.core.visits.places import OTHER_TOWN, OtherPlace
 from bot.locale import Markup, escape
 from bot.replies.reply import fit, shorten
 from bot.replies.visit_details import audit_text as details_audit_text
 from bot.replies.visit_details import card_lines as details_card_lines
+from bot.replies.visit_details import place_text
 from bot.replies.wording import Replies
 from storage.audit import AuditEntry
 
@@ -45,13 +47,17 @@ class VisitReplies:
 
     # ---- values ----------------------------------------------------------------------------------
 
-    def town(self, lang: Language, town_key: str | None) -> str:
+    def town(self, lang: Language, town_key: str | None, place: OtherPlace | None = None) -> str:
         if town_key is None:
             return self.t(lang, "card_unknown")
+        if town_key == OTHER_TOWN:
+            return place_text(self, lang, place)
         town = self.replies.directory.get(town_key)
         return town.name(lang) if town else town_key
 
-    def flag(self, town_key: str | None) -> str:
+    def flag(self, town_key: str | None, place: OtherPlace | None = None) -> str:
+        if town_key == OTHER_TOWN and place is not None and place.country:
+            return self.replies.flag(place.country)
         town = self.replies.directory.get(town_key) if town_key else None
         return self.replies.flag(town.country) if town else "🏳"
 
@@ -137,8 +143,8 @@ class VisitReplies:
                 lang,
                 "card_title",
                 id=visit.id,
-                flag=self.flag(visit.town_key),
-                town=self.town(lang, visit.town_key),
+                flag=self.flag(visit.town_key, visit.place),
+                town=self.town(lang, visit.town_key, visit.place),
             )
         )
         lines.extend(self.card_lines(lang, FormValues.of(visit)))
@@ -227,8 +233,8 @@ class VisitReplies:
                     date=self.day(lang, visit.start),
                     direction=self.t(lang, f"direction_short.{visit.direction.value}"),
                     kind=self.kind(lang, visit.kind),
-                    flag=self.flag(visit.town_key),
-                    town=self.town(lang, visit.town_key),
+                    flag=self.flag(visit.town_key, visit.place),
+                    town=self.town(lang, visit.town_key, visit.place),
                     purpose=purpose,
                     planned=self.t(lang, "list_planned") if visit.start > self.today else "",
                 )
@@ -305,7 +311,7 @@ class VisitReplies:
             return self.t(lang, "value_empty")
         try:
             if field == "town_key":
-                return self.town(lang, str(value))
+                return self.town(lang, str(value)) if value != OTHER_TOWN else self.t(lang, "details.other")
             if field == "direction":
                 return self.direction(lang, Direction(value))
             if field == "kind":
@@ -349,4 +355,6 @@ _AUDIT_FIELDS = {
     "purpose": "purpose",
     "notes": "notes",
     "participants": "participants",
+    "place_name": "place_name",
+    "place_country": "place_country",
 }

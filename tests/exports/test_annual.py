@@ -226,3 +226,32 @@ def test_the_head_and_the_participants_reach_the_register_and_the_report_list() 
     assert "Ola <Nordmann>" in listed[2]
     text = _pdf_text(write_report_pdf(made))
     assert "Jaan Tamm" in text and "Ola <Nordmann>" in text and "(200)" in text
+
+
+def test_places_that_are_not_partners_are_one_line_of_their_own() -> None:
+    from bot.core.visits.places import OTHER_TOWN, OtherPlace
+
+    register = [
+        visit(1, start=date(2025, 5, 5), people=3),  # Narva
+        visit(2, town_key=OTHER_TOWN, place=OtherPlace("Таллин", "EE"), start=date(2025, 6, 5), people=4),
+        visit(
+            3, town_key=OTHER_TOWN, place=OtherPlace("Ассоциация", ""), start=date(2025, 7, 5), people=None
+        ),
+    ]
+    rows = export_rows(register, directory=DIRECTORY, lang="ru", today=TODAY, zone=ZONE)
+    assert [(row.town, row.country, row.partner) for row in rows] == [
+        ("Нарва", "Эстония", True),
+        ("Таллин", "Эстония", False),
+        ("Ассоциация", "", False),
+    ]
+    made = report(2025, register=register)
+    assert made.total.visits == 3  # in the totals
+    assert [(line.name, line.tally.visits) for line in made.by_town] == [
+        ("Нарва", 1),
+        ("Другие места (не партнёры)", 2),
+    ]
+    assert [(line.name, line.tally.visits) for line in made.by_country] == [
+        ("Эстония", 1),
+        ("Другие места (не партнёры)", 2),
+    ]
+    assert "Другие места (не партнёры)" in _pdf_text(write_report_pdf(made))

@@ -9,11 +9,14 @@ both languages looking for any of them.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from bot.core.calendar import DateSpan, TownDayRule
+from bot.core.visits import DelegationType, Direction, VisitDraft
 from bot.core.visits.files import FileKind, FileOffer
 from bot.core.visits.people import Participant
+from bot.core.visits.places import OTHER_TOWN, OtherPlace
 from storage.public import PUBLIC_VISIT_COLUMNS
 from tests.public.conftest import Site
 
@@ -41,7 +44,7 @@ PRIVATE: dict[str, set[str]] = {
     "agreements": {"id", "town_id", "staff_fields"},
     "town_day_rules": {"typed", "updated_by"},
     "town_day_dates": {"updated_by"},
-    "visits": {"id", "people", "notes", "revision", "created_by", "created_at", "updated_by", "updated_at", "deleted_at", "deleted_by"},
+    "visits": {"id", "people", "notes", "revision", "created_by", "created_at", "updated_by", "updated_at", "deleted_at", "deleted_by", "place_name", "place_country"},
     "audit_log": {"id", "entity", "entity_id", "action", "actor_id", "before_json", "after_json"},
     "visit_counts": {"town_key", "year", "direction", "visits"},
     "visit_register": {"id", "generation"},
@@ -81,6 +84,8 @@ SECRETS = [
     "ROLE-zq91",
     "FILENAME-zq92",
     "FILEID-zq93",
+    "OTHERPLACE-zq94",
+    "OTHERPURPOSE-zq95",
     str(SECRET_ID),
     "4321",
     "4 321",
@@ -144,6 +149,13 @@ async def test_no_private_value_reaches_a_page_or_the_feed(site: Site) -> None:
     )
     offer = FileOffer(FileKind.DOCUMENT, "FILEID-zq93", "u", "FILENAME-zq92.pdf", "application/pdf", 4321)
     await rt.visits.attach(public_visit.id, offer, SECRET_ID)
+    for day in (date(2025, 4, 5), date(2027, 1, 5)):  # held and planned: neither on a page nor in the feed
+        other = VisitDraft(
+            OTHER_TOWN, Direction.INCOMING, day, None, DelegationType.OFFICIAL, 3, "OTHERPURPOSE-zq95"
+        )
+        await rt.visits.record(
+            replace(other, place=OtherPlace("OTHERPLACE-zq94", "EE")), SECRET_ID, f"o{day}"
+        )
     await rt.calendar.set_rule("narva", TownDayRule.decode("weekend:1:6"), "TYPED-zq86", SECRET_ID)
     await rt.calendar.set_date("raisio", DateSpan(date(2027, 5, 15), date(2027, 5, 16)), SECRET_ID)
     await rt.visits.load_public(rt.today())

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from telegram import Update
@@ -16,6 +17,7 @@ from telegram import Update
 from bot.core.form_draft import FormDraft
 from bot.core.visit_form import FormValues, new_form_id
 from bot.core.visits import VisitDraft, VisitInputError
+from bot.core.visits.places import OTHER_TOWN, OtherPlace
 from bot.handlers.chat import Context
 from bot.persistence import PERSISTENT_USER_KEYS, SqlitePersistence
 
@@ -83,14 +85,24 @@ async def save_step(update: Update, context: Context, draft: FormDraft | None) -
 # ---- one-line visits waiting for "save anyway?" ------------------------------------------------
 
 
-def remember_pending(context: Context, key: str, draft: VisitDraft) -> str:
-    """Keep a one-line visit (as JSON) until "save anyway" or "cancel"; returns its token."""
+def remember_pending(context: Context, key: str, draft: VisitDraft, *, confirm_place: bool = False) -> str:
+    """Keep a one-line visit (as JSON) until "save anyway" or "cancel"; returns its token.
+    `confirm_place`: it waits for "yes, another place" (a similar visit is looked for after it)."""
     pending = _kept(context, PENDING_KEY)
     while len(pending) >= PENDING_LIMIT:
         pending.pop(next(iter(pending)))
     token = new_form_id()
     pending[token] = {"key": key, "draft": FormValues.of(draft).to_json()}
+    if draft.place is not None:
+        pending[token]["place"] = draft.place.to_json()
+    if confirm_place:
+        pending[token]["confirm_place"] = True
     return token
+
+
+def pending_confirms_place(context: Context, token: str) -> bool:
+    entry = _kept(context, PENDING_KEY).get(token) if context.user_data is not None else None
+    return isinstance(entry, dict) and entry.get("confirm_place") is True
 
 
 def pending_visit(context: Context, token: str) -> tuple[str, VisitDraft] | None:
@@ -99,9 +111,13 @@ def pending_visit(context: Context, token: str) -> tuple[str, VisitDraft] | None
     if entry is None or not isinstance(entry.get("key"), str) or not isinstance(entry.get("draft"), dict):
         return None
     try:
-        return entry["key"], FormValues.from_json(entry["draft"]).draft()
+        draft = FormValues.from_json(entry["draft"]).draft()
     except VisitInputError:
         return None
+    place = OtherPlace.from_json(entry.get("place"))
+    if draft.town_key == OTHER_TOWN:
+        return (entry["key"], replace(draft, place=place)) if place is not None else None
+    return entry["key"], draft
 
 
 def forget_pending(context: Context, token: str) -> None:

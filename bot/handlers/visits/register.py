@@ -60,7 +60,7 @@ async def list_page(
     generation = await rt.visits.generation()
     buttons = [
         button(
-            f"#{visit.id} · {view.short_day(lang, visit.start)} · {view.town(lang, visit.town_key)}",
+            f"#{visit.id} · {view.short_day(lang, visit.start)} · {view.town(lang, visit.town_key, visit.place)}",
             CB_CARD,
             visit.id,
             visit.revision,
