@@ -103,6 +103,7 @@ def _fields(draft: VisitDraft) -> dict[str, Any]:
     """A visit's fields as the audit log and the columns hold them (the one JSON form of FormValues),
     with the place of a visit to another town."""
     fields = FormValues.of(draft).to_json()
+    fields.pop("place", None)  # kept as its two columns
     fields["place_name"] = draft.place.name if draft.place is not None else None
     fields["place_country"] = draft.place.country if draft.place is not None else None
     return fields

@@ -94,7 +94,7 @@ class VisitReplies:
         """One field's current value as plain text (for 'now: ...' in edit prompts)."""
         unknown = self.t(lang, "card_unknown")
         if field == "town":
-            return self.town(lang, values.town_key)
+            return self.town(lang, values.town_key, values.place)
         if field == "direction":
             return self.direction(lang, values.direction) if values.direction else unknown
         if field in ("dates", "start"):
@@ -156,7 +156,10 @@ class VisitReplies:
     def draft_card(self, lang: Language, values: FormValues) -> str:
         lines = [
             self.t(
-                lang, "draft_title", flag=self.flag(values.town_key), town=self.town(lang, values.town_key)
+                lang,
+                "draft_title",
+                flag=self.flag(values.town_key, values.place),
+                town=self.town(lang, values.town_key, values.place),
             ),
             *self.card_lines(lang, values),
             "",

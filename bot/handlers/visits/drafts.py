@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from telegram import Update
@@ -17,7 +16,6 @@ from telegram import Update
 from bot.core.form_draft import FormDraft
 from bot.core.visit_form import FormValues, new_form_id
 from bot.core.visits import VisitDraft, VisitInputError
-from bot.core.visits.places import OTHER_TOWN, OtherPlace
 from bot.handlers.chat import Context
 from bot.persistence import PERSISTENT_USER_KEYS, SqlitePersistence
 
@@ -93,8 +91,6 @@ def remember_pending(context: Context, key: str, draft: VisitDraft, *, confirm_p
         pending.pop(next(iter(pending)))
     token = new_form_id()
     pending[token] = {"key": key, "draft": FormValues.of(draft).to_json()}
-    if draft.place is not None:
-        pending[token]["place"] = draft.place.to_json()
     if confirm_place:
         pending[token]["confirm_place"] = True
     return token
@@ -111,13 +107,9 @@ def pending_visit(context: Context, token: str) -> tuple[str, VisitDraft] | None
     if entry is None or not isinstance(entry.get("key"), str) or not isinstance(entry.get("draft"), dict):
         return None
     try:
-        draft = FormValues.from_json(entry["draft"]).draft()
+        return entry["key"], FormValues.from_json(entry["draft"]).draft()
     except VisitInputError:
         return None
-    place = OtherPlace.from_json(entry.get("place"))
-    if draft.town_key == OTHER_TOWN:
-        return (entry["key"], replace(draft, place=place)) if place is not None else None
-    return entry["key"], draft
 
 
 def forget_pending(context: Context, token: str) -> None:

@@ -96,3 +96,39 @@ async def test_planned_visits_to_other_places_stay_off_residents_calendar_and_di
     assert [visit.purpose for visit in await store.notable(date(2026, 12, 1), date(2026, 12, 31))] == [
         "Партнёр"
     ]
+
+
+async def test_the_guided_form_offers_a_real_place_and_takes_other_written_out(bot: Harness) -> None:
+    from tests.handlers.visits.conftest import form_id
+
+    form = form_id(await staff(bot, "/visit"))
+    offered = await staff(bot, "Таллин")
+    assert "«Таллин» — не город-партнёр. Записать визит как «другое: Таллин (Эстония)»?" in texts(offered)
+    yes = next(data for data in buttons(offered) if data.startswith(f"vf:{form}:o:"))
+    assert len(yes.encode()) <= 64
+    chosen = await press(bot, yes)
+    assert "другое: Таллин (Эстония)" in texts(chosen)
+    await press(bot, f"vf:{form}:d:in")
+    await staff(bot, "05.06.2025")
+    await press(bot, f"vf:{form}:s")  # one day
+    await press(bot, f"vf:{form}:k:official")
+    await staff(bot, "4")
+    await staff(bot, "Конференция")
+    confirm = await staff(bot, "-")
+    assert "Проверьте визит" in texts(confirm) and "другое: Таллин (Эстония)" in texts(confirm)
+    saved = await press(bot, f"vf:{form}:save")
+    assert "записан" in texts(saved)
+    (visit,) = await rt(bot).visits.list()
+    assert visit.place == OtherPlace("Таллин", "EE")
+    # a forged place button is refused, nothing changes
+    form = form_id(await staff(bot, "/visit"))
+    forged = await press(bot, f"vf:{form}:o:9999r")
+    assert not [call for call in forged if call.method == "sendMessage"]
+    assert "шаг 2 из 8" in texts(await staff(bot, "Нарва"))  # the form was still at the town
+    await staff(bot, "/cancel")
+    # editing the saved visit's town: "другое: …" written out
+    await press(bot, f"vc:{visit.id}:{visit.revision}:ef:town")
+    done = texts(await staff(bot, "другое: Ассоциация городов, Финляндия"))
+    assert "другое: Ассоциация городов (Финляндия)" in done
+    history = texts(await staff(bot, f"/history {visit.id}"))
+    assert "Место: Таллин → Ассоциация городов" in history and "Страна места: EE → FI" in history
