@@ -39,7 +39,7 @@ ATTACH_KEY = "attach_visit"  # user_data: {"visit": N, "chat": chat id, "until":
 ATTACH_TIMEOUT = timedelta(minutes=15)
 _NUMBER = re.compile(r"[#№]?([1-9][0-9]{0,11})")
 _ATTACH_CAPTION = re.compile(r"^/attach(?:@\w+)?\s+[#№]?([1-9][0-9]{0,11})\b", re.IGNORECASE)
-_CARD_NUMBER = re.compile(r"#([1-9][0-9]{0,11})")
+_CARD_NUMBER = re.compile(r"(?:Визит|Visit) #([1-9][0-9]{0,11})")  # a card's title (or its "saved" note)
 
 
 def visit_number(text: str) -> int | None:

@@ -150,6 +150,10 @@ async def test_a_file_in_reply_to_the_card_or_with_the_caption_goes_to_that_visi
         "text": f"🚌 Визит #{second} · Раисио",
     }
     await send_media(bot, document(unique="r1", reply_to_message=card))
+    other_reply = {**card, "message_id": 78, "text": f"Ответ #{first}: не карточка"}
+    assert "Я понимаю только текст" in texts(
+        await send_media(bot, document(unique="r2", reply_to_message=other_reply))
+    )
     await send_media(bot, document(name="Протокол.docx", unique="c1", caption=f"/attach {first}"))
     one, two = await rt(bot).visits.get(first), await rt(bot).visits.get(second)
     assert one is not None and [f.name for f in one.files] == ["Протокол.docx"]
