@@ -29,6 +29,7 @@ from bot.logmask import mask_token_in_logs
 from bot.metrics import BotMetrics, InstrumentedRequest, UpdateTrack, current_update, update_kind
 from bot.persistence import SqlitePersistence
 from bot.public.digest import schedule_digest
+from bot.question_retention import start_question_retention
 from bot.ratelimit import BroadcastRateLimiter
 from bot.reminders import SEND_WORKERS, ReminderService, TelegramSender, schedule
 from bot.runtime import Runtime, open_runtime
@@ -200,6 +201,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     schedule(application)
     schedule_digest(application)
     schedule_backups(application)
+    await start_question_retention(application)
     if application.job_queue is not None:
         # /stats charts are drawn after each change to the register, not while a user waits
         application.job_queue.run_repeating(

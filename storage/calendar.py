@@ -227,8 +227,9 @@ class CalendarRepository:
             before = PartialDate(row["signed_year"], row["signed_month"], row["signed_day"])
             fields = sorted({*json.loads(row["staff_fields"]), "signed"})
             await conn.execute(
-                "UPDATE agreements SET signed_year = ?, signed_month = ?, signed_day = ?, staff_fields = ? "
-                "WHERE id = ?",
+                # the staff's date stands on its own: a reference's claim to the day no longer applies
+                "UPDATE agreements SET signed_year = ?, signed_month = ?, signed_day = ?, signed_source = '', "
+                "staff_fields = ? WHERE id = ?",
                 (signed.year, signed.month, signed.day, json.dumps(fields), row["id"]),
             )
             await write_audit(

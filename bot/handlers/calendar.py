@@ -290,7 +290,7 @@ async def events(update: Update, context: Context) -> None:
                     title=replies.t(
                         lang, "events.agreement_title", title=agreement.title(lang), code=agreement.key
                     ),
-                    signed=replies.format_date(lang, agreement.signed),
+                    signed=replies.signed_date(lang, agreement),
                     precision=replies.t(lang, f"events.precision_{agreement.signed.precision}"),
                 )
             )

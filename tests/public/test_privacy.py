@@ -30,7 +30,7 @@ PUBLIC: dict[str, set[str]] = {
     "town_aliases": set(),
     "town_cooperation": {"area"},
     "town_facts": {"topic", "text_en", "text_ru"},
-    "agreements": {"key", "kind", "signed_year", "signed_month", "signed_day", "title_en", "title_ru", "parties_en", "parties_ru", "note_en", "note_ru"},
+    "agreements": {"key", "kind", "signed_year", "signed_month", "signed_day", "signed_source", "title_en", "title_ru", "parties_en", "parties_ru", "note_en", "note_ru"},
     "town_day_rules": {"town_key", "rule", "updated_at"},
     "town_day_dates": {"town_key", "year", "start_date", "end_date", "updated_at"},
     "visits": {"town_key", "direction", "start_date", "end_date", "kind", "purpose"},
