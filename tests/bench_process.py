@@ -146,7 +146,8 @@ class Contender:
         for first in range(0, count, 100):  # as getUpdates answers (at most 100) and PTB's Updater hands
             batch = updates[first : first + 100]  # them over: stored (twinbot), parsed, processed
             if isinstance(intake, Intake):
-                await intake.store(batch)
+                store = getattr(intake, "store", intake.inbox.store)  # (an older Intake had none)
+                await store(batch)
             for data in batch:
                 await self.app.process_update(Update.de_json(data, self.app.bot))
                 await settle(self.app)
