@@ -7,8 +7,8 @@ Connections per file: the writer, used only inside ``transaction()`` (and for th
 and a read-only reader for :meth:`Database.fetchall` / :meth:`Database.fetchone` everywhere else. In WAL
 mode every read on the reader sees the last committed state, never a transaction another coroutine has
 open on the writer. "A snapshot per statement" holds only because each read runs to its end in one step
-(see fetchall): the reader never has two statements open at once. A third, :attr:`Database.relaxed`,
-writes the rows that need not wait for the disk (:meth:`Database.write` with ``durable=False``).
+(see fetchall): the reader never has two statements open at once. A third writer, opened at its first
+use, commits the rows that need not wait for the disk (:meth:`Database.write` with ``durable=False``).
 
 Every stamp a statement writes comes from :meth:`Database.stamp`, exposed to SQL as ``clock_now()``,
 never from SQLite's own ``'now'``: the bot's clock is injectable, and what staff read back ("added on
@@ -66,13 +66,12 @@ class Database:
         connection: aiosqlite.Connection,
         path: Path,
         reader: aiosqlite.Connection | None = None,
-        relaxed: aiosqlite.Connection | None = None,
     ) -> None:
         self.connection = connection
         self.reader = reader or connection  # ":memory:" is a separate database per connection: one only
-        # a second writer, synchronous = NORMAL, for write(durable=False); used under the same lock as
-        # the writer, so the two never wait for each other inside SQLite
-        self.relaxed = relaxed or connection
+        # a second writer, synchronous = NORMAL, for write(durable=False), opened at its first use; used
+        # under the same lock as the writer, so the two never wait for each other inside SQLite
+        self._relaxed: aiosqlite.Connection | None = None
         self.path = path
         # the aware "now" stamps are written with; the runtime points it at its own injectable clock
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -113,7 +112,7 @@ class Database:
         has read nothing before it that could go stale. The process's lock is taken as for
         :meth:`transaction`, so the statement never lands inside another coroutine's transaction.
 
-        ``durable=False`` commits it on :attr:`relaxed`, with ``synchronous = NORMAL``: no wait for the disk (a commit with
+        ``durable=False`` commits it on the third connection, with ``synchronous = NORMAL``: no wait for the disk (a commit with
         FULL waits for the WAL's fsync, 0.3 ms on an idle disk and several under load). Committed all
         the same, and kept when the process is killed; only a power cut or an OS crash before the
         next durable commit or checkpoint may take it back. For rows worth that trade only: the
@@ -122,10 +121,18 @@ class Database:
         if _inside.get() is self:  # already inside this task's transaction: part of it
             cursor = await self.connection.execute(sql, tuple(parameters))
             return int(cursor.lastrowid or 0), int(cursor.rowcount)
-        connection = self.connection if durable else self.relaxed
         async with self._write_lock:
+            connection = self.connection if durable else await self._relaxed_writer()
             cursor = await connection.execute(sql, tuple(parameters))
         return int(cursor.lastrowid or 0), int(cursor.rowcount)
+
+    async def _relaxed_writer(self) -> aiosqlite.Connection:
+        if self.reader is self.connection:  # ":memory:": one connection, and no disk to wait for
+            return self.connection
+        if self._relaxed is None:
+            self._relaxed = await _connect(self.path, read_only=False, synchronous="NORMAL")
+            await self._relaxed.create_function("clock_now", 0, self.stamp)
+        return self._relaxed
 
     def _for_reading(self) -> aiosqlite.Connection:
         return self.connection if _inside.get() is self else self.reader
@@ -174,9 +181,11 @@ class Database:
 
     async def close(self) -> None:
         try:
-            for other in (self.reader, self.relaxed):
-                if other is not self.connection:
-                    await other.close()
+            if self._relaxed is not None:
+                await self._relaxed.close()
+                self._relaxed = None
+            if self.reader is not self.connection:
+                await self.reader.close()
         finally:
             await self.connection.close()
 
@@ -221,21 +230,17 @@ async def open_database(path: Path, *, migrate: bool = True) -> Database:
         path.parent.mkdir(parents=True, exist_ok=True)
     connection = await _connect(path, read_only=False)
     reader: aiosqlite.Connection | None = None
-    relaxed: aiosqlite.Connection | None = None
     try:
         if not in_memory:
             reader = await _connect(path, read_only=True)
-            relaxed = await _connect(path, read_only=False, synchronous="NORMAL")
-        database = Database(connection, path, reader, relaxed)
+        database = Database(connection, path, reader)
         # called on aiosqlite's thread: a plain function of the clock, no event-loop state
-        for writer in {connection, database.relaxed}:
-            await writer.create_function("clock_now", 0, database.stamp)
+        await connection.create_function("clock_now", 0, database.stamp)
         if migrate:
             await database.migrate()
     except BaseException:
-        for other in (reader, relaxed):
-            if other is not None:
-                await other.close()
+        if reader is not None:
+            await reader.close()
         await connection.close()
         raise
     return database
