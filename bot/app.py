@@ -190,9 +190,11 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     runtime.bot_username = application.bot.username or runtime.bot_username
     application.bot_data["runtime"] = runtime
     default = settings.bot.default_language
-    await application.bot.set_my_commands(menu(default))
-    for lang in LANGUAGES:
-        await application.bot.set_my_commands(menu(lang), language_code=lang)
+    # the menus at once, not one round trip after another: the start waits for the slowest only
+    await asyncio.gather(
+        application.bot.set_my_commands(menu(default)),
+        *(application.bot.set_my_commands(menu(lang), language_code=lang) for lang in LANGUAGES),
+    )
     # reminders: the schedule is rebuilt from the database at every start (no pickled jobs)
     application.bot_data["reminders"] = ReminderService(
         runtime, TelegramSender(application.bot), stopping=lambda: not application.running

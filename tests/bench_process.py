@@ -8,9 +8,9 @@ machine is shared: the best round of each counts, and the median is printed besi
 * one update in-process: ``Application.process_update`` of a resident's question ("Нарва", the town
   card) through the whole application (the inbox dedup, metrics, every handler group, the question
   engine, the reply through PTB's Bot), against PTB's echo bot answering the same text; both with an
-  in-memory Bot API (no network), without a rate limiter and with one (PTB's AIORateLimiter for the
-  echo, the shipped BroadcastRateLimiter for twinbot), each with the 30 messages/s overall window
-  lifted, since every update is a chat of its own and that window would only measure its pacing;
+  in-memory Bot API (no network), without a rate limiter and with the same one (the shipped
+  BroadcastRateLimiter), its 30 messages/s overall window lifted: every update is a chat of its own,
+  and that window would only measure its pacing;
 * ``twinbot run`` (polling) as a process, against the echo bot's ``run_polling`` on the same Bot API
   stand-in: the time from the start of the process to its first getUpdates, and the idle resident
   memory (VmRSS) a few seconds later;
@@ -41,7 +41,7 @@ from typing import Any
 
 import httpx
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application, settle
@@ -175,7 +175,7 @@ async def echo_bot(limiter: bool) -> Contender:
     api = InMemoryBotApi()
     builder = Application.builder().token("123456:BENCH").request(api).get_updates_request(api)
     if limiter:
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=0))
+        builder = builder.rate_limiter(BroadcastRateLimiter(max_retries=3, overall_max_rate=0))
     app = builder.build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
     await app.initialize()
