@@ -62,14 +62,38 @@ class Intake:
         self._recent: OrderedDict[int, None] = OrderedDict()  # finished here, the last RECENT_DONE
         self._flushing: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()
+        # updates waiting to be stored together, and the future their requests wait on (see store)
+        self._batch: tuple[list[dict[str, Any]], asyncio.Future[None]] | None = None
+        self._storing: asyncio.Task[None] | None = None
         self.skipped = 0
         self.done = 0
 
     async def store(self, updates: list[dict[str, Any]]) -> None:
-        """Into the inbox, before Telegram is told they arrived (raises when that failed)."""
-        stored = await self.inbox.store(updates)
-        if stored == len(updates):  # every row new (else some were there before: those are looked up)
-            self._fresh.update(int(update["update_id"]) for update in updates)
+        """Into the inbox, before Telegram is told they arrived (raises when that failed).
+
+        A group commit: the updates that arrive while one batch is being written (webhook requests
+        come concurrently, up to max_connections at once) go together in the next one, so a burst
+        waits for the disk once per batch rather than once per request."""
+        if self._batch is None:
+            self._batch = ([], asyncio.get_running_loop().create_future())
+        self._batch[0].extend(updates)
+        written = self._batch[1]
+        if self._storing is None or self._storing.done():
+            self._storing = asyncio.get_running_loop().create_task(self._store_batches(), name="inbox-store")
+        await asyncio.shield(written)
+
+    async def _store_batches(self) -> None:
+        while self._batch is not None:
+            (updates, written), self._batch = self._batch, None
+            try:
+                stored = await self.inbox.store(updates)
+            except Exception as exc:  # noqa: BLE001 - handed to every request of the batch
+                written.set_exception(exc)
+                written.exception()  # retrieved: a request that stopped waiting leaves no warning
+                continue
+            if stored == len(updates):  # every row new (else some were there before: looked up)
+                self._fresh.update(int(update["update_id"]) for update in updates)
+            written.set_result(None)
 
     async def admit(self, update_id: int) -> bool:
         """False for an update that is being handled or was handled to the end before."""
