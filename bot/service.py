@@ -34,12 +34,12 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot import __version__
-from bot.app import CONNECTIVITY_KEY, build_application
+from bot.app import CONNECTIVITY_KEY, DATABASE_KEY, build_application
 from bot.config import Settings
 from bot.connectivity import Connectivity, StartupFailedError, with_retries
 from bot.handlers.status import SERVICE_KEY
 from bot.intake import INBOX_REQUEST_KEY, INTAKE_KEY, InboxRequest, Intake, replay_unfinished
-from storage import open_database
+from storage import Database, open_database
 from storage.backup import BackupError, make_backup
 from storage.database import migrations
 from storage.inbox import Inbox
@@ -208,7 +208,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
                     "took over the lease of %s: it had stopped without releasing it", taken.describe()
                 )
             try:
-                await _run(settings, stop, lease)
+                await _run(settings, stop, lease, database)
             finally:
                 await lease.release()
         finally:
@@ -233,10 +233,11 @@ async def _heartbeat(lease: InstanceLease, stop: asyncio.Event) -> None:
             log.warning("could not renew the lease: %s", type(exc).__name__)
 
 
-async def _run(settings: Settings, stop: asyncio.Event, lease: InstanceLease) -> None:
+async def _run(settings: Settings, stop: asyncio.Event, lease: InstanceLease, database: Database) -> None:
     sock = listening_socket(settings)
     application: Application = build_application(settings)  # type: ignore[type-arg]
     application.bot_data[SERVICE_KEY] = settings.mode
+    application.bot_data[DATABASE_KEY] = database  # the runtime's too (it is closed here, after it)
     beating = asyncio.create_task(_heartbeat(lease, stop), name="lease-heartbeat")
     retries, token = settings.telegram.startup_retries, settings.token
     connectivity = application.bot_data.get(CONNECTIVITY_KEY)
