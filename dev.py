@@ -84,11 +84,12 @@ def main() -> int:
     if task == "bot":
         os.execv(str(BIN / "twinbot"), [str(BIN / "twinbot"), *extra])
     if task == "bench":
-        # python3 dev.py bench [questions|visits|reports|broadcast|webhook|public|all] [options of that benchmark]
+        # python3 dev.py bench [questions|visits|reports|broadcast|webhook|public|process|all] [options of it]
         names = {"questions": "tests.bench", "visits": "tests.bench_visits", "reports": "tests.bench_reports"}
         names["broadcast"] = "tests.bench_broadcast"
         names["webhook"] = "tests.bench_webhook"
         names["public"] = "tests.bench_public"
+        names["process"] = "tests.bench_process"
         chosen = extra[0] if extra and extra[0] in (*names, "all") else "questions"
         rest = extra[1:] if extra and extra[0] == chosen else extra
         modules = list(names.values()) if chosen == "all" else [names[chosen]]

@@ -158,19 +158,19 @@ class KnowledgeRepository:
     async def log_question(
         self, text: str, language: str, chat_type: str, outcome: Outcome, intent: str
     ) -> int:
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO question_log (asked_at, text, language, chat_type, outcome, intent) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (self.db.stamp(), text, language, chat_type, outcome, intent),
-            )
-            return int(cursor.lastrowid or 0)
+        # for every question a resident asks: one statement, not waiting for the disk (Database.write)
+        row_id, _ = await self.db.write(
+            "INSERT INTO question_log (asked_at, text, language, chat_type, outcome, intent) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (self.db.stamp(), text, language, chat_type, outcome, intent),
+            durable=False,
+        )
+        return row_id
 
     async def answer_sent(self, question_id: int, message_id: int) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE question_log SET message_id = ? WHERE id = ?", (message_id, question_id)
-            )
+        await self.db.write(
+            "UPDATE question_log SET message_id = ? WHERE id = ?", (message_id, question_id), durable=False
+        )
 
     async def mark(self, question_id: int, message_id: int, helpful: bool) -> bool | None:
         """The first mark of an answer: True when stored, False when one was already there (the second
