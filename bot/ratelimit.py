@@ -36,8 +36,10 @@ free as follows:
 * **A reply takes it before any broadcast**, whenever it was queued: it waits only for the next slot
   that comes free, however many broadcasts are queued (tests/test_ratelimit.py).
 * **Broadcasts are paced**: one per ``period / limit`` (34 ms overall), never more than two at once. So
-  slots come free evenly and that "next slot" is at most one spacing plus one round trip away (a burst of
-  30 would free them all at once, once a second). A reply is not paced; the window alone limits it.
+  slots come free evenly and that "next slot" is a round trip and a few spacings away at most, about a
+  tenth of a second (a burst of 30 would free them all at once, once a second). The pacing keeps to a
+  grid, so a late timer or a late answer costs no capacity. A reply is not paced; the window alone
+  limits it.
 * **Broadcasts use what replies leave.** A broadcast takes every slot no reply is waiting for, so with
   few questions the pass runs at the limit (the window is full all the time; a reply only moves the
   broadcast behind it by one slot).
@@ -195,10 +197,10 @@ class SlidingWindow:
             cell = [math.inf, float(lane)]
             self._cells.append(cell)
             if lane == BROADCAST:
-                # on a grid while on time, so that a timer firing a millisecond late does not push every
-                # later broadcast back (that costs 3% of the limit); after a lull or a full window, anew
-                on_time = now - self._next_broadcast < self.spacing / 2
-                self._next_broadcast = (self._next_broadcast if on_time else now) + self.spacing
+                # on a grid, so that a timer firing late or a slot freed late does not push every later
+                # broadcast back (pacing from each actual grant cost 2-3% of the limit); the grid lags
+                # `now` by at most half a spacing, so no more than two go at once
+                self._next_broadcast = max(self._next_broadcast + self.spacing, now - self.spacing / 2)
             future.set_result(cell)
             for queue in self._waiting:
                 while queue and queue[0].done():
