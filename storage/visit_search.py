@@ -118,8 +118,8 @@ class VisitSearch:
         """Counts, headcount and the split by direction and town, in one pass over the visits found."""
         source, parameters = await self._plan(found)
         rows = await self.db.fetchall(
-            "SELECT town_key, count(*) AS n, coalesce(sum(people), 0) AS people, "
-            f"coalesce(sum(direction = 'in'), 0) AS incoming FROM {source} GROUP BY town_key",
+            "SELECT coalesce(town_key, '~other') AS town_key, count(*) AS n, coalesce(sum(people), 0) AS people, "
+            f"coalesce(sum(direction = 'in'), 0) AS incoming FROM {source} GROUP BY 1",
             parameters,
         )
         visits = sum(int(row["n"]) for row in rows)

@@ -25,8 +25,12 @@ from bot.core.visits import (
     year_range,
 )
 from bot.core.visits.filters import VisitFilter
+from bot.core.visits.places import OTHER_TOWN, OtherPlace
 from bot.locale import Markup, escape
 from bot.replies.reply import fit, shorten
+from bot.replies.visit_details import audit_text as details_audit_text
+from bot.replies.visit_details import card_lines as details_card_lines
+from bot.replies.visit_details import place_text
 from bot.replies.wording import Replies
 from storage.audit import AuditEntry
 from storage.visit_search import FoundSummary
@@ -45,13 +49,17 @@ class VisitReplies:
 
     # ---- values ----------------------------------------------------------------------------------
 
-    def town(self, lang: Language, town_key: str | None) -> str:
+    def town(self, lang: Language, town_key: str | None, place: OtherPlace | None = None) -> str:
         if town_key is None:
             return self.t(lang, "card_unknown")
+        if town_key == OTHER_TOWN:
+            return place_text(self, lang, place)
         town = self.replies.directory.get(town_key)
         return town.name(lang) if town else town_key
 
-    def flag(self, town_key: str | None) -> str:
+    def flag(self, town_key: str | None, place: OtherPlace | None = None) -> str:
+        if town_key == OTHER_TOWN and place is not None and place.country:
+            return self.replies.flag(place.country)
         town = self.replies.directory.get(town_key) if town_key else None
         return self.replies.flag(town.country) if town else "🏳"
 
@@ -88,7 +96,7 @@ class VisitReplies:
         """One field's current value as plain text (for 'now: ...' in edit prompts)."""
         unknown = self.t(lang, "card_unknown")
         if field == "town":
-            return self.town(lang, values.town_key)
+            return self.town(lang, values.town_key, values.place)
         if field == "direction":
             return self.direction(lang, values.direction) if values.direction else unknown
         if field in ("dates", "start"):
@@ -137,11 +145,12 @@ class VisitReplies:
                 lang,
                 "card_title",
                 id=visit.id,
-                flag=self.flag(visit.town_key),
-                town=self.town(lang, visit.town_key),
+                flag=self.flag(visit.town_key, visit.place),
+                town=self.town(lang, visit.town_key, visit.place),
             )
         )
         lines.extend(self.card_lines(lang, FormValues.of(visit)))
+        lines.extend(details_card_lines(self, lang, visit))
         if visit.deleted:
             lines.append(self.t(lang, "card_deleted"))
         return fit(lines)
@@ -149,7 +158,10 @@ class VisitReplies:
     def draft_card(self, lang: Language, values: FormValues) -> str:
         lines = [
             self.t(
-                lang, "draft_title", flag=self.flag(values.town_key), town=self.town(lang, values.town_key)
+                lang,
+                "draft_title",
+                flag=self.flag(values.town_key, values.place),
+                town=self.town(lang, values.town_key, values.place),
             ),
             *self.card_lines(lang, values),
             "",
@@ -239,8 +251,8 @@ class VisitReplies:
             date=self.day(lang, visit.start),
             direction=self.t(lang, f"direction_short.{visit.direction.value}"),
             kind=self.kind(lang, visit.kind),
-            flag=self.flag(visit.town_key),
-            town=self.town(lang, visit.town_key),
+            flag=self.flag(visit.town_key, visit.place),
+            town=self.town(lang, visit.town_key, visit.place),
             purpose=purpose,
             planned=self.t(lang, "list_planned") if visit.start > self.today else "",
         )
@@ -341,6 +353,12 @@ class VisitReplies:
                             after=self.audit_value(lang, field, after.get(field)),
                         )
                     )
+            elif entry.action in ("attach", "detach"):
+                name = (after or before).get("file")
+                if name:
+                    lines.append(
+                        self.t(lang, "history_value", field=self.field_name(lang, "file"), value=str(name))
+                    )
             elif entry.action == "create":
                 for field, value in after.items():
                     if value in (None, "") or field not in _AUDIT_FIELDS:
@@ -364,13 +382,17 @@ class VisitReplies:
             return self.t(lang, "value_empty")
         try:
             if field == "town_key":
-                return self.town(lang, str(value))
+                return self.town(lang, str(value)) if value != OTHER_TOWN else self.t(lang, "details.other")
             if field == "direction":
                 return self.direction(lang, Direction(value))
             if field == "kind":
                 return self.kind(lang, DelegationType(value))
             if field in ("start", "end"):
                 return self.day(lang, date.fromisoformat(str(value)))
+            if field == "participants":
+                return escape(shorten(details_audit_text(value), HISTORY_VALUE_CHARS)) or self.t(
+                    lang, "value_empty"
+                )
         except ValueError:
             pass
         return escape(shorten(str(value), HISTORY_VALUE_CHARS))
@@ -403,4 +425,7 @@ _AUDIT_FIELDS = {
     "people": "people",
     "purpose": "purpose",
     "notes": "notes",
+    "participants": "participants",
+    "place_name": "place_name",
+    "place_country": "place_country",
 }

@@ -30,8 +30,9 @@ CB_LIST = "vl"
 CB_DUPLICATE = "vd"
 CB_FOUND = "vs"
 
-# card buttons without an argument: open, history, edit (choose a field), back, delete, delete yes, undo
-CARD_ACTIONS = frozenset({"o", "h", "e", "b", "d", "dy", "u"})
+# card buttons without an argument: open, history, edit (choose a field), back, delete, delete yes, undo,
+# the participant list, the files sent back
+CARD_ACTIONS = frozenset({"o", "h", "e", "b", "d", "dy", "u", "p", "f"})
 EDIT_FIELD = "ef"  # edit a field: takes one of EDITABLE
 
 _CARD_DATA = re.compile(r"^vc:([1-9][0-9]{0,11}):([1-9][0-9]{0,8}):([a-z]{1,2})(?::([a-z]{1,12}))?$")

@@ -95,7 +95,9 @@ async def list_page(
 
 def visit_button(rt: Runtime, lang: Language, visit: Visit) -> InlineKeyboardButton:
     view = views(rt)
-    label = f"#{visit.id} · {view.short_day(lang, visit.start)} · {view.town(lang, visit.town_key)}"
+    label = (
+        f"#{visit.id} · {view.short_day(lang, visit.start)} · {view.town(lang, visit.town_key, visit.place)}"
+    )
     return button(label, CB_CARD, visit.id, visit.revision, "o")
 
 
