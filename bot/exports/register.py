@@ -15,6 +15,7 @@ from bot.core.directory import TownDirectory
 from bot.core.model import Language
 from bot.core.stamps import local_time
 from bot.core.visits import Direction, Visit
+from bot.core.visits.people import Participant, head_of
 from bot.locale import Catalogue, catalogue
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ COLUMNS = (
     "end",
     "days",
     "people",
+    "head",
+    "participants",
     "purpose",
     "notes",
     "recorded_by",
@@ -71,6 +74,9 @@ class ExportRow:
     recorded_by: str
     recorded_at: datetime | None  # local time of the configured zone, naive (Excel has no zones)
     status: str
+    head: str = ""  # the head of the delegation: "Name — role"
+    participants: str = ""  # "Name — role; Name — role", in the order staff typed them
+    partner: bool = True  # False: a place that is not a partner (town and country are the place's)
 
     def values(self, columns: tuple[str, ...] = COLUMNS) -> tuple[Any, ...]:
         getter = _GETTERS.get(columns)
@@ -123,10 +129,13 @@ def export_rows(
     today: date,
     zone: tzinfo | None = None,
     names: Mapping[int, str] | None = None,
+    participants: Mapping[int, tuple[Participant, ...]] | None = None,
 ) -> list[ExportRow]:
-    """The register in date order (oldest first, then by number); deleted visits are left out."""
+    """The register in date order (oldest first, then by number); deleted visits are left out.
+    `participants`: by visit id, as storage reads them for many visits (a Visit from a list has none)."""
     texts = catalogue()
     names = names or {}
+    participants = participants or {}
     direction = {member: label(lang, f"reports.direction.{member.value}", texts) for member in Direction}
     kinds: dict[Any, str] = {}
     status = {
@@ -142,11 +151,17 @@ def export_rows(
             key = f"reports.kind.{visit.kind.value}"
             kind = kinds[visit.kind] = label(lang, key, texts) if texts.has(lang, key) else visit.kind.value
         town = directory.get(visit.town_key)
+        people = participants.get(visit.id) or visit.participants
+        head = head_of(people)
         rows.append(
             ExportRow(
                 number=visit.id,
-                town=town.name(lang) if town else visit.town_key,
-                country=country_name(lang, town.country, texts) if town else "",
+                town=town.name(lang) if town else visit.place.name if visit.place else visit.town_key,
+                country=country_name(lang, town.country, texts)
+                if town
+                else country_name(lang, visit.place.country, texts)
+                if visit.place and visit.place.country
+                else "",
                 direction=direction[visit.direction],
                 kind=kind,
                 start=visit.start,
@@ -158,6 +173,9 @@ def export_rows(
                 recorded_by=recorder(visit.created_by, names),
                 recorded_at=naive_local(visit.created_at, zone),
                 status=status[visit.planned(today)],
+                head=head.line() if head is not None else "",
+                participants="; ".join(person.line() for person in people),
+                partner=visit.place is None,
             )
         )
     return rows
@@ -172,6 +190,7 @@ async def load_register(
     if not visits:
         return []
     names = await rt.staff.names()
+    participants = await rt.visits.participants_of([visit.id for visit in visits])
     # localising 100,000 rows takes a while: off the event loop
     return await asyncio.to_thread(
         partial(
@@ -182,6 +201,7 @@ async def load_register(
             today=rt.today(),
             zone=rt.settings.reminders.zone,
             names=names,
+            participants=participants,
         )
     )
 

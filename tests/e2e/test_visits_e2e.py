@@ -217,6 +217,26 @@ def test_list_of_visits(clean: RunningBot) -> None:
     assert any(data.endswith(":o") for data in buttons(listing))
 
 
+def test_finding_visits(clean: RunningBot) -> None:
+    """Filters, a search with pages, bad input and a staff question: every request valid Bot API."""
+    for day in range(1, 13):
+        clean.reply(STAFF, f"/visit Нарвик; {day:02d}.03.2025; out; sports; 4; Турнир «Ёлка» <{day}>")
+    listing = clean.reply(STAFF, "/visits Нарвик исходящие спорт 2025 найти ЕЛКА")
+    assert "— 12. Страница 1 из 2" in listing["text"]
+    nav = [data for data in buttons(listing) if data.startswith("vs:")]
+    assert len(nav) == 1
+    second = press(clean, STAFF, STAFF, nav[0])
+    assert "Страница 2 из 2" in second["text"]
+    assert "Не понял: «<b>»" in clean.ask(STAFF, "/visits Нарвик <b>")
+    assert "Слишком длинный запрос" in clean.ask(STAFF, "/visits " + "х" * 4000)
+    assert "дата окончания раньше даты начала" in clean.ask(STAFF, "/visits 31.08.2025-01.05.2025")
+    answer = clean.reply(STAFF, "сколько визитов в Нарвик в 2025")
+    assert answer["text"].startswith("12 визитов · Нарвик · 🛫 от нас · 2025 в реестре.")
+    assert [data for data in buttons(answer) if data.startswith("vs:")]
+    # a resident asking the same gets the residents' answer, no register counts
+    assert "в реестре" not in clean.ask(RESIDENT, "сколько визитов в Нарвик в 2025")
+
+
 # ---- lifecycle ------------------------------------------------------------------------------------------
 
 
