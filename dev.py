@@ -84,7 +84,8 @@ def main() -> int:
     if task == "bot":
         os.execv(str(BIN / "twinbot"), [str(BIN / "twinbot"), *extra])
     if task == "bench":
-        # python3 dev.py bench [questions|visits|reports|stats1m|broadcast|webhook|public|all] [options of that benchmark]
+        # python3 dev.py bench [questions|visits|reports|stats1m|broadcast|priority|webhook|public|process|all]
+        # [options of that benchmark]
         names = {"questions": "tests.bench", "visits": "tests.bench_visits", "reports": "tests.bench_reports"}
         # /stats at 100,000 visits, then grown to 1,000,000 in the same run (not part of "all": ~10 minutes)
         presets = {
@@ -99,8 +100,10 @@ def main() -> int:
             )
         }
         names["broadcast"] = "tests.bench_broadcast"
+        names["priority"] = "tests.bench_priority"  # replies while a pass runs, with and without the rule
         names["webhook"] = "tests.bench_webhook"
         names["public"] = "tests.bench_public"
+        names["process"] = "tests.bench_process"
         chosen = extra[0] if extra and extra[0] in (*names, *presets, "all") else "questions"
         rest = extra[1:] if extra and extra[0] == chosen else extra
         if chosen in presets:

@@ -29,6 +29,7 @@ from bot.logmask import mask_token_in_logs
 from bot.metrics import BotMetrics, InstrumentedRequest, UpdateTrack, current_update, update_kind
 from bot.persistence import SqlitePersistence
 from bot.public.digest import schedule_digest
+from bot.question_retention import start_question_retention
 from bot.ratelimit import BroadcastRateLimiter
 from bot.reminders import SEND_WORKERS, ReminderService, TelegramSender, schedule
 from bot.runtime import Runtime, open_runtime
@@ -50,6 +51,7 @@ MENU_COMMANDS = (
 )
 OFFLINE_TOKEN = "1:offline"
 CONNECTIVITY_KEY = "connectivity"
+DATABASE_KEY = "database"  # bot_data: an open database for the runtime (bot.service); absent elsewhere
 STATS_PREWARM_SECONDS = 20
 # Every text the bot sends is Telegram HTML (the catalogue escapes all data), without link previews:
 # said once here for every request, also for the bot `twinbot remind` builds. A send that is not HTML
@@ -186,13 +188,18 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     settings: Settings = application.bot_data["settings"]
     mask_token_in_logs(settings.token)  # again: log handlers added after build_application()
     mask_token_in_logs(settings.webhook.secret)
-    runtime = await open_runtime(settings, clock=application.bot_data.get("clock"))
+    # `twinbot run` hands over the database it holds the lease on (bot.service): one set of connections
+    runtime = await open_runtime(
+        settings, clock=application.bot_data.get("clock"), database=application.bot_data.get(DATABASE_KEY)
+    )
     runtime.bot_username = application.bot.username or runtime.bot_username
     application.bot_data["runtime"] = runtime
     default = settings.bot.default_language
-    await application.bot.set_my_commands(menu(default))
-    for lang in LANGUAGES:
-        await application.bot.set_my_commands(menu(lang), language_code=lang)
+    # the menus at once, not one round trip after another: the start waits for the slowest only
+    await asyncio.gather(
+        application.bot.set_my_commands(menu(default)),
+        *(application.bot.set_my_commands(menu(lang), language_code=lang) for lang in LANGUAGES),
+    )
     # reminders: the schedule is rebuilt from the database at every start (no pickled jobs)
     application.bot_data["reminders"] = ReminderService(
         runtime, TelegramSender(application.bot), stopping=lambda: not application.running
@@ -200,6 +207,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     schedule(application)
     schedule_digest(application)
     schedule_backups(application)
+    await start_question_retention(application)
     if application.job_queue is not None:
         # /stats charts are drawn after each change to the register, not while a user waits
         application.job_queue.run_repeating(

@@ -171,6 +171,16 @@ class BotSettings(_Section):
     default_language: Literal["ru", "en"] = "ru"
 
 
+# /unanswered looks back this many days: a shorter retention would empty it
+UNANSWERED_WINDOW_DAYS = 30
+
+
+class KnowledgeSettings(_Section):
+    # residents' logged questions (answered or not, with their marks) are deleted after this many days,
+    # daily and at every start: their texts are kept only as long as the office needs them
+    keep_unanswered_days: Annotated[int, Field(ge=UNANSWERED_WINDOW_DAYS, le=3650)] = 180
+
+
 TimeOfDay = time
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -291,6 +301,7 @@ class Settings(_Section):
     access: AccessSettings = AccessSettings()
     reminders: RemindersSettings = RemindersSettings()
     bot: BotSettings = BotSettings()
+    knowledge: KnowledgeSettings = KnowledgeSettings()
     webhook: WebhookSettings = WebhookSettings()
     http: HttpSettings = HttpSettings()
     backup: BackupSettings = BackupSettings()

@@ -2,6 +2,9 @@
 
 A BaseRequest stands in for the Bot API: what the bot sends is printed, what the user types becomes
 an Update fed to Application.process_update, exactly as polling would.
+
+Inline buttons are printed as ``[#1] label`` and pressed by typing ``#1``: anything else, a bare number
+included, is a message, so "2" (people in the visit form) is an answer and never presses button 2.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +39,24 @@ BOT_USER = {
 }
 CONSOLE_USER = {"id": 1001, "is_bot": False, "first_name": "Console", "language_code": "ru"}
 CONSOLE_CHAT = {"id": 1001, "type": "private", "first_name": "Console"}
+
+
+BUTTON_PRESS = re.compile(r"#\s*(\d{1,3})")  # "#2" presses button 2; "2" is text
+
+
+def button_number(line: str) -> int | None:
+    """The button a typed line presses ("#2" -> 2), or None when the line is a message."""
+    match = BUTTON_PRESS.fullmatch(line.strip())
+    return int(match.group(1)) if match else None
+
+
+class NoSuchButtonError(LookupError):
+    """ "#N" typed with no button N on the latest message: nothing is sent."""
+
+    def __init__(self, number: int, available: int) -> None:
+        super().__init__(f"no button #{number} (there are {available})")
+        self.number = number
+        self.available = available
 
 
 class SessionIds:
@@ -197,10 +219,13 @@ class ConsoleChat:
             await self.application.post_shutdown(self.application)
 
     async def say(self, text: str) -> list[Outgoing]:
-        """Type a line: a button number presses the button, anything else is sent as a message."""
-        stripped = text.strip()
-        if stripped.isdigit() and 1 <= int(stripped) <= len(self.buttons):
-            return await self.press(self.buttons[int(stripped) - 1][1])
+        """Type a line: "#N" presses button N of the latest message with buttons (NoSuchButtonError
+        when it has none such); anything else, a bare number too, is sent as a message."""
+        number = button_number(text)
+        if number is not None:
+            if not 1 <= number <= len(self.buttons):
+                raise NoSuchButtonError(number, len(self.buttons))
+            return await self.press(self.buttons[number - 1][1])
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
@@ -244,7 +269,7 @@ def render(outgoing: Outgoing, buttons_label: str, saved_label: str = "📎 {nam
         lines.append(
             buttons_label
             + "  "
-            + "   ".join(f"[{i}] {label}" for i, (label, _) in enumerate(outgoing.buttons, 1))
+            + "   ".join(f"[#{i}] {label}" for i, (label, _) in enumerate(outgoing.buttons, 1))
         )
     if outgoing.keyboard:
         lines.append("⌨  " + " | ".join(outgoing.keyboard))
@@ -280,7 +305,13 @@ async def run_console(
                 break
             if not line.strip():
                 continue  # Telegram never delivers an empty message
-            for outgoing in await chat.say(line):
+            try:
+                produced = await chat.say(line)
+            except NoSuchButtonError as error:
+                key = "console.no_button" if error.available else "console.no_buttons"
+                write(str(texts.raw(lang, key)).format(number=error.number, count=error.available))
+                continue
+            for outgoing in produced:
                 write(render(outgoing, texts.raw(lang, "console.buttons"), saved))
     finally:
         await chat.stop()

@@ -74,7 +74,12 @@ def build_ics(
             summary = texts.t(
                 lang, "ics.anniversary", name=name, title=agreement.title(lang), year=signed.year
             )
-            series = event(f"anniversary-{town.key}-{agreement.key}", summary, DateSpan.day(start))
+            # a day the district's text does not give says who gives it ("according to inforing.net")
+            sourced = texts.t(lang, "date.per_source", source=agreement.signed_source)
+            description = sourced if agreement.signed_source else ""
+            series = event(
+                f"anniversary-{town.key}-{agreement.key}", summary, DateSpan.day(start), description
+            )
             if (signed.month, signed.day) == (2, 29):
                 series.add("rrule", {"FREQ": "YEARLY", "BYMONTH": 2, "BYMONTHDAY": -1})
             else:

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import OrderedDict
 from typing import Any
 
 from telegram import Update
@@ -34,25 +35,73 @@ log = logging.getLogger("bot.intake")
 
 INTAKE_KEY = "intake"  # bot_data: the running service's Intake (absent in the console and the tests)
 PRUNE_EVERY = 1000  # finished updates between two prunings of the inbox
+FLUSH_DELAY = 0.05  # seconds from the first unwritten done mark to the commit of all of them
+RECENT_DONE = 4096  # updates finished by this process whose redelivery is skipped without a read
 INBOX_REQUEST_KEY = "inbox_request"  # bot_data: the getUpdates request that stores what it fetched
 
 
 class Intake:
+    """The dedup and the done marks, with as few database steps per update as the guarantees allow:
+
+    - an update this process stored itself (new rows, :meth:`store`) is known not to be done: admitted
+      without reading the inbox; one finished here is remembered (the last RECENT_DONE), so that its
+      redelivery is skipped without reading it either; only the rest (the first poll after a start, a
+      redelivery of something older) is looked up;
+    - done marks are written in batches, FLUSH_DELAY after the first of them: one commit for the
+      updates finished meanwhile instead of one each (a commit waits for the disk, synchronous=FULL).
+      A kill inside that window hands those updates to the handlers again at the next start, as it
+      would for one killed while being handled: the handlers' own dedup is for exactly that.
+    """
+
     def __init__(self, inbox: Inbox) -> None:
         self.inbox = inbox
         self._in_flight: set[int] = set()
         self._finished: list[int] = []
         self._unflushed: set[int] = set()  # finished, the done mark not committed yet
+        self._fresh: set[int] = set()  # stored by this process as new rows, not admitted yet
+        self._recent: OrderedDict[int, None] = OrderedDict()  # finished here, the last RECENT_DONE
         self._flushing: asyncio.Task[None] | None = None
+        self._closing = asyncio.Event()
+        # updates waiting to be stored together, and the future their requests wait on (see store)
+        self._batch: tuple[list[dict[str, Any]], asyncio.Future[None]] | None = None
+        self._storing: asyncio.Task[None] | None = None
         self.skipped = 0
         self.done = 0
 
+    async def store(self, updates: list[dict[str, Any]]) -> None:
+        """Into the inbox, before Telegram is told they arrived (raises when that failed).
+
+        A group commit: the updates that arrive while one batch is being written (webhook requests
+        come concurrently, up to max_connections at once) go together in the next one, so a burst
+        waits for the disk once per batch rather than once per request."""
+        if self._batch is None:
+            self._batch = ([], asyncio.get_running_loop().create_future())
+        self._batch[0].extend(updates)
+        written = self._batch[1]
+        if self._storing is None or self._storing.done():
+            self._storing = asyncio.get_running_loop().create_task(self._store_batches(), name="inbox-store")
+        await asyncio.shield(written)
+
+    async def _store_batches(self) -> None:
+        while self._batch is not None:
+            (updates, written), self._batch = self._batch, None
+            try:
+                stored = await self.inbox.store(updates)
+            except Exception as exc:  # noqa: BLE001 - handed to every request of the batch
+                written.set_exception(exc)
+                written.exception()  # retrieved: a request that stopped waiting leaves no warning
+                continue
+            if stored == len(updates):  # every row new (else some were there before: looked up)
+                self._fresh.update(int(update["update_id"]) for update in updates)
+            written.set_result(None)
+
     async def admit(self, update_id: int) -> bool:
         """False for an update that is being handled or was handled to the end before."""
-        known = update_id in self._in_flight or update_id in self._unflushed
-        if known or await self.inbox.is_done(update_id):
+        known = update_id in self._in_flight or update_id in self._unflushed or update_id in self._recent
+        if known or (update_id not in self._fresh and await self.inbox.is_done(update_id)):
             self.skipped += 1
             return False
+        self._fresh.discard(update_id)
         self._in_flight.add(update_id)
         return True
 
@@ -61,9 +110,17 @@ class Intake:
         self._in_flight.discard(update_id)
         self._finished.append(update_id)
         self._unflushed.add(update_id)
+        self._recent[update_id] = None
+        if len(self._recent) > RECENT_DONE:
+            self._recent.popitem(last=False)
         self.done += 1
         if self._flushing is None or self._flushing.done():
-            self._flushing = asyncio.get_running_loop().create_task(self._flush(), name="inbox-done")
+            self._flushing = asyncio.get_running_loop().create_task(self._flush_soon(), name="inbox-done")
+
+    async def _flush_soon(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), FLUSH_DELAY)
+        await self._flush()
 
     async def _flush(self) -> None:
         while self._finished:
@@ -78,6 +135,7 @@ class Intake:
 
     async def close(self) -> None:
         """Write the last done marks (before the database closes)."""
+        self._closing.set()
         if self._flushing is not None:
             with contextlib.suppress(Exception):
                 await self._flushing
@@ -135,7 +193,7 @@ class InboxRequest(RequestLayer):
             if isinstance(update, dict) and isinstance(update.get("update_id"), int)
         ]
         try:
-            await self.intake.inbox.store(stored)
+            await self.intake.store(stored)
         except Exception as exc:
             raise NetworkError(f"the fetched updates could not be stored, fetching again: {exc}") from exc
 

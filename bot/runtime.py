@@ -80,6 +80,7 @@ class Runtime:
     towns_check_seconds: float = TOWNS_CHECK_SECONDS
     monotonic: Callable[[], float] = time.monotonic
     towns_version: int = 0  # moves on whenever the directory is rebuilt
+    owns_database: bool = True  # False: the service's, which closes it after the runtime (open_runtime)
     _data_version: int | None = None
     _checked_at: float = -math.inf
     _calendars: dict[tuple[object, ...], Calendar] = field(default_factory=dict)
@@ -218,19 +219,32 @@ class Runtime:
         return Calendar(self.directory.towns, town_days, planned, self.calendar_settings())
 
     async def close(self) -> None:
-        await self.database.close()
+        if self.owns_database:
+            await self.database.close()
 
 
-async def open_runtime(settings: Settings, clock: Callable[[], datetime] | None = None) -> Runtime:
-    """Open and migrate the database, load the shipped facts on first start, build the indexes."""
-    database = await open_database(settings.storage.database)
+async def open_runtime(
+    settings: Settings, clock: Callable[[], datetime] | None = None, database: Database | None = None
+) -> Runtime:
+    """Open and migrate the database, load the shipped facts on first start, build the indexes.
+
+    `database`: one already open and migrated (`twinbot run`'s, which holds the lease on it), used
+    rather than a second set of connections and threads; it stays open when the runtime closes."""
+    owns_database = database is None
+    if database is None:
+        database = await open_database(settings.storage.database)
+
+    async def close_own() -> None:
+        if owns_database:
+            await database.close()
+
     try:
         towns = TownRepository(database)
         if await towns.seed_if_empty(shipped_towns()):
             log.info("loaded the shipped partner towns into %s", settings.storage.database)
         directory = TownDirectory(await towns.all())
     except BaseException:
-        await database.close()
+        await close_own()
         raise
     runtime = Runtime(
         settings=settings,
@@ -248,6 +262,7 @@ async def open_runtime(settings: Settings, clock: Callable[[], datetime] | None 
         backups=BackupLog(database),
         faults=FaultLog(database),
         knowledge=KnowledgeRepository(database),
+        owns_database=owns_database,
     )
     if clock is not None:
         runtime.clock = clock
@@ -261,7 +276,7 @@ async def open_runtime(settings: Settings, clock: Callable[[], datetime] | None 
         await runtime.calendar.town_days()
         await runtime.reload_faq()
     except BaseException:
-        await database.close()
+        await close_own()
         raise
     return runtime
 

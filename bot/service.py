@@ -28,25 +28,25 @@ import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import uvicorn
 from telegram import Update
 from telegram.ext import Application
 
 from bot import __version__
-from bot.app import CONNECTIVITY_KEY, build_application
+from bot.app import CONNECTIVITY_KEY, DATABASE_KEY, build_application
 from bot.config import Settings
 from bot.connectivity import Connectivity, StartupFailedError, with_retries
 from bot.handlers.status import SERVICE_KEY
 from bot.intake import INBOX_REQUEST_KEY, INTAKE_KEY, InboxRequest, Intake, replay_unfinished
-from bot.public import public_routes
-from bot.web.server import build_web_app
-from storage import open_database
+from storage import Database, open_database
 from storage.backup import BackupError, make_backup
 from storage.database import migrations
 from storage.inbox import Inbox
 from storage.lease import HEARTBEAT_SECONDS, InstanceLease, LeaseLostError, LeaseRefusedError
+
+if TYPE_CHECKING:
+    import uvicorn
 
 log = logging.getLogger("bot.service")
 
@@ -126,12 +126,16 @@ def backup_before_migrating(settings: Settings) -> Path | None:
     return result.path
 
 
-class _Server(uvicorn.Server):
+def _quiet_server(config: uvicorn.Config) -> uvicorn.Server:
     """uvicorn without its own signal handlers: this service decides when and in which order to stop."""
+    import uvicorn
 
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    return Server(config)
 
 
 def listening_socket(settings: Settings) -> socket.socket | None:
@@ -155,9 +159,13 @@ def listening_socket(settings: Settings) -> socket.socket | None:
     return sock
 
 
-def web_server(app: Any) -> _Server:
+def web_server(app: Any) -> uvicorn.Server:
+    # uvicorn and starlette are imported only here, when a web server runs: in polling mode without
+    # [http] the process never loads them (a lighter idle bot, a quicker start)
+    import uvicorn
+
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off", server_header=False)
-    return _Server(config)
+    return _quiet_server(config)
 
 
 def run_service(settings: Settings) -> int:
@@ -200,7 +208,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
                     "took over the lease of %s: it had stopped without releasing it", taken.describe()
                 )
             try:
-                await _run(settings, stop, lease)
+                await _run(settings, stop, lease, database)
             finally:
                 await lease.release()
         finally:
@@ -225,10 +233,11 @@ async def _heartbeat(lease: InstanceLease, stop: asyncio.Event) -> None:
             log.warning("could not renew the lease: %s", type(exc).__name__)
 
 
-async def _run(settings: Settings, stop: asyncio.Event, lease: InstanceLease) -> None:
+async def _run(settings: Settings, stop: asyncio.Event, lease: InstanceLease, database: Database) -> None:
     sock = listening_socket(settings)
     application: Application = build_application(settings)  # type: ignore[type-arg]
     application.bot_data[SERVICE_KEY] = settings.mode
+    application.bot_data[DATABASE_KEY] = database  # the runtime's too (it is closed here, after it)
     beating = asyncio.create_task(_heartbeat(lease, stop), name="lease-heartbeat")
     retries, token = settings.telegram.startup_retries, settings.token
     connectivity = application.bot_data.get(CONNECTIVITY_KEY)
@@ -273,6 +282,9 @@ async def _run(settings: Settings, stop: asyncio.Event, lease: InstanceLease) ->
                 if sock is None:
                     await stop.wait()
                 else:
+                    from bot.public import public_routes
+                    from bot.web.server import build_web_app
+
                     runtime = application.bot_data["runtime"]
                     public = public_routes(runtime) if settings.http.public else ()
                     app = build_web_app(application, runtime, settings, extra_routes=public)
@@ -305,7 +317,7 @@ def _open_intake(application: Application) -> Intake:  # type: ignore[type-arg]
     return intake
 
 
-async def _until_stopped(server: _Server, sock: socket.socket, stop: asyncio.Event) -> None:
+async def _until_stopped(server: uvicorn.Server, sock: socket.socket, stop: asyncio.Event) -> None:
     serving = asyncio.create_task(server.serve(sockets=[sock]), name="web-server")
     stopping = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)

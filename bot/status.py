@@ -38,9 +38,9 @@ class StatusReport:
     last_backup: BackupRun | None
     last_good_backup: BackupRun | None
     backups_enabled: bool
-    last_pass: str | None  # ISO date and status
+    last_pass: tuple[str, str] | None  # ISO date and status (running, done, skipped)
     next_pass: datetime | None
-    overdue: str | None
+    overdue: datetime | None  # when today's late reminder pass was due
     pending: int
     failed: int
     faults: dict[str, int] = field(default_factory=dict)
@@ -49,17 +49,24 @@ class StatusReport:
     staff_chat_reachable: bool | None = None
 
 
-async def reminder_overdue(runtime: Runtime) -> str | None:
-    """Why the reminder pass is late, or None: today's pass should have run (send_time + grace) and has
-    no record, or a pass has been 'running' for longer than the grace."""
+async def overdue_since(runtime: Runtime) -> datetime | None:
+    """When today's reminder pass was due, if it is late: it should have run (send_time + grace) and has
+    no record. In the runtime's time zone."""
     now = runtime.now()
     today = now.date()
     passes = await runtime.ledger.passes(since=today - timedelta(days=1))
     due = due_at(runtime, today)
-    state = passes.get(today)
-    if now.astimezone(UTC) > due + PASS_GRACE and state is None:
-        return f"the reminder pass of {today} was due at {due.astimezone(now.tzinfo):%H:%M} and has not run"
+    if now.astimezone(UTC) > due + PASS_GRACE and passes.get(today) is None:
+        return due.astimezone(now.tzinfo)
     return None
+
+
+async def reminder_overdue(runtime: Runtime) -> str | None:
+    """Why the reminder pass is late, or None (for /readyz, a machine's reader: English)."""
+    due = await overdue_since(runtime)
+    if due is None:
+        return None
+    return f"the reminder pass of {due.date()} was due at {due:%H:%M} and has not run"
 
 
 async def next_pass(runtime: Runtime) -> datetime:
@@ -105,9 +112,9 @@ async def gather(
         last_backup=await runtime.backups.last(),
         last_good_backup=await runtime.backups.last(ok=True),
         backups_enabled=settings.backup.enabled,
-        last_pass=f"{last_pass} ({state.status})" if last_pass and state else None,
+        last_pass=(last_pass.isoformat(), state.status) if last_pass and state else None,
         next_pass=await next_pass(runtime),
-        overdue=await reminder_overdue(runtime),
+        overdue=await overdue_since(runtime),
         pending=sum(counts.get(status, 0) for status in OPEN_STATUSES),
         failed=sum(counts.get(status, 0) for status in FAILED_STATUSES),
         faults=await runtime.faults.counts_since(FAULT_WINDOW_SECONDS),
@@ -130,16 +137,18 @@ def _size(size: int) -> str:
     return f"{size} B"
 
 
-def _duration(seconds: float) -> str:
+def _duration(lang: Language, seconds: float) -> str:
+    """'2 д 3 ч', '3 h 5 min': the two largest units."""
     seconds = int(max(0, seconds))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
+    texts = catalogue()
     if days:
-        return f"{days}d {hours}h"
+        return str(texts.text(lang, "status.duration_days", days=days, hours=hours))
     if hours:
-        return f"{hours}h {minutes}m"
-    return f"{minutes}m {seconds % 60}s"
+        return str(texts.text(lang, "status.duration_hours", hours=hours, minutes=minutes))
+    return str(texts.text(lang, "status.duration_minutes", minutes=minutes, seconds=seconds % 60))
 
 
 def _stamp(unix: float, runtime: Runtime) -> str:
@@ -157,7 +166,7 @@ def render(report: StatusReport, runtime: Runtime, lang: Language, wall: float |
     lines = [t("title")]
     lines.append(t("version", version=report.version, mode=t(f"mode_{report.mode}")))
     if report.running and report.started_at is not None:
-        uptime = _duration(now - report.started_at)
+        uptime = _duration(lang, now - report.started_at)
         lines.append(
             t("uptime", uptime=uptime, since=_stamp(report.started_at, runtime), holder=report.holder)
         )
@@ -174,7 +183,7 @@ def render(report: StatusReport, runtime: Runtime, lang: Language, wall: float |
             t(
                 "backup_ok",
                 at=_stamp(backup.finished_at, runtime),
-                age=_duration(now - backup.finished_at),
+                age=_duration(lang, now - backup.finished_at),
                 size=_size(backup.size_bytes),
                 check=backup.detail,
             )
@@ -184,11 +193,15 @@ def render(report: StatusReport, runtime: Runtime, lang: Language, wall: float |
         good = report.last_good_backup
         if good is not None:
             lines.append(t("backup_last_good", at=_stamp(good.finished_at, runtime)))
-    lines.append(t("last_pass", last=report.last_pass or t("never")))
+    if report.last_pass is None:
+        lines.append(t("last_pass", last=t("never")))
+    else:
+        day, state = report.last_pass
+        lines.append(t("last_pass", last=f"{day} ({t(f'pass_{state}')})"))
     if report.next_pass is not None:
         lines.append(t("next_pass", at=f"{report.next_pass:%Y-%m-%d %H:%M}"))
-    if report.overdue:
-        lines.append(t("overdue", reason=report.overdue))
+    if report.overdue is not None:
+        lines.append(t("overdue", day=f"{report.overdue:%Y-%m-%d}", at=f"{report.overdue:%H:%M}"))
     lines.append(t("deliveries", pending=report.pending, failed=report.failed))
     if report.queue is not None:
         lines.append(t("queue", count=report.queue))

@@ -26,6 +26,11 @@ def say(lang: Language, key: str, **values: object) -> str:
     return str(catalogue().raw(lang, f"cli.{key}")).format(**values)
 
 
+def outcome_counts(lang: Language, outcomes: dict[str, int]) -> str:
+    """'доставлено 3, бот заблокирован 1': a pass's or a digest's outcomes, by name."""
+    return ", ".join(f"{say(lang, f'outcome.{name}')} {count}" for name, count in sorted(outcomes.items()))
+
+
 def for_terminal(lang: Language, text: str) -> str:
     """A chat reply as plain text, its chat hints replaced by their terminal equivalents."""
     texts = catalogue()

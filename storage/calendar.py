@@ -68,7 +68,8 @@ class CalendarRepository:
         shows (no staff notes)."""
         rows = await self.db.fetchall(
             "SELECT id, town_key, direction, start_date, end_date, kind, purpose, people FROM visits "
-            "WHERE deleted_at IS NULL AND start_date >= ? AND start_date <= ? ORDER BY start_date, id",
+            "WHERE deleted_at IS NULL AND town_key IS NOT NULL AND start_date >= ? AND start_date <= ? "
+            "ORDER BY start_date, id",  # partner towns only: another place is staff data
             (first.isoformat(), last.isoformat()),
         )
         return [
@@ -226,8 +227,9 @@ class CalendarRepository:
             before = PartialDate(row["signed_year"], row["signed_month"], row["signed_day"])
             fields = sorted({*json.loads(row["staff_fields"]), "signed"})
             await conn.execute(
-                "UPDATE agreements SET signed_year = ?, signed_month = ?, signed_day = ?, staff_fields = ? "
-                "WHERE id = ?",
+                # the staff's date stands on its own: a reference's claim to the day no longer applies
+                "UPDATE agreements SET signed_year = ?, signed_month = ?, signed_day = ?, signed_source = '', "
+                "staff_fields = ? WHERE id = ?",
                 (signed.year, signed.month, signed.day, json.dumps(fields), row["id"]),
             )
             await write_audit(

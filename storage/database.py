@@ -3,11 +3,12 @@
 All writes go through :meth:`Database.transaction`, which starts with ``BEGIN IMMEDIATE`` so that a
 writer takes the lock up front instead of failing half-way with SQLITE_BUSY.
 
-Two connections per file: the writer, used only inside ``transaction()`` (and for the reads made there),
+Connections per file: the writer, used only inside ``transaction()`` (and for the reads made there),
 and a read-only reader for :meth:`Database.fetchall` / :meth:`Database.fetchone` everywhere else. In WAL
 mode every read on the reader sees the last committed state, never a transaction another coroutine has
 open on the writer. "A snapshot per statement" holds only because each read runs to its end in one step
-(see fetchall): the reader never has two statements open at once.
+(see fetchall): the reader never has two statements open at once. A third writer, opened at its first
+use, commits the rows that need not wait for the disk (:meth:`Database.write` with ``durable=False``).
 
 Every stamp a statement writes comes from :meth:`Database.stamp`, exposed to SQL as ``clock_now()``,
 never from SQLite's own ``'now'``: the bot's clock is injectable, and what staff read back ("added on
@@ -30,6 +31,7 @@ from typing import Any
 import aiosqlite
 
 BUSY_TIMEOUT_MS = 5000
+SYNCHRONOUS = "FULL"  # every commit waits for the disk: an acknowledged visit survives a power cut
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -60,10 +62,16 @@ class Database:
     """
 
     def __init__(
-        self, connection: aiosqlite.Connection, path: Path, reader: aiosqlite.Connection | None = None
+        self,
+        connection: aiosqlite.Connection,
+        path: Path,
+        reader: aiosqlite.Connection | None = None,
     ) -> None:
         self.connection = connection
         self.reader = reader or connection  # ":memory:" is a separate database per connection: one only
+        # a second writer, synchronous = NORMAL, for write(durable=False), opened at its first use; used
+        # under the same lock as the writer, so the two never wait for each other inside SQLite
+        self._relaxed: aiosqlite.Connection | None = None
         self.path = path
         # the aware "now" stamps are written with; the runtime points it at its own injectable clock
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -91,6 +99,40 @@ class Database:
                 await self.connection.commit()
             finally:
                 _inside.reset(marker)
+
+    async def write(
+        self, sql: str, parameters: Iterable[Any] = (), *, durable: bool = True
+    ) -> tuple[int, int]:
+        """One statement as a transaction of its own: (lastrowid, rowcount).
+
+        SQLite's implicit transaction around a statement (the connections are in autocommit mode) is one
+        step on aiosqlite's thread, where BEGIN IMMEDIATE ... COMMIT are three, each a wake-up of that
+        thread and of the event loop; the bot writes a few such rows per update (the question log, the
+        inbox). For a lone statement the two are the same: it takes the write lock when it starts and
+        has read nothing before it that could go stale. The process's lock is taken as for
+        :meth:`transaction`, so the statement never lands inside another coroutine's transaction.
+
+        ``durable=False`` commits it on the third connection, with ``synchronous = NORMAL``: no wait for the disk (a commit with
+        FULL waits for the WAL's fsync, 0.3 ms on an idle disk and several under load). Committed all
+        the same, and kept when the process is killed; only a power cut or an OS crash before the
+        next durable commit or checkpoint may take it back. For rows worth that trade only: the
+        question log, the inbox's done marks (a lost one means a redelivery the handlers' dedup
+        meets), never a visit, a subscription or an acknowledged update."""
+        if _inside.get() is self:  # already inside this task's transaction: part of it
+            cursor = await self.connection.execute(sql, tuple(parameters))
+            return int(cursor.lastrowid or 0), int(cursor.rowcount)
+        async with self._write_lock:
+            connection = self.connection if durable else await self._relaxed_writer()
+            cursor = await connection.execute(sql, tuple(parameters))
+        return int(cursor.lastrowid or 0), int(cursor.rowcount)
+
+    async def _relaxed_writer(self) -> aiosqlite.Connection:
+        if self.reader is self.connection:  # ":memory:": one connection, and no disk to wait for
+            return self.connection
+        if self._relaxed is None:
+            self._relaxed = await _connect(self.path, read_only=False, synchronous="NORMAL")
+            await self._relaxed.create_function("clock_now", 0, self.stamp)
+        return self._relaxed
 
     def _for_reading(self) -> aiosqlite.Connection:
         return self.connection if _inside.get() is self else self.reader
@@ -139,6 +181,9 @@ class Database:
 
     async def close(self) -> None:
         try:
+            if self._relaxed is not None:
+                await self._relaxed.close()
+                self._relaxed = None
             if self.reader is not self.connection:
                 await self.reader.close()
         finally:
@@ -160,14 +205,14 @@ def _split_statements(script: str) -> list[str]:
     return [statement for statement in statements if statement.rstrip(";").strip()]
 
 
-async def _connect(path: Path, *, read_only: bool) -> aiosqlite.Connection:
+async def _connect(path: Path, *, read_only: bool, synchronous: str = SYNCHRONOUS) -> aiosqlite.Connection:
     connection = await aiosqlite.connect(path, isolation_level=None)
     try:
         connection.row_factory = aiosqlite.Row
         await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if not read_only:
             await connection.execute("PRAGMA journal_mode = WAL")  # stored in the file: the writer sets it
-        await connection.execute("PRAGMA synchronous = FULL")
+        await connection.execute(f"PRAGMA synchronous = {synchronous}")
         await connection.execute("PRAGMA foreign_keys = ON")
         if read_only:
             await connection.execute("PRAGMA query_only = ON")

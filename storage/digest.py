@@ -68,7 +68,7 @@ class DigestStore:
     async def counts(self, first: date, last: date) -> list[tuple[str, Direction, int]]:
         """Visits that began between first and last, per town and direction."""
         rows = await self.db.fetchall(
-            "SELECT town_key, direction, count(*) FROM visits WHERE deleted_at IS NULL "
+            "SELECT town_key, direction, count(*) FROM visits WHERE deleted_at IS NULL AND town_key IS NOT NULL "
             "AND start_date >= ? AND start_date <= ? GROUP BY town_key, direction ORDER BY town_key, direction",
             (first.isoformat(), last.isoformat()),
         )
@@ -78,7 +78,7 @@ class DigestStore:
         """The month's visits worth naming: official delegations first, then the rest, by date."""
         rows = await self.db.fetchall(
             "SELECT town_key, start_date, direction, kind, purpose FROM visits WHERE deleted_at IS NULL "
-            "AND start_date >= ? AND start_date <= ? "
+            "AND town_key IS NOT NULL AND start_date >= ? AND start_date <= ? "
             "ORDER BY kind != 'official', start_date, id LIMIT ?",
             (first.isoformat(), last.isoformat(), limit),
         )

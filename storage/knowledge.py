@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import aiosqlite
@@ -158,19 +158,19 @@ class KnowledgeRepository:
     async def log_question(
         self, text: str, language: str, chat_type: str, outcome: Outcome, intent: str
     ) -> int:
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO question_log (asked_at, text, language, chat_type, outcome, intent) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (self.db.stamp(), text, language, chat_type, outcome, intent),
-            )
-            return int(cursor.lastrowid or 0)
+        # for every question a resident asks: one statement, not waiting for the disk (Database.write)
+        row_id, _ = await self.db.write(
+            "INSERT INTO question_log (asked_at, text, language, chat_type, outcome, intent) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (self.db.stamp(), text, language, chat_type, outcome, intent),
+            durable=False,
+        )
+        return row_id
 
     async def answer_sent(self, question_id: int, message_id: int) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE question_log SET message_id = ? WHERE id = ?", (message_id, question_id)
-            )
+        await self.db.write(
+            "UPDATE question_log SET message_id = ? WHERE id = ?", (message_id, question_id), durable=False
+        )
 
     async def mark(self, question_id: int, message_id: int, helpful: bool) -> bool | None:
         """The first mark of an answer: True when stored, False when one was already there (the second
@@ -193,7 +193,7 @@ class KnowledgeRepository:
     async def to_answer(self, since: datetime) -> list[LoggedQuestion]:
         """Questions of the period the bot could not answer, answered with a fallback, or marked not
         helpful, that no FAQ entry answers yet: newest first."""
-        start = since.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        start = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         rows = await self.db.fetchall(
             "SELECT id, asked_at, text, language, chat_type, outcome, helpful FROM question_log "
             "WHERE asked_at >= ? AND answered_by_faq IS NULL AND (outcome <> 'answered' OR helpful = 0) "
@@ -204,6 +204,14 @@ class KnowledgeRepository:
             LoggedQuestion(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), r[6])
             for r in rows
         ]
+
+    async def forget_before(self, cutoff: datetime) -> int:
+        """Deletes the logged questions asked before `cutoff` (the retention of [knowledge]
+        keep_unanswered_days): their texts, marks and links to FAQ entries. Returns how many."""
+        start = cutoff.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute("DELETE FROM question_log WHERE asked_at < ?", (start,))
+            return max(cursor.rowcount, 0)
 
     async def logged(self, question_id: int) -> LoggedQuestion | None:
         row = await self.db.fetchone(

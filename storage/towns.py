@@ -38,6 +38,7 @@ TOWN_COLUMNS: dict[str, str] = {
 AGREEMENT_COLUMNS = (
     "kind",
     "signed",
+    "signed_source",
     "title_en",
     "title_ru",
     "parties_en",
@@ -70,6 +71,7 @@ def _agreement_values(agreement: Agreement) -> dict[str, Any]:
     return {
         "kind": agreement.kind,
         "signed": agreement.signed.iso(),
+        "signed_source": agreement.signed_source,
         "title_en": agreement.title_en,
         "title_ru": agreement.title_ru,
         "parties_en": agreement.parties_en,
@@ -153,6 +155,7 @@ class TownRepository:
                     key=row["key"],
                     kind=row["kind"],
                     signed=PartialDate(row["signed_year"], row["signed_month"], row["signed_day"]),
+                    signed_source=row["signed_source"],
                     title_en=row["title_en"],
                     title_ru=row["title_ru"],
                     parties_en=row["parties_en"],

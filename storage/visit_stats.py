@@ -33,10 +33,11 @@ _WHOLE_MONTHS = (
     "SELECT year, month, town_key, direction, visits, people, unknown FROM visit_months "
     "WHERE (year, month) >= (?, ?) AND (year, month) <= (?, ?)"
 )
-# a part month: the live visits of those days, one row each (deleted_at IS NULL: the date index)
+# a part month: the live visits of those days, one row each (deleted_at IS NULL: the date index); a
+# place that is not a partner is counted as the tallies count it (bot.core.visits.places.OTHER_TOWN)
 _SINGLE_VISITS = (
     "SELECT CAST(substr(start_date, 1, 4) AS INTEGER) AS year, CAST(substr(start_date, 6, 2) AS INTEGER) "
-    "AS month, town_key, direction, 1 AS visits, coalesce(people, 0) AS people, people IS NULL AS unknown "
+    "AS month, coalesce(town_key, '~other') AS town_key, direction, 1 AS visits, coalesce(people, 0) AS people, people IS NULL AS unknown "
     "FROM visits WHERE deleted_at IS NULL AND start_date >= ? AND start_date <= ?"
 )
 

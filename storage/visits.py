@@ -33,15 +33,27 @@ from bot.core.visits import (
     apply_changes,
     validate,
 )
+from bot.core.visits.files import MAX_FILES, FileOffer, VisitFile, check_offer, clean_name
+from bot.core.visits.people import Participant, check_participants
+from bot.core.visits.places import OTHER_TOWN, OtherPlace
 from storage.audit import AuditEntry, AuditLog, write_audit
 from storage.database import Database
+from storage.visit_details import (
+    find_file,
+    insert_file,
+    participants_json,
+    read_participants,
+    read_participants_on,
+    with_details,
+    write_participants,
+)
 
 ENTITY = "visit"
 PUBLIC_PER_TOWN = 5  # past visits per town kept in memory for the town card and "last delegation"
 
 _COLUMNS = (
     "id, town_key, direction, start_date, end_date, kind, people, purpose, notes, revision, "
-    "created_by, created_at, updated_at, deleted_at"
+    "created_by, created_at, updated_at, deleted_at, place_name, place_country"
 )
 _FIELD_COLUMNS = {
     "town_key": "town_key",
@@ -52,6 +64,8 @@ _FIELD_COLUMNS = {
     "people": "people",
     "purpose": "purpose",
     "notes": "notes",
+    "place_name": "place_name",  # a visit to a place that is not a partner: town_key is NULL then
+    "place_country": "place_country",
 }
 
 
@@ -88,14 +102,26 @@ class Recording:
 
 
 def _fields(draft: VisitDraft) -> dict[str, Any]:
-    """A visit's fields as the audit log and the columns hold them (the one JSON form of FormValues)."""
-    return FormValues.of(draft).to_json()
+    """A visit's fields as the audit log and the columns hold them (the one JSON form of FormValues),
+    with the place of a visit to another town."""
+    fields = FormValues.of(draft).to_json()
+    fields.pop("place", None)  # kept as its two columns
+    fields["place_name"] = draft.place.name if draft.place is not None else None
+    fields["place_country"] = draft.place.country if draft.place is not None else None
+    return fields
+
+
+def _column(name: str, value: Any) -> Any:
+    """A field's value as its column holds it: another place has no partner town (NULL)."""
+    return None if name == "town_key" and value == OTHER_TOWN else value
 
 
 def _visit(row: aiosqlite.Row | sqlite3.Row) -> Visit:
+    other = row["town_key"] is None
     return Visit(
         id=row["id"],
-        town_key=row["town_key"],
+        town_key=OTHER_TOWN if other else row["town_key"],
+        place=OtherPlace(row["place_name"], row["place_country"] or "") if other else None,
         direction=Direction(row["direction"]),
         start=date.fromisoformat(row["start_date"]),
         end=date.fromisoformat(row["end_date"]) if row["end_date"] else None,
@@ -182,14 +208,18 @@ class VisitRepository:
             connection.execute("BEGIN")  # the snapshot is taken by the first read and kept to the end
             cursor = connection.execute(sql, parameters)
             while rows := cursor.fetchmany(size):
-                yield [_visit(row) for row in rows]
+                yield read_participants_on(connection, [_visit(row) for row in rows])
         finally:
             connection.close()
 
     async def get(self, visit_id: int) -> Visit | None:
-        """A visit by number, deleted ones included (check `deleted`)."""
+        """A visit by number, deleted ones included (check `deleted`), with its participants and files."""
         row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM visits WHERE id = ?", (visit_id,))
-        return _visit(row) if row else None
+        return await with_details(self.db, _visit(row)) if row else None
+
+    async def participants_of(self, visit_ids: Sequence[int]) -> dict[int, tuple[Participant, ...]]:
+        """The participants of many visits at once (the exports); visits without any are absent."""
+        return await read_participants(self.db, visit_ids)
 
     async def yearly_counts(self, town_key: str | None = None) -> builtins.list[tuple[int, Direction, int]]:
         """(year, direction, live visits) for every year with visits, oldest year first."""
@@ -302,10 +332,16 @@ class VisitRepository:
         if row is not None:
             return Recording(Outcome.ALREADY_RECORDED, await self._locked_get(conn, int(row[0])))
         if not allow_similar:
+            # another place is "the same" by its name
+            same = "town_key = ?" if draft.place is None else "town_key IS NULL AND place_name = ?"
             async with conn.execute(
-                f"SELECT {_COLUMNS} FROM visits WHERE deleted_at IS NULL AND town_key = ? AND direction = ? "
+                f"SELECT {_COLUMNS} FROM visits WHERE deleted_at IS NULL AND {same} AND direction = ? "
                 "AND start_date = ? ORDER BY id LIMIT 1",
-                (draft.town_key, draft.direction.value, draft.start.isoformat()),
+                (
+                    draft.town_key if draft.place is None else draft.place.name,
+                    draft.direction.value,
+                    draft.start.isoformat(),
+                ),
             ) as cursor:
                 similar = await cursor.fetchone()
             if similar is not None:
@@ -313,9 +349,9 @@ class VisitRepository:
         fields = _fields(draft)
         cursor = await conn.execute(
             "INSERT INTO visits (town_key, direction, start_date, end_date, kind, people, "
-            "purpose, notes, created_by, updated_by, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, clock_now(), clock_now())",
-            (*(fields[name] for name in _FIELD_COLUMNS), actor_id, actor_id),
+            "purpose, notes, place_name, place_country, created_by, updated_by, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, clock_now(), clock_now())",
+            (*(_column(name, fields[name]) for name in _FIELD_COLUMNS), actor_id, actor_id),
         )
         if cursor.lastrowid is None:
             raise RuntimeError("SQLite gave no row id for the new visit")
@@ -356,7 +392,7 @@ class VisitRepository:
             await conn.execute(
                 f"UPDATE visits SET {assignments}, revision = revision + 1, updated_by = ?, "
                 "updated_at = clock_now() WHERE id = ?",
-                (*(after_all[name] for name in changed), actor_id, visit_id),
+                (*(_column(name, after_all[name]) for name in changed), actor_id, visit_id),
             )
             await write_audit(
                 conn,
@@ -408,12 +444,102 @@ class VisitRepository:
         await self._reload_public(visit.town_key)
         return visit
 
+    async def set_participants(
+        self,
+        visit_id: int,
+        participants: Sequence[Participant],
+        actor_id: int,
+        *,
+        expected_revision: int | None = None,
+    ) -> Visit:
+        """Replace the participants (the head among them) whole; the audit entry holds both lists."""
+        errors = check_participants(participants)
+        if errors:
+            raise VisitInputError(errors)
+        async with self.db.transaction() as conn:
+            current = await self._live_at(conn, visit_id, expected_revision)
+            before, after = participants_json(current.participants), participants_json(participants)
+            if before == after:
+                return current
+            await write_participants(conn, visit_id, participants)
+            await self._touch(conn, visit_id, actor_id)
+            await write_audit(
+                conn,
+                ENTITY,
+                visit_id,
+                "update",
+                actor_id,
+                before={"participants": before},
+                after={"participants": after},
+            )
+            return await self._locked_get(conn, visit_id)
+
+    async def attach(self, visit_id: int, offer: FileOffer, actor_id: int) -> tuple[Visit, VisitFile, bool]:
+        """Keep a file with a visit: (the visit, the file, whether it was new). The same Telegram file
+        sent again is kept once. Raises VisitInputError for a file that cannot be kept, or too many."""
+        check_offer(offer)
+        assert offer.kind is not None
+        async with self.db.transaction() as conn:
+            current = await self._live_at(conn, visit_id, None)
+            existing = await find_file(conn, visit_id, offer.file_unique_id)
+            if existing is not None:
+                return current, existing, False
+            if len(current.files) >= MAX_FILES:
+                raise VisitInputError.one("file", "files_too_many", limit=MAX_FILES)
+            name = clean_name(offer.name, offer.kind, f"photo-{visit_id}-{len(current.files) + 1}.jpg")
+            values = {
+                "kind": offer.kind.value,
+                "file_id": offer.file_id,
+                "file_unique_id": offer.file_unique_id,
+                "name": name,
+                "mime": offer.mime[:100],
+                "size": offer.size,
+            }
+            file_row = await insert_file(conn, visit_id, values, actor_id)
+            await self._touch(conn, visit_id, actor_id)
+            after = {"file": name, "kind": offer.kind.value, "size": offer.size}
+            await write_audit(conn, ENTITY, visit_id, "attach", actor_id, after=after)
+            visit = await self._locked_get(conn, visit_id)
+        kept = next(item for item in visit.files if item.id == file_row)
+        return visit, kept, True
+
+    async def remove_file(self, visit_id: int, file_row: int, actor_id: int) -> Visit:
+        """Take a file off the visit (kept in the file for the history, shown nowhere)."""
+        async with self.db.transaction() as conn:
+            current = await self._live_at(conn, visit_id, None)
+            kept = next((item for item in current.files if item.id == file_row), None)
+            if kept is None:
+                raise VisitInputError.one("file", "file_not_found", number=file_row)
+            await conn.execute(
+                "UPDATE visit_files SET removed_at = clock_now(), removed_by = ? WHERE id = ?",
+                (actor_id, file_row),
+            )
+            await self._touch(conn, visit_id, actor_id)
+            await write_audit(conn, ENTITY, visit_id, "detach", actor_id, before={"file": kept.name})
+            return await self._locked_get(conn, visit_id)
+
+    async def _live_at(
+        self, conn: aiosqlite.Connection, visit_id: int, expected_revision: int | None
+    ) -> Visit:
+        current = await self._locked_get(conn, visit_id)
+        if current.deleted or (expected_revision is not None and current.revision != expected_revision):
+            raise StaleVisitError(current)
+        return current
+
+    @staticmethod
+    async def _touch(conn: aiosqlite.Connection, visit_id: int, actor_id: int) -> None:
+        """A change beside the row: the revision moves on, so an older card's buttons are noticed."""
+        await conn.execute(
+            "UPDATE visits SET revision = revision + 1, updated_by = ?, updated_at = clock_now() WHERE id = ?",
+            (actor_id, visit_id),
+        )
+
     async def _locked_get(self, conn: aiosqlite.Connection, visit_id: int) -> Visit:
         async with conn.execute(f"SELECT {_COLUMNS} FROM visits WHERE id = ?", (visit_id,)) as cursor:
             row = await cursor.fetchone()
         if row is None:
             raise VisitNotFoundError(visit_id)
-        return _visit(row)
+        return await with_details(self.db, _visit(row))
 
     @staticmethod
     def _filter(
@@ -423,7 +549,9 @@ class VisitRepository:
         parameters: builtins.list[Any] = []
         if not include_deleted:
             conditions.append("deleted_at IS NULL")
-        if town_key is not None:
+        if town_key == OTHER_TOWN:
+            conditions.append("town_key IS NULL")
+        elif town_key is not None:
             conditions.append("town_key = ?")
             parameters.append(town_key)
         if year is not None:

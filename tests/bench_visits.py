@@ -28,12 +28,22 @@ from pathlib import Path
 
 from bot.config import parse_settings
 from bot.core.visits import DelegationType, Direction, VisitDraft
+from bot.core.visits.filters import VisitFilter, matches, read_filter, search_terms
+from bot.core.visits.register_questions import read_register_question
 from bot.handlers.visits.register import list_page
 from bot.replies.answers import Answers
 from bot.replies.towns import TownCards
 from bot.runtime import Runtime, open_runtime
+from storage.visit_search import VisitSearch
 
 TARGET_MS = 50.0
+# twenty topics: a searched word is in about one visit of fifteen (purpose or notes)
+TOPICS = [
+    "обмен опытом и дружба", "Фестиваль «Белые ночи»", "молодёжный форум", "турнир по хоккею", "ярмарка ремёсел",
+    "выставка художников", "переговоры о сотрудничестве", "концерт хора", "летний лагерь", "семинар учителей",
+    "конференция врачей", "Ёлка и рождественский базар", "экологический субботник", "день города", "регата",
+    "встреча ветеранов", "обучение пожарных", "театральные гастроли", "книжная ярмарка", "спартакиада",
+]  # fmt: skip
 
 
 async def fill(runtime: Runtime, count: int, seed: int = 11) -> float:
@@ -55,8 +65,8 @@ async def fill(runtime: Runtime, count: int, seed: int = 11) -> float:
                 end.isoformat() if end else None,
                 rng.choice(kinds),
                 rng.randint(1, 60),
-                f"Визит номер {n}: обмен опытом и дружба",
-                "заметка" if n % 3 == 0 else "",
+                f"Визит номер {n}: {rng.choice(TOPICS)}",
+                f"Заметка: {rng.choice(TOPICS).upper()}" if n % 3 == 0 else "",
             )
         )
     started = time.perf_counter()
@@ -113,14 +123,70 @@ async def run(count: int, rounds: int, records: int) -> int:
                     runtime.engine.answer("когда приезжала последняя делегация из Нарвы?", "ru")
                 )
 
+            in_narva = VisitFilter(town_keys=frozenset({"narva"}))
+            in_2024 = VisitFilter(first=date(2024, 1, 1), last=date(2024, 12, 31))
+
             async def first_page() -> object:
-                return await list_page(runtime, "ru", "narva", None, 0)
+                return await list_page(runtime, "ru", in_narva, 0)
 
             async def deep_page() -> object:
-                return await list_page(runtime, "ru", "narva", None, 500)
+                return await list_page(runtime, "ru", in_narva, 500)
 
             async def year_page() -> object:
-                return await list_page(runtime, "ru", None, 2024, 3)
+                return await list_page(runtime, "ru", in_2024, 3)
+
+            def typed(text: str) -> VisitFilter:
+                return read_filter(text, runtime.directory, runtime.today()).filter
+
+            async def search_page() -> object:  # a word of one visit in ~15, the whole register
+                return await list_page(runtime, "ru", typed("найти фестиваль"), 0)
+
+            async def search_deep_page() -> object:
+                return await list_page(runtime, "ru", typed("найти фестиваль"), 300)
+
+            async def search_everywhere() -> object:  # a word of every visit ("Визит номер N")
+                return await list_page(runtime, "ru", typed("найти визит"), 0)
+
+            async def search_everywhere_in_narva() -> object:
+                return await list_page(runtime, "ru", typed("Нарва найти визит"), 0)
+
+            async def search_filtered() -> object:
+                return await list_page(runtime, "ru", typed("Нарва входящие 2020-2025 найти ЕЛКА"), 0)
+
+            async def filters_only() -> object:
+                return await list_page(runtime, "ru", typed("молодёжь входящие лето 2025"), 0)
+
+            async def staff_question() -> object:
+                asked = read_register_question(
+                    "сколько делегаций было в 2025", runtime.directory, runtime.today()
+                )
+                assert asked is not None
+                search = VisitSearch(runtime.database)
+                return await search.summary(asked.reading.filter), await search.page(
+                    asked.reading.filter, limit=5
+                )
+
+            # the naive way, side by side: read every live visit's texts, fold them in Python, test each
+            naive_terms = search_terms("фестиваль")
+
+            async def naive_search() -> object:
+                rows = await runtime.database.fetchall(
+                    "SELECT id, purpose, notes FROM visits WHERE deleted_at IS NULL ORDER BY start_date DESC, id DESC"
+                )
+                return [row[0] for row in rows if matches((row[1], row[2]), naive_terms)][:10]
+
+            rows_in_memory = [
+                (row[0], row[1], row[2])
+                for row in await runtime.database.fetchall("SELECT id, purpose, notes FROM visits")
+            ]
+
+            async def naive_scan_in_memory() -> object:
+                return [row[0] for row in rows_in_memory if matches((row[1], row[2]), naive_terms)][:10]
+
+            fts = await VisitSearch(runtime.database).count(typed("найти фестиваль"))
+            naive = len([row for row in rows_in_memory if matches((row[1], row[2]), naive_terms)])
+            assert fts == naive, (fts, naive)
+            print(f"'фестиваль' is in {fts:,} visits (the index and the naive scan agree)")
 
             async def yearly() -> object:
                 return await runtime.visits.yearly_counts()
@@ -148,6 +214,13 @@ async def run(count: int, rounds: int, records: int) -> int:
                 ("/visits Narva, page 1", first_page),
                 ("/visits Narva, page 501", deep_page),
                 ("/visits 2024, page 4", year_page),
+                ("/find фестиваль, page 1 (FTS5)", search_page),
+                ("/find фестиваль, page 301 (FTS5)", search_deep_page),
+                ("/find визит (a word of every visit), page 1", search_everywhere),
+                ("/visits Нарва найти визит (every visit)", search_everywhere_in_narva),
+                ("/visits Нарва входящие 2020-2025 найти ЕЛКА", search_filtered),
+                ("/visits молодёжь входящие лето 2025", filters_only),
+                ("'сколько делегаций было в 2025'", staff_question),
                 ("stats: yearly by direction", yearly),
                 ("stats: yearly by direction, one town", yearly_town),
                 ("stats: per town, one year", per_town_year),
@@ -156,12 +229,29 @@ async def run(count: int, rounds: int, records: int) -> int:
             ):
                 p50, p99 = await timed(action, rounds)
                 results.append((label, p50, p99))
-            width = max(len(label) for label, _, _ in results)
+            naive_results = [
+                (
+                    "naive: fetch all + Python casefold scan",
+                    *await timed(naive_search, max(10, rounds // 10)),
+                ),
+                (
+                    "naive: Python scan of rows in memory",
+                    *await timed(naive_scan_in_memory, max(10, rounds // 10)),
+                ),
+            ]
+            width = max(len(label) for label, _, _ in (*results, *naive_results))
             print(f"{'':{width}}   p50 ms   p99 ms   (target p99 < {TARGET_MS:.0f} ms)")
             worst = 0.0
             for label, p50, p99 in results:
                 worst = max(worst, p99)
                 print(f"{label:{width}}  {p50:7.3f}  {p99:7.3f}")
+            search_p50 = next(
+                p50 for label, p50, _ in results if label.startswith("/find фестиваль, page 1 ")
+            )
+            for label, p50, p99 in naive_results:
+                print(
+                    f"{label:{width}}  {p50:7.3f}  {p99:7.3f}   ({p50 / search_p50:.0f}x the FTS5 page at p50)"
+                )
 
             draft = VisitDraft(
                 "raisio", Direction.OUTGOING, date(2025, 5, 5), None, DelegationType.SPORTS, 20, "Турнир", ""

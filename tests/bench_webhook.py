@@ -5,7 +5,8 @@ Run: `python3 dev.py bench webhook [--updates N] [--seconds S] [--quick]`.
 Side by side in one run, on this machine, against the same minimal Bot API stand-in (a starlette app in
 this process that answers at once and notes when each reply request arrives):
 
-  * stock:   PTB's own ``run_webhook`` (tornado) serving an echo bot, no rate limiter;
+  * stock:   PTB's own ``run_webhook`` (tornado) serving an echo bot, no rate limiter; and the same echo
+    with twinbot's rate limiter (bot/ratelimit.py, the 30/s window lifted as for twinbot);
   * twinbot: ``twinbot run`` in webhook mode with every handler, the database, the dedup, metrics, as
     shipped, except that the 30 messages/s overall window of the rate limiter is lifted (bot/ratelimit.py:
     it is Telegram's broadcast limit, and would make this a benchmark of the limiter); the shipped
@@ -55,6 +56,8 @@ TOKEN = "123456:BENCH-WEBHOOK"
 SECRET = "bench-secret"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
 FIRST_CHAT = 50_000_000
+STOCK = "stock PTB run_webhook echo"
+STOCK_LIMITED = "stock echo + twinbot's limiter"
 
 
 def free_port() -> int:
@@ -161,11 +164,16 @@ STOCK_ECHO = textwrap.dedent(
     from telegram.ext import Application, MessageHandler, filters
 
     token, base_url, port, secret = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    limiter = sys.argv[5:] == ["limiter"]
 
     async def echo(update: Update, context) -> None:
         await update.message.reply_text(update.message.text)
 
-    app = Application.builder().token(token).base_url(base_url).build()
+    builder = Application.builder().token(token).base_url(base_url)
+    if limiter:  # the rate limiter twinbot ships, its 30 messages/s window lifted as for twinbot
+        from bot.ratelimit import BroadcastRateLimiter
+        builder = builder.rate_limiter(BroadcastRateLimiter(max_retries=3, overall_max_rate=0))
+    app = builder.build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
     app.run_webhook(
         listen="127.0.0.1", port=port, url_path="telegram", secret_token=secret,
@@ -255,19 +263,27 @@ def start_twinbot(folder: Path, api: StandIn, mode: str = "webhook", limiter: bo
     return bot
 
 
-def start_stock(folder: Path, api: StandIn) -> Bot:
+def start_stock(folder: Path, api: StandIn, limiter: bool = False) -> Bot:
     port = free_port()
     script = folder / "stock_echo.py"
     script.write_text(STOCK_ECHO, encoding="utf-8")
     log = (folder / "stock.log").open("ab")
     process = subprocess.Popen(
-        [sys.executable, str(script), TOKEN, api.base_url, str(port), SECRET],
+        [
+            sys.executable,
+            str(script),
+            TOKEN,
+            api.base_url,
+            str(port),
+            SECRET,
+            *(["limiter"] if limiter else []),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         cwd=folder,
     )
-    bot = Bot("stock PTB run_webhook echo", process, port)
+    bot = Bot(STOCK_LIMITED if limiter else STOCK, process, port)
     wait_http(bot, "/telegram", folder / "stock.log", expect_any=True)
     return bot
 
@@ -480,12 +496,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             (folder / "off").mkdir()
             (folder / "on").mkdir()
             stock = start_stock(folder, api)
+            (folder / "stock-limited").mkdir()
+            stock_limited = start_stock(folder / "stock-limited", api, limiter=True)
             ours = start_twinbot(folder / "off", api)
+            bots = [stock, stock_limited, ours]
             try:
-                results.update(asyncio.run(compare([stock, ours], api, "Нарва", count, seconds, args.rounds)))
+                results.update(asyncio.run(compare(bots, api, "Нарва", count, seconds, args.rounds)))
             finally:
-                stock.stop()
-                ours.stop()
+                for bot in bots:
+                    bot.stop()
             limited = start_twinbot(folder / "on", api, limiter=True)
             try:
                 limited_run = compare(
@@ -508,13 +527,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("paced at 100 updates/s:")
     for name, (_, paced) in results.items():
         print(describe(name, paced))
-    stock_burst = results["stock PTB run_webhook echo"][0]
+    stock_burst = results[STOCK][0]
+    stock_limited_burst = results[STOCK_LIMITED][0]
     ours = results["twinbot"][0]
     limited = results["twinbot (limiter on)"][0]
     print("ratios:")
     print(f"  twinbot / stock echo, burst throughput:  {ours.rate / stock_burst.rate:.2f}x (target >= 0.8x)")
     print(
         f"  twinbot / stock echo, burst p50 latency: {ours.percentile(50) / stock_burst.percentile(50):.2f}x"
+    )
+    print(
+        "  twinbot / stock echo with the same limiter, burst throughput: "
+        f"{ours.rate / stock_limited_burst.rate:.2f}x"
+    )
+    print(
+        "  stock echo p99 at 100 updates/s:         "
+        f"{results[STOCK][1].percentile(99):.1f} ms (the same load, the baseline)"
     )
     print(f"  twinbot limiter on / off, throughput:    {limited.rate / ours.rate:.2f}x (30 messages/s cap)")
     print(

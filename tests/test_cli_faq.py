@@ -33,7 +33,7 @@ def test_import_then_ask_then_export_round_trip(
     source = tmp_path / "faq.toml"
     source.write_text(FAQ, encoding="utf-8")
     assert main(["import-faq", "--config", str(config), str(source)]) == 0
-    assert "FAQ entries: 1" in capsys.readouterr().out
+    assert "Ответов FAQ загружено: 1" in capsys.readouterr().out
     assert main(["ask", "--config", str(config), "как попасть в делегацию"]) == 0
     assert "Напишите в отдел <международных> связей." in capsys.readouterr().out
     exported = tmp_path / "out.toml"

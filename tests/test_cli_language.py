@@ -110,3 +110,96 @@ def test_export_ics_leaves_out_planned_visits_unless_staff(
     visits = {uid for uid in uids(staff) if uid.startswith("visit")}
     assert visits and not {uid for uid in uids(public) if uid.startswith("visit")}
     assert uids(public) == uids(staff) - visits
+
+
+# English phrases the one-shot commands printed in a Russian run before issue 14 item 7
+ENGLISH_SUMMARIES = (
+    "added:",
+    "updated:",
+    "unchanged:",
+    "backup written",
+    "restored ",
+    "previous database",
+    "pass 20",
+    "reminder(s)",
+    "recipient(s)",
+    "already handled",
+    "-> chat",
+    "has not run",
+    "integrity ok",
+    "FAQ entries",
+)
+
+
+@time_machine.travel(datetime(2026, 11, 26, 12, 0, tzinfo=MOSCOW), tick=False)
+def test_every_one_shot_command_speaks_the_run_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """import-towns, backup, restore, status, remind, digest: Russian by default, English with --lang en,
+    and --lang counts before the command's name as after it."""
+    from bot.cli import main
+
+    config = _config(tmp_path)
+    _seed(config)
+    towns = tmp_path / "towns.toml"
+    towns.write_text(
+        (Path(__file__).resolve().parents[1] / "bot/data/towns.toml")
+        .read_text(encoding="utf-8")
+        .replace("population = 53955", "population = 54000"),
+        encoding="utf-8",
+    )
+    copy = tmp_path / "copy.sqlite3"
+
+    def run(*argv: str) -> str:
+        main(list(argv))
+        captured = capsys.readouterr()
+        return captured.out + captured.err
+
+    russian = "\n".join(
+        [
+            run("import-towns", str(towns), "--config", str(config)),
+            run("backup", str(copy), "--config", str(config)),
+            run("restore", str(copy), "--config", str(config)),
+            run("status", "--config", str(config)),
+            run("remind", "--dry-run", "--config", str(config)),
+            run("digest", "--dry-run", "--config", str(config)),
+            run("export-faq", str(tmp_path / "faq.toml"), "--config", str(config)),
+        ]
+    )
+    for line in (
+        "Добавлено городов: 0",
+        "Обновлено: 1 (narva)",
+        "Без изменений: 9",
+        "Резервная копия записана: ",
+        "(целостность: в порядке, схема ",
+        "Прежняя база сохранена как ",
+        "Восстановлено из ",
+        "Состояние бота",
+        "⚠️ Опаздывает: проход напоминаний за 2026-11-26 должен был пройти в 10:00 и не прошёл",
+        "Проход напоминаний за 2026-11-26 [пробный]: положено ",
+        "Сводка за ноябрь 2026 (пробная): получателей 0",
+        "Ответов FAQ записано: 0 — ",
+    ):
+        assert line in russian, line
+    for phrase in ENGLISH_SUMMARIES:
+        assert phrase not in russian, phrase
+
+    english = "\n".join(
+        [
+            run("--lang", "en", "import-towns", str(towns), "--config", str(config)),
+            run("--lang", "en", "backup", str(copy.with_name("copy2.sqlite3")), "--config", str(config)),
+            run("--lang", "en", "--config", str(config), "status"),
+            run("remind", "--dry-run", "--lang", "en", "--config", str(config)),
+        ]
+    )
+    for line in (
+        "Towns added: 0",
+        "Unchanged: 10",
+        "Backup written to ",
+        "(integrity ok, schema ",
+        "Bot status",
+        "⚠️ Overdue: the reminder pass of 2026-11-26 was due at 10:00 and has not run",
+        "Reminder pass of 2026-11-26 [dry run]: ",
+    ):
+        assert line in english, line
+    assert "Состояние" not in english and "Проход" not in english

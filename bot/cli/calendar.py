@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from bot.cli.chat import catalogue_text
 from bot.config import Settings
-from bot.core.model import Language
+from bot.core.model import Language, PartialDate
 
 if TYPE_CHECKING:
     from telegram.ext import ExtBot
@@ -65,9 +65,9 @@ async def remind(settings: Settings, day: date | None, dry_run: bool, lang: str 
             async with _sending_bot(settings) as bot:
                 service = ReminderService(runtime, TelegramSender(bot))
                 report = await service.run_pass(day, delayed=day < today)
-        for line in describe_pass(report):  # describe_pass's summary is still in English
+        for line in describe_pass(report, language):
             print(line)
-        _print_deliveries(report.deliveries)
+        _print_deliveries(report.deliveries, language)
     finally:
         await runtime.close()
     return 0
@@ -89,9 +89,10 @@ async def digest(
     from bot.public.digest import DigestService
     from bot.reminders import ReminderService, TelegramSender
     from bot.runtime import open_runtime
-    from bot.terminal import cli_language
+    from bot.terminal import cli_language, outcome_counts, say
 
-    if not dry_run and not _can_send(settings, cli_language(settings, lang)):
+    language = cli_language(settings, lang)
+    if not dry_run and not _can_send(settings, language):
         return 2
     runtime = await open_runtime(settings)
     try:
@@ -103,8 +104,22 @@ async def digest(
             async with _sending_bot(settings) as bot:
                 service = ReminderService(runtime, TelegramSender(bot))
                 report = await DigestService(runtime, service).run(month)
-        print(report.describe())
-        _print_deliveries(report.deliveries)
+        year, number = report.month
+        print(
+            say(
+                language,
+                "digest.summary",
+                month=runtime.replies().format_date(language, PartialDate(year, number)),
+                dry=say(language, "digest.dry_run") if report.dry_run else "",
+                recipients=report.recipients,
+                already=report.already_sent,
+                messages=len(report.deliveries),
+                outcomes=say(language, "digest.outcomes", outcomes=outcome_counts(language, report.outcomes))
+                if report.outcomes
+                else "",
+            )
+        )
+        _print_deliveries(report.deliveries, language)
     finally:
         await runtime.close()
     return 0
@@ -116,7 +131,7 @@ def _can_send(settings: Settings, language: Language) -> bool:
 
     if settings.token:
         return True
-    print(catalogue_text(settings, "console.no_token"), file=sys.stderr)
+    print(catalogue_text(settings, "console.no_token", language), file=sys.stderr)
     print(say(language, "remind.nothing_sent"), file=sys.stderr)
     return False
 
@@ -137,10 +152,11 @@ def _sending_bot(settings: Settings) -> ExtBot[int]:
     )
 
 
-def _print_deliveries(deliveries: Iterable[Delivery]) -> None:
+def _print_deliveries(deliveries: Iterable[Delivery], language: Language) -> None:
     from bot.replies.reply import plain_text
+    from bot.terminal import say
 
     for delivery in deliveries:
         print()
-        print(f"-> chat {delivery.chat_id} ({delivery.language}):")
-        print(plain_text(delivery.text))
+        print(say(language, "remind.delivery", chat=delivery.chat_id, language=delivery.language))
+        print(plain_text(delivery.text))  # as the chat gets it, its chat hints included

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from bot.config import Settings
+from bot.core.model import Language
 
 
-def catalogue_text(settings: Settings, key: str) -> str:
+def catalogue_text(settings: Settings, key: str, lang: Language | None = None) -> str:
+    """A catalogue text in `lang` (the CLI's --lang), else [bot] default_language."""
     from bot.locale import catalogue
 
-    return str(catalogue().raw(settings.bot.default_language, key))
+    return str(catalogue().raw(lang or settings.bot.default_language, key))
 
 
 def run_bot(settings: Settings) -> int:

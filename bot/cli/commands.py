@@ -20,27 +20,43 @@ from bot.core.townfile import TownFileError
 from bot.logmask import install_masking_excepthook, mask_token_in_logs
 
 
-def _parser() -> argparse.ArgumentParser:
+def _common(*, defaults: bool) -> argparse.ArgumentParser:
+    """The options every command takes, before or after its name. Only the main parser has defaults: a
+    subcommand's parser that had them too would overwrite `twinbot --lang en status` with its own None."""
     common = argparse.ArgumentParser(add_help=False)
+
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
     common.add_argument(
-        "--config", type=Path, default=None, help="TOML settings file (default: ./config.toml)"
+        "--config", type=Path, default=default(None), help="TOML settings file (default: ./config.toml)"
     )
-    common.add_argument("--verbose", action="store_true", help="debug logging (the console: also on screen)")
+    common.add_argument(
+        "--verbose",
+        action="store_true",
+        default=default(False),
+        help="debug logging (the console: also on screen)",
+    )
     common.add_argument(
         "--lang",
         choices=["ru", "en"],
-        default=None,
+        default=default(None),
         help="language of the output (default: [bot] default_language); ask: when the question has no letters",
     )
     common.add_argument(
         "--log-format",
         choices=["text", "json"],
-        default="text",
+        default=default("text"),
         help="json: one JSON object per log line, for servers (default: text)",
     )
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _common(defaults=False)
     parser = argparse.ArgumentParser(
         prog="twinbot",
-        parents=[common],
+        parents=[_common(defaults=True)],
         description="Twin Towns Bot of Kingisepp district. Without a command: the real bot when a token is "
         "configured, otherwise a chat in the terminal.",
     )
@@ -173,12 +189,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command is None:
             if settings.token:
                 return chat.run_bot(settings)
-            print(chat.catalogue_text(settings, "console.no_token"), file=sys.stderr)
+            print(chat.catalogue_text(settings, "console.no_token", args.lang), file=sys.stderr)
             print(file=sys.stderr)
             return asyncio.run(chat.console(settings))
         if command == "run":
             if not settings.token:
-                print(chat.catalogue_text(settings, "console.no_token"), file=sys.stderr)
+                print(chat.catalogue_text(settings, "console.no_token", args.lang), file=sys.stderr)
                 return 2
             return chat.run_bot(settings)
         if command == "console":
@@ -188,11 +204,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "towns":
             return asyncio.run(chat.towns(settings, args.lang))
         if command == "import-towns":
-            return asyncio.run(operations.import_towns(settings, args.file))
+            return asyncio.run(operations.import_towns(settings, args.file, args.lang))
         if command == "import-faq":
-            return faq.import_faq(settings, args.file)
+            return faq.import_faq(settings, args.file, args.lang)
         if command == "export-faq":
-            return faq.export_faq(settings, args.file)
+            return faq.export_faq(settings, args.file, args.lang)
         if command == "export":
             return asyncio.run(exports.EXPORTERS[args.format](settings, args))
         if command == "report":
@@ -200,11 +216,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return asyncio.run(write_report(settings, args.year, args.path, args.lang, notes=args.notes))
         if command == "backup":
-            return asyncio.run(operations.backup(settings, args.path))
+            return asyncio.run(operations.backup(settings, args.path, args.lang))
         if command == "restore":
-            return asyncio.run(operations.restore(settings, args.file))
+            return asyncio.run(operations.restore(settings, args.file, args.lang))
         if command == "status":
-            return asyncio.run(operations.status(settings))
+            return asyncio.run(operations.status(settings, args.lang))
         if command == "upcoming":
             return asyncio.run(calendar.upcoming(settings, args.start, args.days, args.lang))
         if command == "remind":

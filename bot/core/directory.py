@@ -16,6 +16,10 @@ than five letters match exactly only: both keep everyday words from turning into
 Per question, every step is a dict lookup or a C-level rapidfuzz scan of one cached window of the
 vocabulary (by length and first letter), for a bounded number of words, so the cost grows with the
 number of towns only through those scans.
+
+rapidfuzz is imported where a fuzzy scan starts, not with the module: most questions name their town
+exactly, and the idle bot (and `twinbot ask` of a plain question) does without its 3.6 MB. The same
+holds in bot.core.questions (gazetteer, textsearch, faq).
 """
 
 from __future__ import annotations
@@ -27,9 +31,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
-
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
 
 from bot.core.model import PartialDate, Town, distance_km
 from bot.core.text import Word, words
@@ -295,6 +296,10 @@ class TownDirectory:
                 for spellings in self._multi.get(form, ())
                 if len(spellings) == length
             }
+            if not candidates:
+                continue
+            from rapidfuzz import fuzz
+
             joined = "".join(word.ascii for word in chunk)
             best: tuple[float, str] | None = None
             for spellings in sorted(candidates):
@@ -315,6 +320,9 @@ class TownDirectory:
 
     def suggest(self, text_words: Sequence[Word], limit: int = 3, skip: set[int] | None = None) -> list[Town]:
         """The towns whose names look most like any word of the text (for 'did you mean')."""
+        from rapidfuzz import fuzz, process
+        from rapidfuzz.distance import OSA
+
         scored: dict[str, float] = {}
         for index, word in enumerate(text_words[:SUGGESTION_MAX_WORDS]):
             if (skip and index in skip) or word.is_number:
@@ -365,6 +373,9 @@ class TownDirectory:
         candidates = self._window(kind, len(spelling), FUZZY_CUTOFF, spelling[0])
         if not candidates:
             return None
+        from rapidfuzz import fuzz, process
+        from rapidfuzz.distance import OSA
+
         for found, score, _ in process.extract(
             spelling, candidates, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3
         ):

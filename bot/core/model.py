@@ -87,6 +87,9 @@ class Agreement:
     parties_ru: str = ""
     note_en: str = ""
     note_ru: str = ""
+    # who gives the day where the district's text gives only the year ("inforing.net"); empty when the
+    # district's text (or a staff member) gives the date as it stands
+    signed_source: str = ""
 
     def title(self, lang: Language) -> str:
         return self.title_ru if lang == "ru" else self.title_en

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal, get_args
@@ -40,16 +41,26 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Where a fact comes from: the district's own page (seed/partner-towns-source.txt) or the town's row of
+# the researched reference (reference/partner-towns.csv and its notes). Every fact names one.
+Source = Literal["district", "reference"]
+SOURCES: tuple[str, ...] = get_args(Source)
+Sources = Annotated[list[Source], Field(min_length=1)]
+
+
 class _AgreementEntry(_Strict):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
     kind: AgreementKind
     signed: str
+    # who gives the day (or month) when the district's text gives only the year: "inforing.net"
+    signed_source: str = Field(default="", max_length=100)
     title_en: str = Field(min_length=1, max_length=200)
     title_ru: str = Field(min_length=1, max_length=200)
     parties_en: str = ""
     parties_ru: str = ""
     note_en: str = ""
     note_ru: str = ""
+    sources: Sources
 
     @field_validator("signed")
     @classmethod
@@ -57,11 +68,13 @@ class _AgreementEntry(_Strict):
         PartialDate.parse_iso(value)
         return value
 
-
-# Where a fact comes from: the district's own page (seed/partner-towns-source.txt) or a row of the
-# researched reference (reference/partner-towns.csv and its notes). Every fact and description names one.
-Source = Literal["district", "reference"]
-Sources = Annotated[list[Source], Field(min_length=1)]
+    @model_validator(mode="after")
+    def _day_has_a_source(self) -> _AgreementEntry:
+        if self.signed_source and PartialDate.parse_iso(self.signed).precision == "year":
+            raise ValueError("signed_source names who gives a day or a month; this date is a year only")
+        if self.signed_source and "reference" not in self.sources:
+            raise ValueError('a date from signed_source is a reference fact: sources include "reference"')
+        return self
 
 
 class _FactEntry(_Strict):
@@ -69,6 +82,9 @@ class _FactEntry(_Strict):
     text_en: str = Field(min_length=1, max_length=1000)
     text_ru: str = Field(min_length=1, max_length=1000)
     sources: Sources
+
+
+SOURCED_TEXTS = ("description", "identity", "status", "town_day")
 
 
 class _TownEntry(_Strict):
@@ -90,20 +106,24 @@ class _TownEntry(_Strict):
     description_sources: list[Source] = []
     identity_en: str = Field(default="", max_length=1000)
     identity_ru: str = Field(default="", max_length=1000)
+    identity_sources: list[Source] = []
     status_en: str = Field(default="", max_length=1000)
     status_ru: str = Field(default="", max_length=1000)
+    status_sources: list[Source] = []
     town_day_en: str = Field(default="", max_length=1000)
     town_day_ru: str = Field(default="", max_length=1000)
+    town_day_sources: list[Source] = []
     cooperation: list[CooperationArea] = []
     agreement: list[_AgreementEntry] = []
     fact: list[_FactEntry] = []
 
     @model_validator(mode="after")
-    def _description_has_a_source(self) -> _TownEntry:
-        if (self.description_en or self.description_ru) and not self.description_sources:
-            raise ValueError(
-                'a description names its sources: description_sources = ["district"|"reference"]'
-            )
+    def _texts_have_sources(self) -> _TownEntry:
+        """A description, identity, status note or Town Day text ships only with the sources stating it."""
+        for name in SOURCED_TEXTS:
+            text = getattr(self, f"{name}_en") or getattr(self, f"{name}_ru")
+            if text and not getattr(self, f"{name}_sources"):
+                raise ValueError(f'{name} names its sources: {name}_sources = ["district"|"reference"]')
         return self
 
 
@@ -118,6 +138,7 @@ def _to_town(entry: _TownEntry) -> Town:
             key=a.key,
             kind=a.kind,
             signed=PartialDate.parse_iso(a.signed),
+            signed_source=a.signed_source,
             title_en=a.title_en,
             title_ru=a.title_ru,
             parties_en=a.parties_en,
@@ -155,7 +176,44 @@ def _to_town(entry: _TownEntry) -> Town:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SourcedFact:
+    """One shipped fact and the sources it names: `what` is "agreement cooperation", "fact camps",
+    "town_day", "status", "description" or "identity"; `signed`/`signed_source` for agreements."""
+
+    town: str
+    what: str
+    sources: tuple[str, ...]
+    signed: str = ""
+    signed_source: str = ""
+
+
+def sourced_facts(text: str, source: str = "towns file") -> list[SourcedFact]:
+    """Every fact of a towns file with the sources it names (the file is validated first)."""
+    facts: list[SourcedFact] = []
+    for entry in _parse(text, source).town:
+        for agreement in entry.agreement:
+            facts.append(
+                SourcedFact(
+                    entry.key,
+                    f"agreement {agreement.key}",
+                    tuple(agreement.sources),
+                    agreement.signed,
+                    agreement.signed_source,
+                )
+            )
+        facts.extend(SourcedFact(entry.key, f"fact {f.topic}", tuple(f.sources)) for f in entry.fact)
+        for name in SOURCED_TEXTS:
+            if getattr(entry, f"{name}_en") or getattr(entry, f"{name}_ru"):
+                facts.append(SourcedFact(entry.key, name, tuple(getattr(entry, f"{name}_sources"))))
+    return facts
+
+
 def parse_towns(text: str, source: str = "towns file") -> list[Town]:
+    return [_to_town(entry) for entry in _parse(text, source).town]
+
+
+def _parse(text: str, source: str) -> _TownFile:
     raw = load_toml(text, source, TownFileError)
 
     def where(location: Location) -> str:
@@ -164,7 +222,8 @@ def parse_towns(text: str, source: str = "towns file") -> list[Town]:
             towns = raw.get("town", [])
             index = location[1]
             key = towns[index].get("key", f"#{index + 1}") if index < len(towns) else f"#{index + 1}"
-            return f"town {key!r}: " + dotted(location[2:])
+            rest = dotted(location[2:])  # empty for a rule of the whole town (a text without its sources)
+            return f"town {key!r}" + (f": {rest}" if rest else "")
         return dotted(location)
 
     parsed = validate(_TownFile, raw, source, TownFileError, where)
@@ -178,7 +237,7 @@ def parse_towns(text: str, source: str = "towns file") -> list[Town]:
         agreement_keys = [a.key for a in entry.agreement]
         if len(set(agreement_keys)) != len(agreement_keys):
             raise TownFileError(f"{source}: town {entry.key!r}: agreement keys repeat")
-    return [_to_town(entry) for entry in parsed.town]
+    return parsed
 
 
 def load_town_file(path: Path) -> list[Town]:

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.core.directory import TownDirectory
+from bot.core.questions.gazetteer import Gazetteer
 from bot.core.visits.dates import check_date, check_period, parse_date, parse_period
 from bot.core.visits.fields import (
     check_notes,
@@ -28,6 +29,7 @@ from bot.core.visits.fields import (
     parse_kind,
     parse_people,
 )
+from bot.core.visits.places import OTHER_TOWN, OtherPlace, check_place
 from bot.core.visits.record import (
     EDITABLE,
     DelegationType,
@@ -51,10 +53,13 @@ SAVE_EDIT = "save_edit"  # not a state: the one changed field of a saved visit i
 
 FORM_PREFIX = "vf"
 CANCEL = "x"  # accepted in every state
+CANCEL_YES, CANCEL_NO = "xy", "xn"  # "throw away N filled steps?" asked by CANCEL: accepted in every state
+CANCEL_AT_ONCE = 2  # a form with this many steps filled (or fewer) is cancelled without asking
 RESTART = "new"  # "start over" on an unfinished form: accepted in every state
+EVERY_STATE = frozenset({CANCEL, CANCEL_YES, CANCEL_NO, RESTART})  # never an answer to a step
 # the button actions each state accepts (besides CANCEL)
 FORM_ACTIONS: Mapping[str, frozenset[str]] = {
-    "town": frozenset({"t"}),
+    "town": frozenset({"t", "o"}),
     "direction": frozenset({"d"}),
     "start": frozenset({"day"}),
     "end": frozenset({"s"}),
@@ -83,8 +88,11 @@ SKIP_VALUES: Mapping[str, Any] = {"end": None, "people": None, "notes": ""}
 _TOWN = "town key"  # marks the argument that must look like a town key (the directory decides the rest)
 _ARGUMENTS: Mapping[str, frozenset[str] | str | None] = {
     CANCEL: None,
+    CANCEL_YES: None,
+    CANCEL_NO: None,
     RESTART: None,
     "t": _TOWN,
+    "o": "place",  # "yes, another place": the gazetteer's place the form offered, as <index><r|e>
     "d": frozenset(direction.value for direction in Direction),
     "day": frozenset(DAY_BUTTONS),
     "k": frozenset(kind.value for kind in DelegationType),
@@ -97,6 +105,7 @@ _ARGUMENTS: Mapping[str, frozenset[str] | str | None] = {
 }
 _FORM_ID = re.compile(r"[A-Za-z0-9_-]{8}")  # secrets.token_urlsafe(6)
 _TOWN_KEY = re.compile(r"[a-z0-9_]{1,40}")
+_PLACE_ARGUMENT = re.compile(r"(0|[1-9][0-9]{0,3})([re])")  # the gazetteer's place, its name in ru / en
 
 
 def new_form_id() -> str:
@@ -124,6 +133,8 @@ def parse_form_press(data: str) -> FormPress | None:
         valid = argument is None
     elif allowed == _TOWN:
         valid = argument is not None and _TOWN_KEY.fullmatch(argument) is not None
+    elif allowed == "place":
+        valid = argument is not None and _PLACE_ARGUMENT.fullmatch(argument) is not None
     else:
         valid = argument in allowed
     return FormPress(parts[1], action, argument) if valid else None
@@ -131,7 +142,7 @@ def parse_form_press(data: str) -> FormPress | None:
 
 def accepts(state: str, action: str) -> bool:
     """Whether a form in `state` takes a press of `action` (an older question's button does not)."""
-    return action in (CANCEL, RESTART) or action in FORM_ACTIONS.get(state, frozenset())
+    return action in EVERY_STATE or action in FORM_ACTIONS.get(state, frozenset())
 
 
 # ---- the draft's values ---------------------------------------------------------------------------------
@@ -149,6 +160,7 @@ class FormValues:
     people: int | None = None
     purpose: str | None = None
     notes: str | None = None
+    place: OtherPlace | None = None  # a place that is not a partner (town_key is OTHER_TOWN then)
 
     @classmethod
     def of(cls, visit: Visit | VisitDraft) -> FormValues:
@@ -161,6 +173,7 @@ class FormValues:
             visit.people,
             visit.purpose,
             visit.notes,
+            visit.place,
         )
 
     @classmethod
@@ -175,6 +188,7 @@ class FormValues:
             people=values.get("people") if type(values.get("people")) is int else None,
             purpose=_text(values.get("purpose")),
             notes=_text(values.get("notes")),
+            place=OtherPlace.from_json(values.get("place")),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -189,6 +203,7 @@ class FormValues:
             "people": self.people,
             "purpose": self.purpose,
             "notes": self.notes if self.notes is not None else "",
+            **({"place": self.place.to_json()} if self.place is not None else {}),
         }
 
     def draft(self) -> VisitDraft:
@@ -222,6 +237,7 @@ class FormValues:
             people=self.people,
             purpose=purpose,
             notes=self.notes or "",
+            place=self.place if town == OTHER_TOWN else None,
         )
 
 
@@ -309,19 +325,55 @@ def apply_text(step: str, values: dict[str, Any], text: str, today: date, *, res
 
 def apply_town(values: dict[str, Any], town_key: str) -> Answered:
     values["town_key"] = town_key
+    values.pop("place", None)
     return Answered("town")
 
 
+def apply_place(values: dict[str, Any], place: OtherPlace) -> Answered:
+    """A place that is not a partner: "другое: …" as typed, or a confirmed offer of the gazetteer's."""
+    check_place(place)
+    values["town_key"] = OTHER_TOWN
+    values["place"] = place.to_json()
+    return Answered("town")
+
+
+def place_argument(places: Gazetteer, place: OtherPlace) -> str | None:
+    """The "yes, another place" button's argument for a place `recognise` found: its index in the
+    gazetteer and the script of its name (the button then needs no state: it survives a restart)."""
+    for index, known in enumerate(places.places):
+        if known.country == place.country and place.name in (known.name_ru, known.name_en):
+            return f"{index}{'r' if place.name == known.name_ru else 'e'}"
+    return None
+
+
+def place_of_argument(places: Gazetteer | None, argument: str) -> OtherPlace | None:
+    match = _PLACE_ARGUMENT.fullmatch(argument)
+    if places is None or match is None or int(match.group(1)) >= len(places.places):
+        return None
+    known = places.places[int(match.group(1))]
+    return OtherPlace(known.name_ru if match.group(2) == "r" else known.name_en, known.country)
+
+
 def apply_press(
-    step: str, press: FormPress, values: dict[str, Any], directory: TownDirectory, today: date
+    step: str,
+    press: FormPress,
+    values: dict[str, Any],
+    directory: TownDirectory,
+    today: date,
+    places: Gazetteer | None = None,
 ) -> Answered:
     """Put a pressed answer (town, direction, start day, type or skip) into `values`.
 
     Raises InvalidPressError for a button that does not fit, VisitInputError for a date out of range.
     """
-    if not accepts(step, press.action) or press.action in (CANCEL, "save", "e", "f", "b"):
+    if not accepts(step, press.action) or press.action in EVERY_STATE | {"save", "e", "f", "b"}:
         raise InvalidPressError(press.action)
     argument = press.argument or ""
+    if press.action == "o":
+        offered = place_of_argument(places, argument)
+        if offered is None:
+            raise InvalidPressError(argument)
+        return apply_place(values, offered)
     if press.action == "t":
         town = directory.get(argument)
         if town is None or town.is_home:
@@ -358,6 +410,19 @@ def next_step(step: str, answered: Answered, *, editing_saved: bool, fixing: boo
     return STEPS[index + 1] if index + 1 < len(STEPS) else CONFIRM
 
 
+def steps_filled(step: str, *, editing_saved: bool, fixing: bool) -> int:
+    """How many of a new visit's steps are answered at `step` (what cancelling would throw away).
+
+    The form goes through STEPS in order, so every step before the current one has its answer (a typed
+    range answers the end date too); the confirmation card, the field menu and a field changed from them
+    have all. Changing one field of a saved visit loses nothing that is saved."""
+    if editing_saved:
+        return 0
+    if fixing or step in (CONFIRM, CHOOSE):
+        return len(STEPS)
+    return STEPS.index(step) if step in STEPS else 0
+
+
 def field_of_step(step: str) -> str:
     """The field a step fills, as the form names fields ("dates" for both days)."""
     return "dates" if step in ("start", "end") else step
@@ -366,7 +431,7 @@ def field_of_step(step: str) -> str:
 def changes_for(field: str, values: FormValues) -> dict[str, Any]:
     """The VisitDraft fields that editing `field` of a saved visit writes."""
     options: dict[str, dict[str, Any]] = {
-        "town": {"town_key": values.town_key},
+        "town": {"town_key": values.town_key, "place": values.place},
         "direction": {"direction": values.direction},
         "dates": {"start": values.start, "end": values.end},
         "kind": {"kind": values.kind},

@@ -13,7 +13,7 @@ it for a finished year, 1 January to the same day for the current one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -110,6 +110,13 @@ def _lines(
     return tuple(Line(name, value, details.get(name, "")) for name, value in ordered)
 
 
+def apart(lines: tuple[Line, ...], others: Sequence[ExportRow], name: str) -> tuple[Line, ...]:
+    """The breakdown with the places that are not partners as one last line ("Другие места: N")."""
+    if not others:
+        return lines
+    return (*lines, Line(name, tally(others)))  # which places: the list of visits names them
+
+
 def same_day_last_year(day: date) -> date:
     try:
         return day.replace(year=day.year - 1)
@@ -148,6 +155,10 @@ def build_report(
     previous_first, previous_last = date(year - 1, 1, 1), same_day_last_year(last)
     previous_held = [row for row in previous_rows if previous_first <= row.start <= previous_last]
 
+    # places that are not partners: in the totals, one line of their own in the town and country tables
+    partners = [row for row in held if row.partner]
+    others = [row for row in held if not row.partner]
+    other_name = label(lang, "reports.annual.other_places", texts)
     incoming = label(lang, "reports.direction.in", texts)
     months: dict[int, list[int]] = {month: [0, 0] for month in range(1, 13)}
     for row in held:
@@ -170,8 +181,8 @@ def build_report(
         previous_first=previous_first,
         previous_last=previous_last,
         by_direction=direction_lines(held),
-        by_town=_lines(held, lambda row: row.town, lambda row: row.country),
-        by_country=_lines(held, lambda row: row.country or "—"),
+        by_town=apart(_lines(partners, lambda row: row.town, lambda row: row.country), others, other_name),
+        by_country=apart(_lines(partners, lambda row: row.country or "—"), others, other_name),
         by_kind=_lines(held, lambda row: row.kind),
         previous_by_direction=direction_lines(previous_held),
         by_month=tuple((month, pair[0], pair[1]) for month, pair in months.items()),
@@ -243,6 +254,18 @@ class Table:
     notes: tuple[str, ...] = ()  # lines under the table
 
 
+LIST_PARTICIPANT_CHARS = 300  # a row of the printed list stays shorter than a page; the register has all
+
+
+def listed(row: ExportRow) -> ExportRow:
+    """The row as the report's list shows it: a long participant list cut, with how many there are."""
+    if len(row.participants) <= LIST_PARTICIPANT_CHARS:
+        return row
+    count = row.participants.count("; ") + 1
+    cut = row.participants[: LIST_PARTICIPANT_CHARS - 1].rstrip()
+    return replace(row, participants=f"{cut}… ({count})")
+
+
 def list_columns(report: AnnualReport) -> tuple[str, ...]:
     return tuple(column for column in report.columns if column not in LIST_LEAVES_OUT)
 
@@ -307,7 +330,7 @@ def report_tables(report: AnnualReport, texts: Catalogue | None = None) -> list[
     list_headers = tuple(headers(lang, columns))
 
     def visit_rows(rows: Sequence[ExportRow]) -> tuple[tuple[object, ...], ...]:
-        return tuple(row.values(columns) for row in rows)
+        return tuple(listed(row).values(columns) for row in rows)
 
     return [
         Table(

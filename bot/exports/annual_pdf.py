@@ -52,6 +52,8 @@ LIST_WEIGHTS = {
     "end": 1.15,
     "days": 0.75,
     "people": 0.95,
+    "head": 1.5,
+    "participants": 2.2,
     "purpose": 3.0,
     "notes": 2.2,
     "recorded_by": 1.2,

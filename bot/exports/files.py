@@ -86,7 +86,7 @@ DATE_FORMAT = {"ru": "DD.MM.YYYY", "en": "YYYY-MM-DD"}
 DATETIME_FORMAT = {"ru": "DD.MM.YYYY HH:MM", "en": "YYYY-MM-DD HH:MM"}
 _NUMBER_COLUMNS = {"number", "days", "people"}
 # long free text: wrapped within the column instead of running across the page
-_WRAPPED_COLUMNS = {"purpose", "notes"}
+_WRAPPED_COLUMNS = {"purpose", "notes", "participants"}
 A4 = 9  # openpyxl's paperSize code
 _MIN_WIDTH, _MAX_WIDTH, _WIDTH_SAMPLE = 6, 60, 2000
 

@@ -15,6 +15,7 @@ from bot.core.directory import TownDirectory
 from bot.core.model import Language
 from bot.core.stamps import local_time
 from bot.core.visits import Direction, Visit
+from bot.core.visits.people import Participant, head_of
 from bot.locale import Catalogue, catalogue
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ COLUMNS = (
     "end",
     "days",
     "people",
+    "head",
+    "participants",
     "purpose",
     "notes",
     "recorded_by",
@@ -71,6 +74,9 @@ class ExportRow:
     recorded_by: str
     recorded_at: datetime | None  # local time of the configured zone, naive (Excel has no zones)
     status: str
+    head: str = ""  # the head of the delegation: "Name — role"
+    participants: str = ""  # "Name — role; Name — role", in the order staff typed them
+    partner: bool = True  # False: a place that is not a partner (town and country are the place's)
 
     def values(self, columns: tuple[str, ...] = COLUMNS) -> tuple[Any, ...]:
         getter = _GETTERS.get(columns)
@@ -145,7 +151,8 @@ class RowMaker:
             False: label(lang, "reports.status.past", texts),
         }
 
-    def row(self, visit: Visit) -> ExportRow:
+    def row(self, visit: Visit, participants: tuple[Participant, ...] | None = None) -> ExportRow:
+        """`participants`: when read apart from the visit (a Visit from a list carries none)."""
         lang, texts = self.lang, self.texts
         kind = self.kinds.get(visit.kind)
         if kind is None:
@@ -154,10 +161,20 @@ class RowMaker:
                 label(lang, key, texts) if texts.has(lang, key) else visit.kind.value
             )
         town = self.directory.get(visit.town_key)
+        place = visit.place
+        if town is not None:
+            town_label, country = town.name(lang), country_name(lang, town.country, texts)
+        elif place is not None:
+            town_label = place.name
+            country = country_name(lang, place.country, texts) if place.country else ""
+        else:
+            town_label, country = visit.town_key, ""
+        people = participants or visit.participants
+        head = head_of(people)
         return ExportRow(
             number=visit.id,
-            town=town.name(lang) if town else visit.town_key,
-            country=country_name(lang, town.country, texts) if town else "",
+            town=town_label,
+            country=country,
             direction=self.direction[visit.direction],
             kind=kind,
             start=visit.start,
@@ -169,6 +186,9 @@ class RowMaker:
             recorded_by=recorder(visit.created_by, self.names),
             recorded_at=naive_local(visit.created_at, self.zone),
             status=self.status[visit.planned(self.today)],
+            head=head.line() if head is not None else "",
+            participants="; ".join(person.line() for person in people),
+            partner=place is None,
         )
 
 
@@ -180,10 +200,17 @@ def export_rows(
     today: date,
     zone: tzinfo | None = None,
     names: Mapping[int, str] | None = None,
+    participants: Mapping[int, tuple[Participant, ...]] | None = None,
 ) -> list[ExportRow]:
-    """The register in date order (oldest first, then by number); deleted visits are left out."""
+    """The register in date order (oldest first, then by number); deleted visits are left out.
+    `participants`: by visit id, as storage reads them for many visits (a Visit from a list has none)."""
     maker = RowMaker(directory=directory, lang=lang, today=today, zone=zone, names=names)
-    return [maker.row(visit) for visit in sorted(visits, key=lambda v: (v.start, v.id)) if not visit.deleted]
+    participants = participants or {}
+    return [
+        maker.row(visit, participants.get(visit.id))
+        for visit in sorted(visits, key=lambda v: (v.start, v.id))
+        if not visit.deleted
+    ]
 
 
 async def load_register(
@@ -195,6 +222,7 @@ async def load_register(
     if not visits:
         return []
     names = await rt.staff.names()
+    participants = await rt.visits.participants_of([visit.id for visit in visits])
     # localising 100,000 rows takes a while: off the event loop
     return await asyncio.to_thread(
         partial(
@@ -205,6 +233,7 @@ async def load_register(
             today=rt.today(),
             zone=rt.settings.reminders.zone,
             names=names,
+            participants=participants,
         )
     )
 
@@ -224,7 +253,8 @@ async def register_batches(
     )
     if str(rt.database.path) == ":memory:":  # no file for another connection: read here, at once
         visits = await rt.visits.list(town_key=town_key, year=year)  # newest first
-        return [[maker.row(visit) for visit in reversed(visits)]]
+        participants = await rt.visits.participants_of([visit.id for visit in visits])
+        return [[maker.row(visit, participants.get(visit.id)) for visit in reversed(visits)]]
     return (
         [maker.row(visit) for visit in batch] for batch in rt.visits.batches(town_key=town_key, year=year)
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.core.visits import Direction
+from bot.core.visits.places import OTHER_TOWN
 
 TOP_TOWNS_IN_CAPTION = 3
 
@@ -40,6 +41,7 @@ class StatsSummary:
     period: Stretch | None = None  # the days counted (first visit or 1 January .. today or 31 December)
     previous: Stretch | None = None  # the same months a year before (for all years: this year against it)
     this_year: Stretch | None = None  # all years only: this year so far, set against `previous`
+    others: int = 0  # visits to places that are not partners: counted in total, shown apart ("другие: N")
 
     @property
     def empty(self) -> bool:
@@ -65,7 +67,13 @@ def summarize(
     ordered = tuple((period, pair[0], pair[1]) for period, pair in sorted(split.items()))
     incoming = sum(row[1] for row in ordered)
     outgoing = sum(row[2] for row in ordered)
-    ranked = tuple(sorted(((key, n) for key, n in towns if n > 0), key=lambda item: (-item[1], item[0])))
+    ranked = tuple(
+        sorted(
+            ((key, n) for key, n in towns if n > 0 and key != OTHER_TOWN),
+            key=lambda item: (-item[1], item[0]),
+        )
+    )
+    others = sum(n for key, n in towns if key == OTHER_TOWN and n > 0)
     busiest = None
     if ordered:
         # the most visits; a tie is a tie ("June, September: 1 each"), never one of them as the winner
@@ -91,4 +99,5 @@ def summarize(
         period=period,
         previous=previous,
         this_year=this_year,
+        others=others,
     )

@@ -17,9 +17,7 @@ from bot.core.model import Language, PartialDate, Town
 from bot.core.text import words
 from bot.handlers.chat import Context, edit, edit_or_send, language_of, send, staff_language
 from bot.handlers.staff_gate import staff_only
-from bot.ics import build_ics
 from bot.locale import Markup
-from bot.public.feed import feed_address
 from bot.replies.calendar import CalendarReplies
 from bot.replies.reply import Reply, fit, plain_text
 from bot.runtime import Runtime
@@ -110,6 +108,10 @@ async def calendar_file(update: Update, context: Context) -> None:
     today = rt.today()
     visits = await shows_visits(rt, update)
     calendar = await rt.load_calendar(today, today + timedelta(days=MAX_DAYS), include_visits=visits)
+    # icalendar (and the feed's module, starlette) only when a calendar is asked for: the idle bot is lighter
+    from bot.ics import build_ics
+    from bot.public.feed import feed_address
+
     # a few hundred events of icalendar work: off the event loop, so other chats are not kept waiting
     data = await asyncio.to_thread(
         build_ics,
@@ -290,7 +292,7 @@ async def events(update: Update, context: Context) -> None:
                     title=replies.t(
                         lang, "events.agreement_title", title=agreement.title(lang), code=agreement.key
                     ),
-                    signed=replies.format_date(lang, agreement.signed),
+                    signed=replies.signed_date(lang, agreement),
                     precision=replies.t(lang, f"events.precision_{agreement.signed.precision}"),
                 )
             )

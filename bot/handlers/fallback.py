@@ -12,7 +12,7 @@ from bot.handlers.language import CALLBACK_LANG
 from bot.handlers.reports import CALLBACK_EXPORT
 from bot.handlers.staff import CALLBACK_ADD
 from bot.handlers.subscriptions import CALLBACK as CALLBACK_SUBSCRIPTION
-from bot.handlers.visits.callback_data import CB_CARD, CB_DUPLICATE, CB_FORM, CB_LIST
+from bot.handlers.visits.callback_data import CB_CARD, CB_DUPLICATE, CB_FORM, CB_FOUND, CB_LIST
 from bot.replies.reply import Reply
 from bot.replies.wording import CALLBACK_CARD
 
@@ -28,6 +28,7 @@ FRESH_COMMANDS = (
     (f"{CB_DUPLICATE}:", "/visit"),
     (f"{CB_CARD}:", "/visits"),
     (f"{CB_LIST}:", "/visits"),
+    (f"{CB_FOUND}:", "/visits"),
 )
 
 

@@ -26,6 +26,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.config import UNANSWERED_WINDOW_DAYS
 from bot.core.faqfile import duplicate_of, entry_problem
 from bot.core.model import Language
 from bot.core.questions import Answer, Intent
@@ -43,7 +44,7 @@ PENDING = "faq_answer_for"  # user_data: the logged question a staff member is w
 _FEEDBACK_DATA = re.compile(r"^fb:(\d{1,12}):([01])$")
 _WRITE_DATA = re.compile(r"^faqw:(\d{1,12})$")
 NO_FEEDBACK = frozenset({Intent.GREETING, Intent.THANKS, Intent.EMPTY, Intent.HELP, Intent.OFF_TOPIC})
-UNANSWERED_DAYS = 30
+UNANSWERED_DAYS = UNANSWERED_WINDOW_DAYS
 UNANSWERED_GROUPS = 10
 LOGGED_TEXT = 1000  # the most of a question the log keeps
 

@@ -18,6 +18,7 @@ from bot.handlers.chat import (
     send,
 )
 from bot.handlers.knowledge import send_answer
+from bot.handlers.visits.register import answer_register_question
 from bot.locale import escape
 from bot.replies.answers import Answers
 from bot.replies.reply import Reply, fit
@@ -124,6 +125,9 @@ async def question(update: Update, context: Context) -> None:
     replies = rt.replies()
     if len(text) > MAX_QUESTION:
         await send(message, Reply(replies.t(lang, "input.too_long", length=len(text), limit=MAX_QUESTION)))
+        return
+    # staff asking about the register, where it may be shown; everyone else: the question engine
+    if await answer_register_question(update, context, text, lang):
         return
     answer = rt.engine.answer(text, lang, rt.today())
     await send_answer(message, rt, answer, Answers(replies).answer(answer), text)

@@ -124,7 +124,7 @@ class PublicViews:
             lines.append(self.t(lang, "card.distance", km=r.number(lang, km)))
         agreements = [
             Agreement(
-                text=self.t(lang, "card.agreement", title=a.title(lang), date=r.format_date(lang, a.signed)),
+                text=self.t(lang, "card.agreement", title=a.title(lang), date=r.signed_date(lang, a)),
                 years=html(self.cards.agreement_years(lang, a)),
                 note=a.note(lang),
             )

@@ -411,12 +411,20 @@ class ReminderService:
         return reports
 
 
-def describe_pass(report: PassReport) -> Iterable[str]:
-    """Plain-text lines for the CLI."""
-    yield (
-        f"pass {report.day}{' (delayed)' if report.delayed else ''}{' [dry run]' if report.dry_run else ''}: "
-        f"{report.planned} reminder(s) due, {report.already_sent} already handled, "
-        f"{len(report.deliveries)} message(s) {'would be ' if report.dry_run else ''}sent"
+def describe_pass(report: PassReport, lang: Language) -> Iterable[str]:
+    """Plain-text lines for the CLI, in the CLI's language (cli.remind.*, cli.outcome.*)."""
+    from bot.terminal import outcome_counts, say
+
+    yield say(
+        lang,
+        "remind.pass",
+        day=report.day.isoformat(),
+        delayed=say(lang, "remind.delayed") if report.delayed else "",
+        dry=say(lang, "remind.dry_run") if report.dry_run else "",
+        planned=report.planned,
+        already=report.already_sent,
+        verb=say(lang, "remind.would_be_sent" if report.dry_run else "remind.sent"),
+        messages=len(report.deliveries),
     )
     if report.outcomes:
-        yield "outcomes: " + ", ".join(f"{name} {count}" for name, count in sorted(report.outcomes.items()))
+        yield say(lang, "remind.outcomes", outcomes=outcome_counts(lang, report.outcomes))

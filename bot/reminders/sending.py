@@ -74,7 +74,9 @@ class TelegramSender:
         limiter = getattr(self.bot, "rate_limiter", None)
         extra: dict[str, Any] = {}
         if isinstance(limiter, BroadcastRateLimiter):
-            extra["rate_limit_args"] = guard  # the limiter claims after its waits
+            # the limiter claims after its waits, and a guard is what makes this a broadcast: it yields
+            # to replies (the priority rule in bot/ratelimit.py)
+            extra["rate_limit_args"] = guard
         else:
             await guard.before_attempt()
         message = await self.bot.send_message(

@@ -134,7 +134,12 @@ class CalendarReplies:
                 "years": event.years,
                 "years_word": self.replies.years_word(lang, event.years),
                 "title": self.agreement_title(lang, event),
-                "signed": self.replies.format_date(lang, signed),
+                "signed": self.replies.format_date(lang, signed)
+                + (
+                    f", {self.t(lang, 'date.per_source', source=event.signed_source)}"
+                    if event.signed_source
+                    else ""
+                ),
             }
             round_mark = self.t(lang, "calendar.line.round_mark") if event.round else ""
             if event.precision == "year":

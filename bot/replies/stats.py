@@ -123,6 +123,8 @@ def stats_caption(summary: StatsSummary, lang: Language, replies: Replies) -> st
         )
         for key, n in summary.top_towns
     ]
+    if summary.others:  # visits to places that are not partners, apart from the partner towns
+        lines.append(texts.text(lang, "reports.stats.others", count=number(lang, summary.others)))
     while tops:
         line = texts.text(lang, "reports.stats.top_towns", towns=Markup(", ".join(tops)))
         if visible_length("\n".join([*lines, line])) <= CAPTION_LIMIT:

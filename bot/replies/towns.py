@@ -61,7 +61,7 @@ class TownCards:
         if town.is_home:
             lines.append(r.t(lang, "card.home"))
         for agreement in sorted(town.agreements, key=lambda a: a.signed.sort_key):
-            when = r.format_date(lang, agreement.signed)
+            when = r.signed_date(lang, agreement)
             lines.append(r.t(lang, "card.agreement", title=agreement.title(lang), date=when))
             lines.append("    " + self.agreement_years(lang, agreement))
             if agreement.note(lang):

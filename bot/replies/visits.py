@@ -24,10 +24,16 @@ from bot.core.visits import (
     Visit,
     year_range,
 )
+from bot.core.visits.filters import VisitFilter
+from bot.core.visits.places import OTHER_TOWN, OtherPlace
 from bot.locale import Markup, escape
 from bot.replies.reply import fit, shorten
+from bot.replies.visit_details import audit_text as details_audit_text
+from bot.replies.visit_details import card_lines as details_card_lines
+from bot.replies.visit_details import place_text
 from bot.replies.wording import Replies
 from storage.audit import AuditEntry
+from storage.visit_search import FoundSummary
 
 LIST_PURPOSE_CHARS = 60
 HISTORY_VALUE_CHARS = 120
@@ -43,13 +49,17 @@ class VisitReplies:
 
     # ---- values ----------------------------------------------------------------------------------
 
-    def town(self, lang: Language, town_key: str | None) -> str:
+    def town(self, lang: Language, town_key: str | None, place: OtherPlace | None = None) -> str:
         if town_key is None:
             return self.t(lang, "card_unknown")
+        if town_key == OTHER_TOWN:
+            return place_text(self, lang, place)
         town = self.replies.directory.get(town_key)
         return town.name(lang) if town else town_key
 
-    def flag(self, town_key: str | None) -> str:
+    def flag(self, town_key: str | None, place: OtherPlace | None = None) -> str:
+        if town_key == OTHER_TOWN and place is not None and place.country:
+            return self.replies.flag(place.country)
         town = self.replies.directory.get(town_key) if town_key else None
         return self.replies.flag(town.country) if town else "🏳"
 
@@ -86,7 +96,7 @@ class VisitReplies:
         """One field's current value as plain text (for 'now: ...' in edit prompts)."""
         unknown = self.t(lang, "card_unknown")
         if field == "town":
-            return self.town(lang, values.town_key)
+            return self.town(lang, values.town_key, values.place)
         if field == "direction":
             return self.direction(lang, values.direction) if values.direction else unknown
         if field in ("dates", "start"):
@@ -135,11 +145,12 @@ class VisitReplies:
                 lang,
                 "card_title",
                 id=visit.id,
-                flag=self.flag(visit.town_key),
-                town=self.town(lang, visit.town_key),
+                flag=self.flag(visit.town_key, visit.place),
+                town=self.town(lang, visit.town_key, visit.place),
             )
         )
         lines.extend(self.card_lines(lang, FormValues.of(visit)))
+        lines.extend(details_card_lines(self, lang, visit))
         if visit.deleted:
             lines.append(self.t(lang, "card_deleted"))
         return fit(lines)
@@ -147,7 +158,10 @@ class VisitReplies:
     def draft_card(self, lang: Language, values: FormValues) -> str:
         lines = [
             self.t(
-                lang, "draft_title", flag=self.flag(values.town_key), town=self.town(lang, values.town_key)
+                lang,
+                "draft_title",
+                flag=self.flag(values.town_key, values.place),
+                town=self.town(lang, values.town_key, values.place),
             ),
             *self.card_lines(lang, values),
             "",
@@ -198,6 +212,83 @@ class VisitReplies:
             parts += self.t(lang, "list_filter_year", year=year)
         return Markup(parts)
 
+    def found_filter(self, lang: Language, found: VisitFilter) -> Markup:
+        """' · Нарва · приезд · молодёжная · 1 июня – 31 августа 2025 · 🔎 «фестивал»' (towns in name order)."""
+        parts = ""
+        if found.town_keys:
+            names = sorted(self.town(lang, key) for key in found.town_keys)
+            parts += self.t(lang, "list_filter_towns", towns=", ".join(names))
+        if found.direction is not None:
+            parts += self.t(
+                lang,
+                "list_filter_direction",
+                direction=self.t(lang, f"direction_short.{found.direction.value}"),
+            )
+        if found.kinds:
+            kinds = ", ".join(self.kind(lang, kind) for kind in DelegationType if kind in found.kinds)
+            parts += self.t(lang, "list_filter_kinds", kinds=kinds)
+        if found.first is not None and found.last is not None:
+            whole_year = found.first == date(found.first.year, 1, 1) and found.last == date(
+                found.first.year, 12, 31
+            )
+            period = (
+                str(found.first.year)
+                if whole_year
+                else self.replies.span_dates(lang, DateSpan(found.first, found.last))
+            )
+            parts += self.t(lang, "list_filter_period", period=period)
+        if found.terms:
+            # the terms are word beginnings ("фестивал" finds "фестиваля"): shown as such
+            parts += self.t(lang, "list_filter_search", text=" ".join(f"{term}…" for term in found.terms))
+        return Markup(parts)
+
+    def list_line(self, lang: Language, visit: Visit) -> str:
+        purpose = Markup(f" — {escape(shorten(visit.purpose, LIST_PURPOSE_CHARS))}") if visit.purpose else ""
+        return self.t(
+            lang,
+            "list_line",
+            id=visit.id,
+            date=self.day(lang, visit.start),
+            direction=self.t(lang, f"direction_short.{visit.direction.value}"),
+            kind=self.kind(lang, visit.kind),
+            flag=self.flag(visit.town_key, visit.place),
+            town=self.town(lang, visit.town_key, visit.place),
+            purpose=purpose,
+            planned=self.t(lang, "list_planned") if visit.start > self.today else "",
+        )
+
+    def register_answer(
+        self, lang: Language, found: VisitFilter, summary: FoundSummary, latest: Sequence[Visit]
+    ) -> str:
+        """A staff question about the register: the count, the split, the towns, the latest visits."""
+        chosen = self.found_filter(lang, found)
+        if summary.visits == 0:
+            return self.t(lang, "ask_none", filter=chosen)
+        number = self.replies.number
+        lines: list[str] = [
+            self.t(
+                lang,
+                "ask_count",
+                count=number(lang, summary.visits),
+                visits_word=self.replies.plural(lang, "register_visits", summary.visits),
+                filter=chosen,
+            ),
+            self.t(
+                lang,
+                "ask_split",
+                incoming=number(lang, summary.incoming),
+                outgoing=number(lang, summary.outgoing),
+                people=number(lang, summary.people),
+            ),
+        ]
+        if len(summary.towns) > 1:
+            towns = ", ".join(f"{self.town(lang, key)} {number(lang, n)}" for key, n in summary.towns[:8])
+            lines.append(self.t(lang, "ask_towns", towns=towns + (" …" if len(summary.towns) > 8 else "")))
+        lines.append("")
+        lines.append(self.t(lang, "ask_latest"))
+        lines.extend(self.list_line(lang, visit) for visit in latest)
+        return fit(lines)
+
     def list_page(
         self,
         lang: Language,
@@ -205,31 +296,20 @@ class VisitReplies:
         total: int,
         page: int,
         pages: int,
-        town_key: str | None,
-        year: int | None,
+        town_key: str | None = None,
+        year: int | None = None,
+        *,
+        found: VisitFilter | None = None,
     ) -> str:
-        chosen = self.list_filter(lang, town_key, year)
+        chosen = (
+            self.found_filter(lang, found) if found is not None else self.list_filter(lang, town_key, year)
+        )
         if total == 0:
             return self.t(lang, "list_empty", filter=chosen)
-        lines = [self.t(lang, "list_header", filter=chosen, count=total, page=page + 1, pages=pages)]
-        for visit in visits:
-            purpose = (
-                Markup(f" — {escape(shorten(visit.purpose, LIST_PURPOSE_CHARS))}") if visit.purpose else ""
-            )
-            lines.append(
-                self.t(
-                    lang,
-                    "list_line",
-                    id=visit.id,
-                    date=self.day(lang, visit.start),
-                    direction=self.t(lang, f"direction_short.{visit.direction.value}"),
-                    kind=self.kind(lang, visit.kind),
-                    flag=self.flag(visit.town_key),
-                    town=self.town(lang, visit.town_key),
-                    purpose=purpose,
-                    planned=self.t(lang, "list_planned") if visit.start > self.today else "",
-                )
-            )
+        lines: list[str] = [
+            self.t(lang, "list_header", filter=chosen, count=total, page=page + 1, pages=pages)
+        ]
+        lines.extend(self.list_line(lang, visit) for visit in visits)
         return fit(lines)
 
     # ---- history ---------------------------------------------------------------------------------
@@ -273,6 +353,12 @@ class VisitReplies:
                             after=self.audit_value(lang, field, after.get(field)),
                         )
                     )
+            elif entry.action in ("attach", "detach"):
+                name = (after or before).get("file")
+                if name:
+                    lines.append(
+                        self.t(lang, "history_value", field=self.field_name(lang, "file"), value=str(name))
+                    )
             elif entry.action == "create":
                 for field, value in after.items():
                     if value in (None, "") or field not in _AUDIT_FIELDS:
@@ -296,13 +382,17 @@ class VisitReplies:
             return self.t(lang, "value_empty")
         try:
             if field == "town_key":
-                return self.town(lang, str(value))
+                return self.town(lang, str(value)) if value != OTHER_TOWN else self.t(lang, "details.other")
             if field == "direction":
                 return self.direction(lang, Direction(value))
             if field == "kind":
                 return self.kind(lang, DelegationType(value))
             if field in ("start", "end"):
                 return self.day(lang, date.fromisoformat(str(value)))
+            if field == "participants":
+                return escape(shorten(details_audit_text(value), HISTORY_VALUE_CHARS)) or self.t(
+                    lang, "value_empty"
+                )
         except ValueError:
             pass
         return escape(shorten(str(value), HISTORY_VALUE_CHARS))
@@ -335,4 +425,7 @@ _AUDIT_FIELDS = {
     "people": "people",
     "purpose": "purpose",
     "notes": "notes",
+    "participants": "participants",
+    "place_name": "place_name",
+    "place_country": "place_country",
 }

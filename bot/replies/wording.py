@@ -13,7 +13,7 @@ from datetime import date
 
 from bot.core.calendar import ROUND_YEARS, DateSpan, TownDayAbout, TownDayRule, shipped_town_day_abouts
 from bot.core.directory import TownDirectory
-from bot.core.model import Language, PartialDate, Town, distance_km
+from bot.core.model import Agreement, Language, PartialDate, Town, distance_km
 from bot.locale import Catalogue, Markup, catalogue
 from bot.replies.reply import Button
 
@@ -102,6 +102,18 @@ class Replies:
                 lang, "date.month", month=self.month(lang, when.month, "nominative"), year=when.year
             )
         return self.t(lang, "date.day", day=when.day, month=self.month(lang, when.month), year=when.year)
+
+    def per_source(self, lang: Language, agreement: Agreement) -> str:
+        """'по данным inforing.net' for a day the district's text does not give, else ''."""
+        if not agreement.signed_source:
+            return ""
+        return self.t(lang, "date.per_source", source=agreement.signed_source)
+
+    def signed_date(self, lang: Language, agreement: Agreement) -> str:
+        """'6 июня 1999 (по данным inforing.net)', or the date alone when the district's text gives it."""
+        when = self.format_date(lang, agreement.signed)
+        per = self.per_source(lang, agreement)
+        return f"{when} ({per})" if per else when
 
     def format_since(self, lang: Language, when: PartialDate | None) -> str:
         """'с 1972 года', 'с июня 2000 года', 'с 1 июня 2003 года' (and 'since ...')."""

@@ -37,7 +37,15 @@ class PartnershipYears:
         title = mid_sentence(agreement.title(lang))
         if intent is Intent.SINCE:
             if signed.precision == "day":
-                return r.t(lang, "answer.since_exact", title=title, date=r.format_date(lang, signed), **who)
+                per = r.per_source(lang, agreement)
+                return r.t(
+                    lang,
+                    "answer.since_exact",
+                    title=title,
+                    date=r.format_date(lang, signed),
+                    per=f" ({per})" if per else "",
+                    **who,
+                )
             if signed.precision == "month":
                 return r.t(lang, "answer.since_month", title=title, since=r.format_since(lang, signed), **who)
             return (
@@ -46,8 +54,15 @@ class PartnershipYears:
             )
         age = r.partnership_age(lang, signed)
         if signed.precision == "day":
+            per = r.per_source(lang, agreement)
             return r.t(
-                lang, "answer.years_exact", title=title, date=r.format_date(lang, signed), **age, **who
+                lang,
+                "answer.years_exact",
+                title=title,
+                date=r.format_date(lang, signed),
+                per=f", {per}" if per else "",
+                **age,
+                **who,
             )
         return r.t(lang, "answer.years_year", year=signed.year, **age, **who)
 
@@ -292,7 +307,7 @@ class PartnershipYears:
         agreement = agreement_in(town, year)
         title = mid_sentence(agreement.title(lang))
         if agreement.signed.precision == "day":
-            title = f"{title}, {r.format_date(lang, agreement.signed)}"
+            title = f"{title}, {r.signed_date(lang, agreement)}"
         return r.t(lang, "answer.signed_line", title=title, **r.who(lang, town))
 
 

@@ -99,7 +99,7 @@ def build_web_app(
         intake = application.bot_data.get(INTAKE_KEY)
         if isinstance(intake, Intake):  # stored before the 200: Telegram sends it again otherwise
             try:
-                await intake.inbox.store([data])
+                await intake.store([data])
             except Exception as exc:  # noqa: BLE001 - not acknowledged: Telegram retries it
                 log.warning("could not store a webhook update, answering 500: %s", type(exc).__name__)
                 return PlainTextResponse("could not store the update", status_code=500)

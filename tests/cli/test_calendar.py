@@ -64,12 +64,14 @@ def test_remind_sends_once_however_often_it_runs(
     path = config(tmp_path, server, token="123456:CLI-TOKEN")
     assert main(["remind", "--config", str(path), "--dry-run"]) == 0
     preview = capsys.readouterr().out
-    assert "[dry run]" in preview and "-> chat -100321" in preview and "Засниц" in preview
+    assert "[пробный]" in preview and "→ чат -100321" in preview and "Засниц" in preview
     assert server.sent_messages() == []
     assert main(["remind", "--config", str(path)]) == 0
     assert main(["remind", "--config", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "1 already handled" in out
+    assert "уже обработано 1" in out and "Итоги: доставлено 1" in out
+    assert main(["--lang", "en", "remind", "--config", str(path)]) == 0  # --lang before the command too
+    assert "Reminder pass of 2026-05-25: 1 due, 1 already handled" in capsys.readouterr().out
     (message,) = server.sent_messages(-100321)
     assert "через 7 дней" in message["text"]
     server.assert_no_violations()

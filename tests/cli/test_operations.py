@@ -65,7 +65,7 @@ def test_the_restore_drill_brings_back_every_acknowledged_visit(
     acknowledged = asyncio.run(record_visits(config, 12))
     assert main(["backup", "--config", str(config)]) == 0
     [(_, copy)] = backups_in(tmp_path / "backups")
-    assert "integrity ok" in capsys.readouterr().out
+    assert "целостность: в порядке" in capsys.readouterr().out
     live = tmp_path / "bot.sqlite3"
     for companion in (live.with_name("bot.sqlite3-wal"), live.with_name("bot.sqlite3-shm")):
         companion.unlink(missing_ok=True)
@@ -74,7 +74,7 @@ def test_the_restore_drill_brings_back_every_acknowledged_visit(
         handle.write(b"\xde\xad\xbe\xef" * 4096)
     assert main(["restore", "--config", str(config), str(copy)]) == 0
     out = capsys.readouterr().out
-    assert "the previous database was kept as" in out and "restored" in out
+    assert "Прежняя база сохранена как" in out and "Восстановлено из" in out
     assert asyncio.run(visit_ids(config)) == sorted(acknowledged)
     assert list(tmp_path.glob("bot.sqlite3.before-restore-*"))
 
@@ -86,7 +86,9 @@ def test_backup_to_a_path_that_cannot_be_written_leaves_the_database_untouched(
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     assert main(["backup", "--config", str(config), str(blocker / "copy.sqlite3")]) == 1
-    assert "backup failed, the database is untouched" in capsys.readouterr().err
+    assert "Копия не сделана, рабочая база не тронута" in capsys.readouterr().err
+    assert main(["backup", "--lang", "en", "--config", str(config), str(blocker / "copy.sqlite3")]) == 1
+    assert "Backup failed, the database is untouched" in capsys.readouterr().err
     assert len(asyncio.run(visit_ids(config))) == 2
 
 
@@ -121,9 +123,7 @@ def test_restore_refuses_while_the_bot_runs(
     try:
         asyncio.run(hold_lease(tmp_path / "bot.sqlite3", holder.pid))
         assert main(["restore", "--config", str(config), str(copy)]) == 1
-        assert (
-            f"the bot is running on {tmp_path / 'bot.sqlite3'} (pid {holder.pid}" in capsys.readouterr().err
-        )
+        assert f"бот работает с {tmp_path / 'bot.sqlite3'} (pid {holder.pid}" in capsys.readouterr().err
     finally:
         holder.kill()
         holder.wait()

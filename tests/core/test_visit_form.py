@@ -31,6 +31,7 @@ from bot.core.visit_form import (
     new_form_id,
     next_step,
     parse_form_press,
+    steps_filled,
 )
 from bot.core.visits import EDITABLE, DelegationType, Direction, VisitDraft, VisitInputError
 
@@ -269,3 +270,18 @@ def test_one_json_form_for_a_whole_visit() -> None:
         "notes": "",
     }
     assert FormValues.from_json(stored).draft() == visit
+
+
+def test_steps_filled_is_what_a_cancel_would_throw_away() -> None:
+    assert [steps_filled(step, editing_saved=False, fixing=False) for step in STEPS] == list(
+        range(len(STEPS))
+    )
+    for state in (CONFIRM, CHOOSE):
+        assert steps_filled(state, editing_saved=False, fixing=False) == len(STEPS)
+    assert steps_filled("people", editing_saved=False, fixing=True) == len(STEPS)  # changed from the card
+    assert steps_filled("people", editing_saved=True, fixing=False) == 0  # a saved visit's one field
+    assert steps_filled("unknown", editing_saved=False, fixing=False) == 0
+    for action in ("x", "xy", "xn"):  # cancel and its Yes / No: in every state, never an answer
+        assert all(accepts(state, action) for state in STATES)
+        assert parse_form_press(f"vf:{FORM}:{action}") == FormPress(FORM, action)
+        assert parse_form_press(f"vf:{FORM}:{action}:1") is None

@@ -40,7 +40,9 @@ def test_kill_9_between_fetch_and_handling_loses_and_doubles_nothing(
             start = date(2024, 1, 1) + timedelta(days=cycle)
             purpose = f"Проба {cycle}"
             typed.append(purpose)
-            fresh_server.push_message(ADMIN_ID, f"/visit Нарва; {start:%d.%m.%Y}; in; official; 3; {purpose}")
+            fresh_server.push_message(
+                ADMIN_ID, f"/visit Нарвик; {start:%d.%m.%Y}; in; official; 3; {purpose}"
+            )
             fresh_server.wait_for_updates_consumed(timeout=10)  # fetched by the bot, or answered 200
             # most kills right after the fetch (before any handling), some a little later
             pause = 0.0 if cycle % 2 == 0 else chance.uniform(0.0, 0.05)

@@ -109,7 +109,7 @@ def test_staff_exports_the_year_as_xlsx_and_csv(bot: RunningBot) -> None:
 
     xlsx = bot.server.file_content(documents[0]["document"]["file_id"])
     sheet = load_workbook(io.BytesIO(xlsx)).active
-    assert sheet is not None and sheet.max_row == 3 and sheet.auto_filter.ref == "A1:N3"
+    assert sheet is not None and sheet.max_row == 3 and sheet.auto_filter.ref == "A1:P3"
     purposes = [sheet.cell(row, COLUMNS.index("purpose") + 1).value for row in (2, 3)]
     assert purposes == ["Town Day concert <b>&</b>", "=cmd|' /C calc'!A0"]
     assert sheet.cell(3, COLUMNS.index("purpose") + 1).data_type == "s"

@@ -72,9 +72,14 @@ def press(bot: RunningBot, chat: int, user: int, data: str) -> dict[str, Any]:
 
 
 def test_one_line_recording(clean: RunningBot) -> None:
-    card = clean.reply(
+    # Нарва has a close neighbour (Нарва-Йыэсуу): the card waits for Save
+    check = clean.reply(
         STAFF, "/visit Нарва; 05.06.2024-07.06.2024; приезд; молодёжная; 12; Летний <лагерь> & дружба"
     )
+    assert "Нарва-Йыэсуу" in check["text"] and "Проверьте визит" in check["text"]
+    save = next(data for data in buttons(check) if data.startswith("vd:") and data.endswith(":s"))
+    card = press(clean, STAFF, STAFF, save)
+    assert card["message_id"] == check["message_id"]  # the waiting card became the saved one
     assert "записан" in card["text"] and "Летний <лагерь> & дружба" in card["text"]
     assert "&lt;лагерь&gt;" in card["_params"]["text"]  # sent escaped, shown verbatim
     visit_id = int(card["text"].split("#")[1].split()[0].rstrip("."))
@@ -132,6 +137,37 @@ def test_guided_recording(clean: RunningBot) -> None:
     assert "Концерт <Kalevala> & хор" in card and "Бюджет" not in card  # notes are staff-only
 
 
+def test_the_form_never_loses_work(clean: RunningBot) -> None:
+    """Typed answers echoed, a cancel past two steps asked once, a guessed town confirmed and edited:
+    every request on the way is checked against the Bot API spec (conftest's `clean`)."""
+    chat = STAFF
+    form = form_of(clean.reply(chat, "/visit"))
+    assert clean.ask(chat, "Narwa").startswith("✓ Город: Нарва")
+    assert clean.ask(chat, "от нас").startswith("✓ Направление: от нас, из Кингисеппа")
+    assert clean.ask(chat, "5.6.2025-7.6.2025").startswith("✓ Даты: 5–7 июня 2025 (3 дня)")
+    assert clean.ask(chat, "деловая").startswith("✓ Тип делегации: деловая")
+    asked = clean.reply(chat, "/cancel")
+    assert "Заполнено шагов: 5" in asked["text"] and buttons(asked) == [f"vf:{form}:xy", f"vf:{form}:xn"]
+    back = press(clean, chat, chat, f"vf:{form}:xn")
+    assert "шаг 6 из 8" in back["text"] and back["message_id"] == asked["message_id"]
+    assert press(clean, chat, chat, f"vf:{form}:x")["message_id"] == asked["message_id"]
+    assert "отменена" in press(clean, chat, chat, f"vf:{form}:xy")["text"]
+    # a town read from a typo waits on its card; Edit opens the form with the visit
+    before = len(visits_in(clean.database))
+    check = clean.reply(chat, "/visit Нарвиик; 02.02.2025; in; official; 2; Правка")
+    assert "«Нарвиик» я понял как Нарвик" in check["text"] and len(visits_in(clean.database)) == before
+    edit = next(data for data in buttons(check) if data.startswith("vd:") and data.endswith(":e"))
+    menu = press(clean, chat, chat, edit)
+    assert "Что изменить?" in menu["text"]
+    fixing = form_of(menu)
+    press(clean, chat, chat, f"vf:{fixing}:f:people")
+    assert "✓ Участников: 4" in clean.ask(chat, "4")
+    saved = press(clean, chat, chat, f"vf:{fixing}:save")
+    assert "записан" in saved["text"]
+    row = visits_in(clean.database)[-1]
+    assert (row["town_key"], row["people"], row["purpose"]) == ("narvik", 4, "Правка")
+
+
 def test_edit_delete_and_undo(clean: RunningBot) -> None:
     chat = STAFF
     card = clean.reply(chat, "/visit Нарвик; 01.02.2025; in; official; 4; Переговоры")
@@ -179,6 +215,26 @@ def test_list_of_visits(clean: RunningBot) -> None:
     listing = clean.reply(STAFF, "/visits")
     assert "Визиты" in listing["text"] and "Страница 1 из 1" in listing["text"]
     assert any(data.endswith(":o") for data in buttons(listing))
+
+
+def test_finding_visits(clean: RunningBot) -> None:
+    """Filters, a search with pages, bad input and a staff question: every request valid Bot API."""
+    for day in range(1, 13):
+        clean.reply(STAFF, f"/visit Нарвик; {day:02d}.03.2025; out; sports; 4; Турнир «Ёлка» <{day}>")
+    listing = clean.reply(STAFF, "/visits Нарвик исходящие спорт 2025 найти ЕЛКА")
+    assert "— 12. Страница 1 из 2" in listing["text"]
+    nav = [data for data in buttons(listing) if data.startswith("vs:")]
+    assert len(nav) == 1
+    second = press(clean, STAFF, STAFF, nav[0])
+    assert "Страница 2 из 2" in second["text"]
+    assert "Не понял: «<b>»" in clean.ask(STAFF, "/visits Нарвик <b>")
+    assert "Слишком длинный запрос" in clean.ask(STAFF, "/visits " + "х" * 4000)
+    assert "дата окончания раньше даты начала" in clean.ask(STAFF, "/visits 31.08.2025-01.05.2025")
+    answer = clean.reply(STAFF, "сколько визитов в Нарвик в 2025")
+    assert answer["text"].startswith("12 визитов · Нарвик · 🛫 от нас · 2025 в реестре.")
+    assert [data for data in buttons(answer) if data.startswith("vs:")]
+    # a resident asking the same gets the residents' answer, no register counts
+    assert "в реестре" not in clean.ask(RESIDENT, "сколько визитов в Нарвик в 2025")
 
 
 # ---- lifecycle ------------------------------------------------------------------------------------------
@@ -290,6 +346,37 @@ def test_kill_9_right_after_the_acknowledgement(fresh_server: FakeBotApi, tmp_pa
     finally:
         finish(third)
     assert [row["purpose"] for row in visits_in(third.database)] == ["Паром", "Фестиваль"]
+
+
+def test_kill_9_while_a_card_waits_for_its_town(fresh_server: FakeBotApi, tmp_path: Path) -> None:
+    """The waiting one-line visit is on disk before its card is sent: Save after a kill -9 saves it once."""
+    chat = STAFF
+    first = staff_bot(fresh_server, tmp_path).start()
+    try:
+        check = first.reply(chat, "/visit Нарва; 03.03.2025; out; official; 2; Ждёт")
+        assert "Нарва-Йыэсуу" in check["text"]
+    finally:
+        first.kill()
+    assert visits_in(first.database) == []
+    save = next(data for data in buttons(check) if data.startswith("vd:") and data.endswith(":s"))
+    second = staff_bot(fresh_server, tmp_path).start()
+    try:
+        second.settle()  # the message, if its handling was not marked done, is handled again: a new card
+        second.callback(chat, chat, save, check["message_id"], check_button=False)  # the old card's Save
+        second.settle()
+        assert [(row["town_key"], row["purpose"]) for row in visits_in(second.database)] == [
+            ("narva", "Ждёт")
+        ]
+        answer = second.callback(chat, chat, save, check["message_id"], check_button=False)
+        assert "уже записан" in answer["text"]  # pressed again: answered, not doubled
+        latest = fresh_server.last_message(chat)
+        again = [data for data in buttons(latest) if data.startswith("vd:") and data.endswith(":s")]
+        if again:  # the card of the message handled again: its Save finds the same visit
+            assert "уже записан" in second.callback(chat, chat, again[0])["text"]
+        second.assert_clean_log()
+    finally:
+        finish(second)
+    assert [(row["town_key"], row["purpose"]) for row in visits_in(second.database)] == [("narva", "Ждёт")]
 
 
 def test_a_group_gets_no_register(clean: RunningBot) -> None:

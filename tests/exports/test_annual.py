@@ -186,3 +186,72 @@ def test_names_in_other_scripts_print() -> None:
         assert word in text
     assert '<font name="' in markup("北京") and "<" not in markup("Jõhvi &").replace("&amp;", "")
     assert write_report_xlsx(report(2025, register=register))
+
+
+def test_the_head_and_the_participants_reach_the_register_and_the_report_list() -> None:
+    """In the register in full; in the report's list (xlsx and PDF) a 200-name list is cut with its count,
+    so a row stays shorter than a page."""
+    from bot.core.visits.people import MAX_PARTICIPANTS, Participant
+    from bot.exports.annual import LIST_PARTICIPANT_CHARS
+    from bot.exports.files import write_csv
+
+    crowd = tuple(Participant(f"Участник Номер{n}", "член делегации") for n in range(MAX_PARTICIPANTS - 1))
+    people = (Participant("Jaan Tamm", "руководитель делегации", head=True), *crowd)
+    register = [
+        visit(1, start=date(2025, 5, 5), people=200, participants=people),
+        visit(
+            2,
+            start=date(2025, 6, 5),
+            people=2,
+            purpose="Малая",
+            participants=(Participant("Ola <Nordmann>"),),
+        ),
+    ]
+    rows = export_rows(register, directory=DIRECTORY, lang="ru", today=TODAY, zone=ZONE)
+    assert rows[0].head == "Jaan Tamm — руководитель делегации"
+    assert rows[0].participants.startswith(
+        "Jaan Tamm — руководитель делегации; Участник Номер0 — член делегации"
+    )
+    assert rows[0].participants.count("; ") == MAX_PARTICIPANTS - 1
+    assert rows[1].head == "" and rows[1].participants == "Ola <Nordmann>"
+    csv_text = write_csv(rows, "ru").decode("utf-8-sig")
+    assert "Глава делегации" in csv_text and "Участник Номер198 — член делегации" in csv_text
+    made = report(2025, register=register)
+    workbook = load_workbook(io.BytesIO(write_report_xlsx(made)))
+    held = [row for row in workbook["Визиты"].iter_rows(values_only=True) if row and row[0] in (1, 2)]
+    listed = {row[0]: row for row in held}
+    assert "Jaan Tamm — руководитель делегации" in listed[1]
+    cut = next(cell for cell in listed[1] if isinstance(cell, str) and cell.endswith("(200)"))
+    assert len(cut) <= LIST_PARTICIPANT_CHARS + 10
+    assert "Ola <Nordmann>" in listed[2]
+    text = _pdf_text(write_report_pdf(made))
+    assert "Jaan Tamm" in text and "Ola <Nordmann>" in text and "(200)" in text
+
+
+def test_places_that_are_not_partners_are_one_line_of_their_own() -> None:
+    from bot.core.visits.places import OTHER_TOWN, OtherPlace
+
+    register = [
+        visit(1, start=date(2025, 5, 5), people=3),  # Narva
+        visit(2, town_key=OTHER_TOWN, place=OtherPlace("Таллин", "EE"), start=date(2025, 6, 5), people=4),
+        visit(
+            3, town_key=OTHER_TOWN, place=OtherPlace("Ассоциация", ""), start=date(2025, 7, 5), people=None
+        ),
+    ]
+    rows = export_rows(register, directory=DIRECTORY, lang="ru", today=TODAY, zone=ZONE)
+    assert [(row.town, row.country, row.partner) for row in rows] == [
+        ("Нарва", "Эстония", True),
+        ("Таллин", "Эстония", False),
+        ("Ассоциация", "", False),
+    ]
+    made = report(2025, register=register)
+    assert made.total.visits == 3  # in the totals
+    assert [(line.name, line.tally.visits) for line in made.by_town] == [
+        ("Нарва", 1),
+        ("Другие места (не партнёры)", 2),
+    ]
+    assert [(line.name, line.tally.visits) for line in made.by_country] == [
+        ("Эстония", 1),
+        ("Другие места (не партнёры)", 2),
+    ]
+    assert "Другие места (не партнёры)" in _pdf_text(write_report_pdf(made))

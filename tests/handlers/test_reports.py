@@ -87,7 +87,7 @@ async def test_export_sends_xlsx_and_csv_of_the_year(register: Harness) -> None:
 
     sheet = load_workbook(io.BytesIO(files["visits-2025.xlsx"].data)).active
     assert sheet is not None
-    assert sheet.max_row == 3 and sheet.auto_filter.ref == "A1:L3" and sheet.freeze_panes == "A2"
+    assert sheet.max_row == 3 and sheet.auto_filter.ref == "A1:N3" and sheet.freeze_panes == "A2"
     assert [cell.value for cell in sheet[1]][-3:] == ["Цель", "Когда записано", "Статус"]
     towns = [sheet.cell(row, PUBLIC_COLUMNS.index("town") + 1).value for row in (2, 3)]
     assert towns == ["Райсио", "Нарва"]  # oldest first; the deleted Raisio visit is left out
@@ -112,7 +112,7 @@ async def test_export_with_notes_includes_the_staff_columns(register: Harness) -
     (upload,) = documents(calls).values()
     assert "заметками сотрудников" in calls[-1].params["caption"]
     sheet = load_workbook(io.BytesIO(upload.data)).active
-    assert sheet is not None and sheet.auto_filter.ref == "A1:N3"
+    assert sheet is not None and sheet.auto_filter.ref == "A1:P3"
     narva = {column: sheet.cell(3, index).value for index, column in enumerate(COLUMNS, start=1)}
     assert narva["notes"] == "secret: hotel" and narva["recorded_by"] == str(ADMIN_ID)
     # the word survives a town suggestion

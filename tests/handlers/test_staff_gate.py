@@ -110,7 +110,7 @@ async def test_the_staff_chat_sees_the_register_and_its_notes(bot: Harness) -> N
     assert "секрет" in texts(await staff(bot, f"/history {visit_id}", GROUP))
     opened = await press(bot, f"vc:{visit_id}:1:o", GROUP)
     assert "секрет" in texts(opened)
-    card = await staff(bot, "/visit Нарва; 06.06.2024; in; official; 3; Переговоры", GROUP)
+    card = await staff(bot, "/visit Нарвик; 06.06.2024; in; official; 3; Переговоры", GROUP)
     assert "записан" in texts(card) and card_button(card, "e").startswith("vc:")
     # a form opened in the staff chat is closed when that chat stops being the staff chat
     form_id(await staff(bot, "/visit", GROUP))

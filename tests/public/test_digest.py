@@ -153,11 +153,14 @@ def test_twinbot_digest_sends_once_however_often_it_runs(
         path = cli_config(tmp_path, server, token="123456:CLI-TOKEN")
         assert main(["digest", "--config", str(path), "--dry-run"]) == 0
         preview = capsys.readouterr().out
-        assert "(dry run)" in preview and "-> chat -100321" in preview and "Дайджест" in preview
+        assert "Сводка за декабрь 2026 (пробная)" in preview and "→ чат -100321" in preview
+        assert "Дайджест" in preview
         assert server.sent_messages() == []
         assert main(["digest", "--config", str(path), "--month", "2026-12"]) == 0
         assert main(["digest", "--config", str(path)]) == 0
-        assert "1 already handled" in capsys.readouterr().out
+        assert "уже обработано 1" in capsys.readouterr().out
+        assert main(["digest", "--lang", "en", "--config", str(path)]) == 0
+        assert "Digest of December 2026: 1 recipient(s), 1 already handled" in capsys.readouterr().out
         (message,) = server.sent_messages(-100321)
         assert "Дайджест международных связей: декабрь 2026" in message["text"]
         server.assert_no_violations()

@@ -9,9 +9,14 @@ both languages looking for any of them.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from bot.core.calendar import DateSpan, TownDayRule
+from bot.core.visits import DelegationType, Direction, VisitDraft
+from bot.core.visits.files import FileKind, FileOffer
+from bot.core.visits.people import Participant
+from bot.core.visits.places import OTHER_TOWN, OtherPlace
 from storage.public import PUBLIC_VISIT_COLUMNS
 from tests.public.conftest import Site
 
@@ -25,7 +30,7 @@ PUBLIC: dict[str, set[str]] = {
     "town_aliases": set(),
     "town_cooperation": {"area"},
     "town_facts": {"topic", "text_en", "text_ru"},
-    "agreements": {"key", "kind", "signed_year", "signed_month", "signed_day", "title_en", "title_ru", "parties_en", "parties_ru", "note_en", "note_ru"},
+    "agreements": {"key", "kind", "signed_year", "signed_month", "signed_day", "signed_source", "title_en", "title_ru", "parties_en", "parties_ru", "note_en", "note_ru"},
     "town_day_rules": {"town_key", "rule", "updated_at"},
     "town_day_dates": {"town_key", "year", "start_date", "end_date", "updated_at"},
     "visits": {"town_key", "direction", "start_date", "end_date", "kind", "purpose"},
@@ -39,12 +44,19 @@ PRIVATE: dict[str, set[str]] = {
     "agreements": {"id", "town_id", "staff_fields"},
     "town_day_rules": {"typed", "updated_by"},
     "town_day_dates": {"updated_by"},
-    "visits": {"id", "people", "notes", "revision", "created_by", "created_at", "updated_by", "updated_at", "deleted_at", "deleted_by"},
+    "visits": {"id", "people", "notes", "revision", "created_by", "created_at", "updated_by", "updated_at", "deleted_at", "deleted_by", "place_name", "place_country"},
     "audit_log": {"id", "entity", "entity_id", "action", "actor_id", "before_json", "after_json"},
     "visit_counts": {"town_key", "year", "direction", "visits"},
     "visit_months": {"year", "month", "town_key", "direction", "visits", "people", "unknown"},
     "visit_years": {"year", "town_key", "direction", "visits", "people", "unknown"},
     "visit_register": {"id", "generation"},
+    # the text search over purpose and notes (notes are private) and its FTS5 shadow tables
+    "visits_fts": {"purpose", "notes"},
+    "visits_fts_data": {"id", "block"},
+    "visits_fts_idx": {"segid", "term", "pgno"},
+    "visits_fts_docsize": {"id", "sz"},
+    "visits_fts_config": {"k", "v"},
+    "visit_filters": {"token", "filter", "used_at"},  # the filters behind staff list buttons
     "chat_preferences": {"chat_id", "language", "updated_at"},
     "staff_members": {"user_id", "name", "added_by", "added_at"},
     "people": {"user_id", "name", "seen_at"},
@@ -61,6 +73,9 @@ PRIVATE: dict[str, set[str]] = {
     "inbox": {"update_id", "payload", "received_at", "done_at"},  # updates as Telegram sent them
     "faq_entries": {"id", "question_ru", "question_en", "answer_ru", "answer_en", "created_by", "created_at", "updated_at"},
     "question_log": {"id", "asked_at", "text", "language", "chat_type", "outcome", "intent", "message_id", "helpful", "answered_by_faq"},
+    # who was in a delegation and the files kept with a visit: staff data, never public
+    "visit_participants": {"visit_id", "position", "name", "role", "head"},
+    "visit_files": {"id", "visit_id", "kind", "file_id", "file_unique_id", "name", "mime", "size", "added_by", "added_at", "removed_at", "removed_by"},
 }  # fmt: skip
 
 SECRET_ID = 987654321
@@ -74,6 +89,12 @@ SECRETS = [
     "PTBDATA-zq87",
     "LEDGERERR-zq88",
     "IDEMKEY-zq89",
+    "PARTICIPANT-zq90",
+    "ROLE-zq91",
+    "FILENAME-zq92",
+    "FILEID-zq93",
+    "OTHERPLACE-zq94",
+    "OTHERPURPOSE-zq95",
     str(SECRET_ID),
     "4321",
     "4 321",
@@ -130,6 +151,19 @@ async def test_no_private_value_reaches_a_page_or_the_feed(site: Site) -> None:
         )
         await conn.execute(
             "INSERT INTO idempotency_keys (key, entity, entity_id) VALUES ('IDEMKEY-zq89', 'visit', '1')"
+        )
+    public_visit = (await rt.visits.list(town_key="narva"))[-1]
+    await rt.visits.set_participants(
+        public_visit.id, (Participant("PARTICIPANT-zq90", "ROLE-zq91", head=True),), SECRET_ID
+    )
+    offer = FileOffer(FileKind.DOCUMENT, "FILEID-zq93", "u", "FILENAME-zq92.pdf", "application/pdf", 4321)
+    await rt.visits.attach(public_visit.id, offer, SECRET_ID)
+    for day in (date(2025, 4, 5), date(2027, 1, 5)):  # held and planned: neither on a page nor in the feed
+        other = VisitDraft(
+            OTHER_TOWN, Direction.INCOMING, day, None, DelegationType.OFFICIAL, 3, "OTHERPURPOSE-zq95"
+        )
+        await rt.visits.record(
+            replace(other, place=OtherPlace("OTHERPLACE-zq94", "EE")), SECRET_ID, f"o{day}"
         )
     await rt.calendar.set_rule("narva", TownDayRule.decode("weekend:1:6"), "TYPED-zq86", SECRET_ID)
     await rt.calendar.set_date("raisio", DateSpan(date(2027, 5, 15), date(2027, 5, 16)), SECRET_ID)

@@ -4,6 +4,7 @@ from pathlib import Path
 from bot.core.model import PartialDate
 from bot.core.townfile import shipped_towns
 from storage import open_database
+from storage.calendar import CalendarRepository
 from storage.preferences import ChatPreferences
 from storage.towns import TownRepository
 
@@ -79,5 +80,23 @@ async def test_language_preference_persists(tmp_path: Path) -> None:
     db = await open_database(path)
     try:
         assert await ChatPreferences(db).language(5) == "en"
+    finally:
+        await db.close()
+
+
+async def test_a_sourced_day_is_stored_and_a_staff_date_drops_its_source(tmp_path: Path) -> None:
+    """Jõhvi's 6 June 1999 comes from the reference (inforing.net): kept through storage; once staff set
+    the date it is theirs, no longer "according to inforing.net", and an import leaves it so."""
+    db = await open_database(tmp_path / "t.sqlite3")
+    try:
+        repo = TownRepository(db)
+        await repo.import_towns(shipped_towns())
+        (stored,) = {town.key: town for town in await repo.all()}["johvi"].agreements
+        assert (stored.signed, stored.signed_source) == (PartialDate(1999, 6, 6), "inforing.net")
+        await CalendarRepository(db).set_agreement_date("johvi", "cooperation", PartialDate(1999, 6, 7), 7)
+        report = await repo.import_towns(shipped_towns())
+        assert report.kept_staff_fields == ["johvi.cooperation.signed"]
+        (edited,) = {town.key: town for town in await repo.all()}["johvi"].agreements
+        assert (edited.signed, edited.signed_source) == (PartialDate(1999, 6, 7), "")
     finally:
         await db.close()

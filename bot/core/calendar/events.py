@@ -67,6 +67,7 @@ class Event:
     round: bool = False
     agreement_key: str = ""
     signed: PartialDate | None = None
+    signed_source: str = ""  # anniversaries: who gives the day the district's text does not
     source: str = ""  # town days: "rule" or "date"
     visit: PlannedVisit | None = None
 
@@ -212,6 +213,7 @@ class Calendar:
                     round=is_round(years, self.settings.round_years),
                     agreement_key=agreement.key,
                     signed=agreement.signed,
+                    signed_source=agreement.signed_source,
                 )
             )
         return events

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from functools import cached_property
 
 from bot.core.directory import TownDirectory
 from bot.core.model import Language, Mention
@@ -40,12 +41,19 @@ class QuestionEngine:
                     for form in (parts[0].ascii, parts[0].stem, parts[0].sound):
                         if len(form) >= 4:
                             self._mentions.setdefault(form, mention)
-        self.gazetteer = (shipped_gazetteer() if gazetteer is None else gazetteer).without(directory)
+        self._places = gazetteer
         self.text_index = TextIndex(
             directory.towns,
             self.vocabulary.common | self.vocabulary.search_stop | self.vocabulary.question_whole,
         )
         self.faq = FaqIndex(faq)
+
+    @cached_property
+    def gazetteer(self) -> Gazetteer:
+        """The well-known places the directory does not know as towns. Built at the first question that
+        looks for a place, not with the engine: telling them apart runs the directory's typo-tolerant
+        find on every place (rapidfuzz), which a start or a plain question need not wait for."""
+        return (shipped_gazetteer() if self._places is None else self._places).without(self.directory)
 
     def set_faq(self, entries: Iterable[FaqEntry]) -> None:
         """The office's entries changed (/faq add, edit, remove, import): match the new ones from now on."""
@@ -53,7 +61,7 @@ class QuestionEngine:
 
     def read(self, text: str, fallback: Language, today: date | None = None) -> Question:
         question = Question(
-            text, fallback, self.directory, self.vocabulary, self._mentions, self.gazetteer, today
+            text, fallback, self.directory, self.vocabulary, self._mentions, lambda: self.gazetteer, today
         )
         question.faq = self.faq
         question.text_index = self.text_index

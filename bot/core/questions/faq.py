@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
-
 from bot.core.model import Language
 from bot.core.text import words
 
@@ -66,6 +64,8 @@ class FaqIndex:
         key = question_key(text)
         if not key:
             return None
+        from rapidfuzz import fuzz, process  # at the first fuzzy look-up: see bot.core.directory
+
         found = process.extractOne(key, self._keys, scorer=fuzz.token_sort_ratio, score_cutoff=MATCH_CUTOFF)
         return self._owners[found[2]] if found is not None else None
 
@@ -82,6 +82,8 @@ class FaqIndex:
 
 def similar_groups(texts: Sequence[str], cutoff: float = 80.0) -> list[list[int]]:
     """Indices of the texts grouped by similarity (greedy: each joins the first group it resembles)."""
+    from rapidfuzz import fuzz, process  # at the first fuzzy look-up: see bot.core.directory
+
     keys = [question_key(text) for text in texts]
     groups: list[list[int]] = []
     heads: list[str] = []

@@ -15,7 +15,6 @@ from importlib import resources
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from rapidfuzz import fuzz, process
 
 from bot.core.datafile import load_toml, validate
 from bot.core.directory import TownDirectory
@@ -113,6 +112,8 @@ class Gazetteer:
                     place = self._by_key.get(parts[0].ascii)
                 if place is not None:
                     return PlaceMatch(place, start, length)
+        from rapidfuzz import fuzz, process  # at the first fuzzy look-up: see bot.core.directory
+
         for index, word in enumerate(text_words):
             if index in skip or len(word.ascii) < _FUZZY_MIN_LENGTH or not word.raw.isalpha():
                 continue

@@ -7,7 +7,7 @@ that answers early costs nothing for what the later rules would have needed.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from functools import cached_property
 
@@ -77,10 +77,11 @@ class Question:
         directory: TownDirectory,
         vocabulary: Vocabulary,
         mentions: Mapping[str, Mention],
-        gazetteer: Gazetteer | None = None,
+        gazetteer: Gazetteer | Callable[[], Gazetteer] | None = None,
         today: date | None = None,
     ) -> None:
         self.text = text
+        # the engine's is given as a function: built at the first question that looks for a place
         self.gazetteer = gazetteer
         self.today = today
         self.faq: FaqIndex | None = None  # set by the engine
@@ -314,7 +315,8 @@ class Question:
         """A well-known place that is no partner ("Рига", "stockholm"), not among the towns named."""
         if self.gazetteer is None:
             return None
-        return self.gazetteer.find(self.words, self.named_positions)
+        gazetteer = self.gazetteer if isinstance(self.gazetteer, Gazetteer) else self.gazetteer()
+        return gazetteer.find(self.words, self.named_positions)
 
     def unexplained_words(self) -> int:
         """Words of four letters or more that no vocabulary, town or place explains: another subject."""

@@ -15,8 +15,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
-
 from bot.core.model import Town
 from bot.core.text import Word, words
 
@@ -77,6 +75,8 @@ class TextIndex:
         for stem in asked:
             indexed: str | None = stem if stem in self._by_stem else None
             if indexed is None and len(stem) >= _FUZZY_MIN_LENGTH and self._spellings:
+                from rapidfuzz import fuzz, process  # at the first fuzzy look-up: see bot.core.directory
+
                 close = process.extractOne(
                     stem, self._spellings, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF
                 )

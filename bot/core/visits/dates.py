@@ -159,6 +159,17 @@ def parse_date(text: str, today: date, field_name: str = "start") -> date:
 
 def parse_period(text: str, today: date) -> tuple[date, date | None]:
     """A date or a range '05.06.2024-07.06.2024', '5-7 июня 2024', '2024-06-05 - 2024-06-07', 'с 5 по 7 июня'."""
+    return _read_period(text, today, visit_length=True)
+
+
+def parse_date_span(text: str, today: date) -> tuple[date, date]:
+    """A date or a range as parse_period reads them, for searching the register: any length (a search may
+    cover years), and one date is the span of that day."""
+    start, end = _read_period(text, today, visit_length=False)
+    return start, end if end is not None else start
+
+
+def _read_period(text: str, today: date, *, visit_length: bool) -> tuple[date, date | None]:
     cleaned = _RANGE_PREFIX.sub("", normalize(text))
     try:
         start = _parse_one_date(cleaned, today)
@@ -184,7 +195,10 @@ def parse_period(text: str, today: date) -> tuple[date, date | None]:
             continue
         check_date(start, today, "start")
         check_date(end, today, "end")
-        check_period(start, end)
+        if visit_length:
+            check_period(start, end)
+        elif end < start:
+            raise VisitInputError.one("end", "end_before_start")
         return start, end
     if impossible is not None:
         raise VisitInputError([replace(e, field="start") for e in impossible.errors])

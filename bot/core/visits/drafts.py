@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from bot.core.directory import TownDirectory
+from bot.core.model import Town
+from bot.core.questions.gazetteer import Gazetteer
 from bot.core.typed_text import control_character, is_blank
 from bot.core.visits.dates import check_date, check_period, parse_period
 from bot.core.visits.fields import check_people, check_purpose, parse_direction, parse_kind, parse_people
+from bot.core.visits.places import OTHER_TOWN, OtherPlace, check_place, parse_explicit, recognise
 from bot.core.visits.record import (
     MAX_NOTES,
     MAX_PURPOSE,
@@ -37,7 +40,12 @@ def validate(
         except VisitInputError as error:
             errors.extend(error.errors)
 
-    if known_towns is not None and draft.town_key not in set(known_towns):
+    if draft.town_key == OTHER_TOWN or draft.place is not None:
+        if draft.town_key != OTHER_TOWN or draft.place is None:
+            errors.append(FieldError("town", "place_mismatch"))
+        else:
+            check(lambda: check_place(draft.place))
+    elif known_towns is not None and draft.town_key not in set(known_towns):
         errors.append(FieldError("town", "town_unknown", {"text": draft.town_key, "names": []}))
     if not isinstance(draft.direction, Direction):
         errors.append(FieldError("direction", "direction_unknown", {"text": str(draft.direction)}))
@@ -68,8 +76,37 @@ def validate(
 ONE_LINE_FIELDS = ("town", "dates", "direction", "kind", "people", "purpose")
 
 
-def parse_one_line(text: str, directory: TownDirectory, today: date) -> VisitDraft:
-    """`TOWN; DATE[-DATE]; in|out; TYPE; PEOPLE; PURPOSE`. Every bad field is reported at once."""
+def town_or_place(
+    text: str,
+    directory: TownDirectory,
+    places: Gazetteer | None = None,
+    countries: Mapping[str, str] | None = None,
+) -> Town | OtherPlace:
+    """A partner town; or another place: "другое: NAME[, COUNTRY]" as written, or a real place the
+    gazetteer knows ("Таллин": the caller asks to confirm it). A typo of a partner stays a typo."""
+    explicit = parse_explicit(text, countries or {})
+    if explicit is not None:
+        return explicit
+    try:
+        return resolve_town(directory, text)
+    except VisitInputError as error:
+        problem = error.errors[0]
+        if places is not None and problem.code == "town_unknown" and not problem.params.get("names"):
+            found = recognise(text, places)
+            if found is not None:
+                return found
+        raise
+
+
+def parse_one_line(
+    text: str,
+    directory: TownDirectory,
+    today: date,
+    places: Gazetteer | None = None,
+    countries: Mapping[str, str] | None = None,
+) -> VisitDraft:
+    """`TOWN; DATE[-DATE]; in|out; TYPE; PEOPLE; PURPOSE`. Every bad field is reported at once.
+    With `places` (and `countries`), TOWN may be another place (see town_or_place)."""
     parts = [part.strip() for part in text.split(";", len(ONE_LINE_FIELDS) - 1)]
     errors: list[FieldError] = []
     values: dict[str, Any] = {}
@@ -87,7 +124,7 @@ def parse_one_line(text: str, directory: TownDirectory, today: date) -> VisitDra
                 for e in error.errors
             )
 
-    take("town", 0, lambda raw: resolve_town(directory, raw))
+    take("town", 0, lambda raw: town_or_place(raw, directory, places, countries))
     take("dates", 1, lambda raw: parse_period(raw, today))
     take("direction", 2, parse_direction)
     take("kind", 3, parse_kind)
@@ -96,8 +133,10 @@ def parse_one_line(text: str, directory: TownDirectory, today: date) -> VisitDra
     if errors:
         raise VisitInputError(errors)
     start, end = values["dates"]
+    place = values["town"] if isinstance(values["town"], OtherPlace) else None
     return VisitDraft(
-        town_key=values["town"].key,
+        town_key=OTHER_TOWN if place is not None else values["town"].key,
+        place=place,
         direction=values["direction"],
         start=start,
         end=end,

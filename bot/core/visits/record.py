@@ -8,7 +8,12 @@ from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.core.visits.files import VisitFile
+    from bot.core.visits.people import Participant
+    from bot.core.visits.places import OtherPlace
 
 MIN_YEAR = 1950
 MAX_YEARS_AHEAD = 2
@@ -52,6 +57,7 @@ class VisitDraft:
     people: int | None
     purpose: str
     notes: str = ""
+    place: OtherPlace | None = None  # a place that is not a partner (town_key is OTHER_TOWN then)
 
     def planned(self, today: date) -> bool:
         return self.start > today
@@ -62,6 +68,8 @@ class Visit:
     """A stored visit. `deleted` visits are kept (soft delete) and can be restored.
 
     `revision` grows with every change; buttons carry it, so a press on an outdated card is noticed.
+    `participants` (the head among them) and `files` are read with one visit (storage's get), not with
+    lists of visits.
     """
 
     id: int
@@ -78,6 +86,9 @@ class Visit:
     updated_at: str
     deleted: bool = False
     revision: int = 1
+    participants: tuple[Participant, ...] = ()
+    files: tuple[VisitFile, ...] = ()
+    place: OtherPlace | None = None  # a place that is not a partner (town_key is OTHER_TOWN then)
 
     def planned(self, today: date) -> bool:
         return self.start > today
@@ -93,16 +104,20 @@ class Visit:
             people=self.people,
             purpose=self.purpose,
             notes=self.notes,
+            place=self.place,
         )
 
 
 def apply_changes(draft: VisitDraft, changes: Mapping[str, Any]) -> VisitDraft:
     """The draft with some fields replaced; unknown field names are a programming error."""
-    allowed = {"town_key", "direction", "start", "end", "kind", "people", "purpose", "notes"}
+    allowed = {"town_key", "direction", "start", "end", "kind", "people", "purpose", "notes", "place"}
     unknown = set(changes) - allowed
     if unknown:
         raise KeyError(f"not visit fields: {sorted(unknown)}")
-    return replace(draft, **dict(changes))
+    values = dict(changes)
+    if "town_key" in values and "place" not in values and values["town_key"] != draft.town_key:
+        values["place"] = None  # a partner town chosen for a visit to another place: the place goes
+    return replace(draft, **values)
 
 
 # ---- errors -------------------------------------------------------------------------------------------

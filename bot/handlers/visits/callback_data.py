@@ -4,8 +4,11 @@ wrote. Anything else (an old, forwarded or forged button) parses to None and is 
     vf:<form id>:<action>[:<arg>]             form buttons (bot/core/visit_form.py reads them); the form
                                               id changes with every new form
     vc:<visit id>:<revision>:<action>[:<arg>] card buttons; the revision grows with every change
-    vl:<generation>:<page>:<town|->:<year|->  list pages; the generation grows with every change
-    vd:<token>:<y|n>                          "save anyway?" after a one-line visit like one on record
+    vl:<generation>:<page>:<town|->:<year|->  list pages of earlier versions (still read)
+    vs:<generation>:<page>:<filter token>     list pages: the filter is kept in storage (visit_filters)
+    vd:<token>:<s|e|y|n>                      a one-line visit waiting: Save / Edit a town to confirm,
+                                              y "save anyway" (like a visit on record) or "yes, another
+                                              place" (not a partner), n Cancel
 """
 
 from __future__ import annotations
@@ -27,14 +30,17 @@ CB_FORM = FORM_PREFIX
 CB_CARD = "vc"
 CB_LIST = "vl"
 CB_DUPLICATE = "vd"
+CB_FOUND = "vs"
 
-# card buttons without an argument: open, history, edit (choose a field), back, delete, delete yes, undo
-CARD_ACTIONS = frozenset({"o", "h", "e", "b", "d", "dy", "u"})
+# card buttons without an argument: open, history, edit (choose a field), back, delete, delete yes, undo,
+# the participant list, the files sent back
+CARD_ACTIONS = frozenset({"o", "h", "e", "b", "d", "dy", "u", "p", "f"})
 EDIT_FIELD = "ef"  # edit a field: takes one of EDITABLE
 
 _CARD_DATA = re.compile(r"^vc:([1-9][0-9]{0,11}):([1-9][0-9]{0,8}):([a-z]{1,2})(?::([a-z]{1,12}))?$")
 _LIST_DATA = re.compile(r"^vl:(0|[1-9][0-9]{0,5}):(0|[1-9][0-9]{0,4}):([a-z0-9_]{1,40}|-):([0-9]{4}|-)$")
-_DUPLICATE_DATA = re.compile(r"^vd:([A-Za-z0-9_-]{8}):([yn])$")
+_FOUND_DATA = re.compile(r"^vs:(0|[1-9][0-9]{0,5}):(0|[1-9][0-9]{0,4}):([0-9a-f]{12})$")
+_DUPLICATE_DATA = re.compile(r"^vd:([A-Za-z0-9_-]{8}):([seyn])$")
 
 
 def callback(*parts: object) -> str:
@@ -106,15 +112,39 @@ def parse_list_press(data: str, directory: TownDirectory, today: date) -> ListPr
     return ListPress(int(match.group(1)), int(match.group(2)), town_key, year)
 
 
-# ---- "save anyway?" -------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class FoundPress:
+    generation: int
+    page: int
+    token: str  # the kept filter (storage.visit_search.VisitSearch.kept_filter)
+
+
+def found_callback(generation: int, page: int, token: str) -> str:
+    return callback(CB_FOUND, generation % GENERATION_MODULO, page, token)
+
+
+def parse_found_press(data: str) -> FoundPress | None:
+    """A page button exactly as found_callback makes it, else None (the token is checked in storage)."""
+    match = _FOUND_DATA.match(data)
+    if match is None:
+        return None
+    return FoundPress(int(match.group(1)), int(match.group(2)), match.group(3))
+
+
+# ---- a one-line visit waiting: "check the town", "another place?" or "save anyway?" --------------------
+
+PENDING_SAVE = "s"  # the town confirmed: save (a visit like one on record still asks "save anyway?")
+PENDING_EDIT = "e"  # change a field first: the guided form opens with the visit
+PENDING_ANYWAY = "y"  # save although a similar visit is on record; or yes, a place that is not a partner
+PENDING_CANCEL = "n"
 
 
 @dataclass(frozen=True, slots=True)
 class DuplicatePress:
     token: str
-    save: bool
+    action: str  # one of PENDING_SAVE, PENDING_EDIT, PENDING_ANYWAY, PENDING_CANCEL
 
 
 def parse_duplicate_press(data: str) -> DuplicatePress | None:
     match = _DUPLICATE_DATA.match(data)
-    return DuplicatePress(match.group(1), match.group(2) == "y") if match is not None else None
+    return DuplicatePress(match.group(1), match.group(2)) if match is not None else None

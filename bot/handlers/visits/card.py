@@ -11,8 +11,10 @@ from bot.core.visits import EDITABLE, Visit
 from bot.handlers.chat import Context, alert
 from bot.handlers.staff_gate import StaffHere, staff_data
 from bot.handlers.visits.callback_data import CB_CARD, EDIT_FIELD, CardPress, button, parse_card_press, rows
+from bot.handlers.visits.details import send_files
 from bot.handlers.visits.messages import edit_or_send, reply, text_of, views
 from bot.handlers.visits.register import send_history
+from bot.replies.visit_details import participant_pages
 from bot.runtime import Runtime
 from storage.visits import Outcome, Recording, StaleVisitError
 
@@ -23,8 +25,14 @@ def card_keyboard(rt: Runtime, lang: Language, visit: Visit) -> InlineKeyboardMa
 
     if visit.deleted:
         return InlineKeyboardMarkup([[card_button("undo", "u")], [card_button("history", "h")]])
+    people = button(text_of(rt, lang, "details.button.participants"), CB_CARD, visit.id, visit.revision, "p")
+    files_label = text_of(rt, lang, "details.button.files", count=len(visit.files))
     return InlineKeyboardMarkup(
-        [[card_button("edit", "e"), card_button("delete", "d")], [card_button("history", "h")]]
+        [
+            [card_button("edit", "e"), card_button("delete", "d")],
+            [people, button(files_label, CB_CARD, visit.id, visit.revision, "f")],
+            [card_button("history", "h")],
+        ]
     )
 
 
@@ -80,6 +88,15 @@ async def card_button(update: Update, context: Context, gate: StaffHere) -> None
     if press.action == "h":
         await alert(query)
         await send_history(update, context, lang, visit.id)
+        return
+    if press.action == "p":  # read only: an older card may show the current list
+        await alert(query)
+        for page in participant_pages(view, lang, visit):
+            await reply(update, context, page)
+        return
+    if press.action == "f":
+        await alert(query)
+        await send_files(update, context, lang, visit)
         return
     if press.revision != visit.revision:
         # the card on screen is older than the visit: show the current one, change nothing

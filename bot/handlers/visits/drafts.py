@@ -83,14 +83,30 @@ async def save_step(update: Update, context: Context, draft: FormDraft | None) -
 # ---- one-line visits waiting for "save anyway?" ------------------------------------------------
 
 
-def remember_pending(context: Context, key: str, draft: VisitDraft) -> str:
-    """Keep a one-line visit (as JSON) until "save anyway" or "cancel"; returns its token."""
+def remember_pending(context: Context, key: str, draft: VisitDraft, *, confirm_place: bool = False) -> str:
+    """Keep a one-line visit (as JSON) until "save anyway" or "cancel"; returns its token.
+    `confirm_place`: it waits for "yes, another place" (a similar visit is looked for after it)."""
     pending = _kept(context, PENDING_KEY)
     while len(pending) >= PENDING_LIMIT:
         pending.pop(next(iter(pending)))
     token = new_form_id()
     pending[token] = {"key": key, "draft": FormValues.of(draft).to_json()}
+    if confirm_place:
+        pending[token]["confirm_place"] = True
     return token
+
+
+async def save_pending(update: Update, context: Context) -> None:
+    """Write the waiting visits to SQLite now, before the card that waits is sent: a kill -9 right after
+    it still finds the visit when Save is pressed (PTB's own update comes every UPDATE_INTERVAL)."""
+    persistence, user = context.application.persistence, update.effective_user
+    if isinstance(persistence, SqlitePersistence) and user is not None and context.user_data is not None:
+        await persistence.update_user_data(user.id, context.user_data)
+
+
+def pending_confirms_place(context: Context, token: str) -> bool:
+    entry = _kept(context, PENDING_KEY).get(token) if context.user_data is not None else None
+    return isinstance(entry, dict) and entry.get("confirm_place") is True
 
 
 def pending_visit(context: Context, token: str) -> tuple[str, VisitDraft] | None:

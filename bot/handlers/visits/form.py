@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -31,6 +31,9 @@ from bot.core.model import Town
 from bot.core.visit_form import (
     BLANK,
     CANCEL,
+    CANCEL_AT_ONCE,
+    CANCEL_NO,
+    CANCEL_YES,
     CHOOSE,
     CONFIRM,
     FIELD_STEP,
@@ -42,22 +45,42 @@ from bot.core.visit_form import (
     Answered,
     InvalidPressError,
     accepts,
+    apply_place,
     apply_press,
     apply_text,
     apply_town,
     next_step,
     parse_form_press,
+    place_argument,
+    steps_filled,
 )
 from bot.core.visits import VisitInputError, check_typed, find_town
+from bot.core.visits.places import OTHER_TOWN, OtherPlace, parse_explicit, recognise
 from bot.handlers.chat import Context, alert, language_of, staff_language
 from bot.handlers.staff_gate import Handler, ask_for_private_chat, register_here, staff_only
-from bot.handlers.visits.callback_data import CB_CARD, CB_FORM, EDIT_FIELD
+from bot.handlers.visits.callback_data import CB_CARD, CB_DUPLICATE, CB_FORM, EDIT_FIELD, PENDING_EDIT, button
+from bot.handlers.visits.details import end_attaching
 from bot.handlers.visits.drafts import FORM_NAME, form_key, get_draft, keep_draft, save_step
-from bot.handlers.visits.form_opening import command_argument, edit_field_entry, visit_command
-from bot.handlers.visits.form_questions import ask, chosen_text, fill, prompt, town_choice, town_problem
+from bot.handlers.visits.form_opening import (
+    command_argument,
+    edit_field_entry,
+    pending_edit_entry,
+    visit_command,
+)
+from bot.handlers.visits.form_questions import (
+    ask,
+    cancel_button,
+    cancel_question,
+    echo,
+    fill,
+    prompt,
+    town_choice,
+    town_problem,
+)
 from bot.handlers.visits.form_saving import save_edit, save_new
 from bot.handlers.visits.messages import edit, edit_or_send, reply, text_of, views
-from bot.handlers.visits.one_line import record_one_line
+from bot.handlers.visits.one_line import country_names, record_one_line
+from bot.replies.reply import plain_text
 
 log = logging.getLogger(__name__)
 
@@ -133,20 +156,47 @@ async def form_text(update: Update, context: Context, draft: FormDraft, _actor: 
         if step == "town":
             typed = text.strip()
             check_typed("town", typed)
+            written = parse_explicit(typed, country_names())  # "другое: Ленинградская область"
             lookup = find_town(rt.directory, typed)
-            if lookup.town is None:
-                return await ask_town_again(
-                    update, context, draft, typed, lookup.candidates or lookup.suggestions
-                )
-            town_key = lookup.town.key
-            answered = fill(draft, lambda values: apply_town(values, town_key))
+            if written is not None:
+                answered = fill(draft, lambda values: apply_place(values, written))
+            elif lookup.town is None:
+                towns = lookup.candidates or lookup.suggestions
+                offered = None if towns else recognise(typed, rt.engine.gazetteer)
+                if offered is not None:  # a real place, not a partner: "другое: Таллин (Эстония)?"
+                    return await offer_other_place(update, context, draft, typed, offered)
+                return await ask_town_again(update, context, draft, typed, towns)
+            else:
+                town_key = lookup.town.key
+                answered = fill(draft, lambda values: apply_town(values, town_key))
         else:
             resetting = draft.mode == "edit" or draft.fixing
             today = rt.today()
             answered = fill(draft, lambda values: apply_text(step, values, text, today, reset_end=resetting))
     except VisitInputError as error:
         return await ask(update, context, draft, "⚠️ " + views(rt).error(lang, error.errors[0]))
-    return await step_done(update, context, draft, answered)
+    # echoed as a press is: what the form took, as it read it ("5 июня" -> "5 июня 2026")
+    return await step_done(update, context, draft, answered, note=echo(rt, draft, answered))
+
+
+async def offer_other_place(
+    update: Update, context: Context, draft: FormDraft, typed: str, place: OtherPlace
+) -> str:
+    """Ask to confirm a place that is not a partner; the button carries it, so nothing else waits."""
+    rt = context.runtime
+    argument = place_argument(rt.engine.gazetteer, place)
+    if argument is None:
+        return await ask(update, context, draft, town_problem(rt, draft.lang, typed, ()))
+    shown = views(rt).town(draft.lang, OTHER_TOWN, place)
+    question = text_of(rt, draft.lang, "details.confirm_place", text=typed[:60], place=shown)
+    label = plain_text(text_of(rt, draft.lang, "details.button.confirm_place", place=shown))[:60]
+    keyboard = InlineKeyboardMarkup(
+        [[button(label, CB_FORM, draft.id, "o", argument)], [cancel_button(rt, draft)]]
+    )
+    draft.touched = rt.now().isoformat()
+    await save_step(update, context, draft)
+    await reply(update, context, question + "\n" + text_of(rt, draft.lang, "details.other_or_type"), keyboard)
+    return draft.step
 
 
 async def ask_town_again(
@@ -197,7 +247,13 @@ async def form_button(update: Update, context: Context, draft: FormDraft, actor:
         return step
     if press.action == CANCEL:
         await alert(query)
+        return await ask_cancel(update, context, draft)
+    if press.action == CANCEL_YES:
+        await alert(query)
         return await cancel_form(update, context)
+    if press.action == CANCEL_NO:
+        await alert(query)
+        return await ask(update, context, draft, in_place=True)  # the same step, nothing lost
     if press.action == RESTART:
         await alert(query)
         return await ask(update, context, draft.restarted(rt.now()), in_place=True)
@@ -219,7 +275,10 @@ async def form_button(update: Update, context: Context, draft: FormDraft, actor:
         return await ask(update, context, draft, in_place=True)
     today = rt.today()
     try:
-        answered = fill(draft, lambda values: apply_press(step, press, values, rt.directory, today))
+        gazetteer = rt.engine.gazetteer
+        answered = fill(
+            draft, lambda values: apply_press(step, press, values, rt.directory, today, gazetteer)
+        )
     except VisitInputError as error:
         await alert(query, views(rt).error(lang, error.errors[0]))
         return step
@@ -227,14 +286,36 @@ async def form_button(update: Update, context: Context, draft: FormDraft, actor:
         await alert(query, text_of(rt, lang, "stale_button"))
         return step
     await alert(query)
-    taken = chosen_text(rt, draft, "dates" if answered.field == "start" else answered.field)
-    return await step_done(update, context, draft, answered, note=taken)
+    return await step_done(update, context, draft, answered, note=echo(rt, draft, answered))
 
 
 @form_step
 async def form_not_text(update: Update, context: Context, draft: FormDraft, _actor: int) -> object:
     """A sticker, photo, voice... where the form expects text or a button: ask again, politely."""
     return await ask(update, context, draft, text_of(context.runtime, draft.lang, "not_text"))
+
+
+@form_step
+async def cancel_command(update: Update, context: Context, draft: FormDraft, _actor: int) -> object:
+    """/cancel in an open form: asked first when it would throw away more than CANCEL_AT_ONCE steps."""
+    return await ask_cancel(update, context, draft)
+
+
+async def ask_cancel(update: Update, context: Context, draft: FormDraft) -> object:
+    """Cancel now, or ask once ("Steps filled: 4") with Yes / No; the form stays at its step meanwhile,
+    so an answer typed instead of "No" goes on with the form."""
+    filled = steps_filled(draft.step, editing_saved=draft.mode == "edit", fixing=draft.fixing)
+    if filled <= CANCEL_AT_ONCE:
+        return await cancel_form(update, context)
+    rt = context.runtime
+    draft.touched = rt.now().isoformat()
+    await save_step(update, context, draft)
+    text, markup = cancel_question(rt, draft, filled)
+    if update.callback_query is not None:
+        await edit_or_send(update, context, text, markup)
+    else:
+        await reply(update, context, text, markup)
+    return draft.step
 
 
 async def cancel_form(update: Update, context: Context) -> object:
@@ -275,6 +356,10 @@ async def cancel_outside(update: Update, context: Context) -> None:
     if update.effective_message is None:
         return
     lang = await language_of(update, context)
+    attaching = end_attaching(context)  # /attach N waiting for files: /cancel ends it
+    if attaching is not None:
+        await reply(update, context, text_of(context.runtime, lang, "details.attach_cancelled", id=attaching))
+        return
     await reply(update, context, text_of(context.runtime, lang, "nothing_to_cancel"))
 
 
@@ -317,6 +402,7 @@ def form_handler() -> ConversationHandler:  # type: ignore[type-arg]
             entry_points=[
                 CommandHandler("visit", visit_command),
                 CallbackQueryHandler(edit_field_entry, pattern=rf"^{CB_CARD}:\d+:\d+:{EDIT_FIELD}:"),
+                CallbackQueryHandler(pending_edit_entry, pattern=rf"^{CB_DUPLICATE}:[^:]+:{PENDING_EDIT}$"),
             ],
             states={
                 **{state: list(in_form_handlers) for state in STATES},
@@ -325,7 +411,7 @@ def form_handler() -> ConversationHandler:  # type: ignore[type-arg]
             # the form's own handlers come last too: a state this version does not know (persisted by
             # another one) still gets every answer, and the draft's step says what comes next
             fallbacks=[
-                CommandHandler("cancel", cancel_form),
+                CommandHandler("cancel", cancel_command),
                 CommandHandler("visit", visit_again),
                 *in_form_handlers,
             ],

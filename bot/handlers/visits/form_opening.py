@@ -1,6 +1,6 @@
-"""The guided form's two entry points, /visit and a field chosen on a saved visit's card, and the
-opening they share (a chat, a staff member, a place where register data may be shown). /visit with
-';' records in one line instead (one_line.py)."""
+"""The guided form's entry points, /visit, a field chosen on a saved visit's card, and Edit on a one-line
+visit waiting for its town to be confirmed, and the opening they share (a chat, a staff member, a place
+where register data may be shown). /visit with ';' records in one line instead (one_line.py)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,18 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.core.form_draft import FormDraft
-from bot.core.visit_form import FIELD_STEP, STATES, apply_town
+from bot.core.visit_form import CHOOSE, FIELD_STEP, STATES, FormValues, apply_town
 from bot.core.visits import find_town
 from bot.handlers.chat import Context, alert
 from bot.handlers.staff_gate import GatedHandler, Handler, StaffHere, staff_data
-from bot.handlers.visits.callback_data import EDIT_FIELD, parse_card_press
+from bot.handlers.visits.callback_data import (
+    EDIT_FIELD,
+    PENDING_EDIT,
+    parse_card_press,
+    parse_duplicate_press,
+)
 from bot.handlers.visits.card import show_card
-from bot.handlers.visits.drafts import get_draft
+from bot.handlers.visits.drafts import forget_pending, get_draft, pending_visit
 from bot.handlers.visits.form_questions import ask, chosen_text, fill, town_problem
 from bot.handlers.visits.messages import reply, text_of
 from bot.handlers.visits.one_line import record_one_line
@@ -111,3 +116,27 @@ async def edit_field_entry(update: Update, context: Context, gate: StaffHere) ->
     # the card goes back to its own buttons; the question comes as a new message
     await show_card(update, context, lang, visit)
     return await ask(update, context, draft)
+
+
+@opening("visit confirm edit")
+async def pending_edit_entry(update: Update, context: Context, gate: StaffHere) -> object:
+    """Edit on a one-line visit waiting for its town to be confirmed: the guided form with its values,
+    at "which field?"; the waiting card's buttons go stale (the form saves under its own key)."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return END
+    rt, lang = context.runtime, gate.lang
+    press = parse_duplicate_press(query.data)
+    if press is None or press.action != PENDING_EDIT:
+        await alert(query, text_of(rt, lang, "forged_button"))
+        return END
+    waiting = pending_visit(context, press.token)
+    if waiting is None:
+        await alert(query, text_of(rt, lang, "stale_button"))
+        return END
+    forget_pending(context, press.token)
+    await alert(query)
+    draft = FormDraft.new(lang, rt.now())
+    draft.take_query(query.id)
+    draft.values, draft.step = FormValues.of(waiting[1]), CHOOSE
+    return await ask(update, context, draft, in_place=True)

@@ -14,6 +14,8 @@ from bot.core.form_draft import FormDraft
 from bot.core.model import Language, Town
 from bot.core.visit_form import (
     CANCEL,
+    CANCEL_NO,
+    CANCEL_YES,
     CHOOSE,
     CONFIRM,
     RESTART,
@@ -201,5 +203,31 @@ def chosen_text(rt: Runtime, draft: FormDraft, field: str) -> str:
     """ "Town: Narva" after an answer (no end date after a start date is a one-day visit, not a gap)."""
     view, lang, values = views(rt), draft.lang, draft.values
     one_day = field == "end" and values.end is None and values.start is not None
-    value = text_of(rt, lang, "one_day") if one_day else view.value(lang, field, values)
+    skipped = (field == "people" and values.people is None) or (field == "notes" and not values.notes)
+    if one_day:
+        value = text_of(rt, lang, "one_day")
+    elif skipped:  # as its skip button says: "Участников: Не знаю", not "не указано"
+        value = text_of(rt, lang, f"button.skip_{field}")
+    elif field == "start" and values.start is not None:
+        value = view.day(lang, values.start)  # the end is asked next: the start alone
+    else:
+        value = view.value(lang, field, values)
     return text_of(rt, lang, "chosen", field=view.field_name(lang, field), value=value)
+
+
+def echo(rt: Runtime, draft: FormDraft, answered: Answered) -> str:
+    """ "✓ Date: 5 June 2026": an answer, typed or pressed, as the form understood it (normalised), above
+    the next question, so what was taken is on record in the chat either way."""
+    return chosen_text(rt, draft, answered.field)
+
+
+def cancel_question(rt: Runtime, draft: FormDraft, filled: int) -> tuple[str, InlineKeyboardMarkup]:
+    """ "Cancel this record? Steps filled: 4" with Yes / No ("No" asks the same step again)."""
+    lang, form = draft.lang, draft.id
+    keyboard = [
+        [
+            button(text_of(rt, lang, "button.cancel_yes"), CB_FORM, form, CANCEL_YES),
+            button(text_of(rt, lang, "button.cancel_no"), CB_FORM, form, CANCEL_NO),
+        ]
+    ]
+    return text_of(rt, lang, "cancel_confirm", count=filled), InlineKeyboardMarkup(keyboard)

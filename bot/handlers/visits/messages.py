@@ -29,7 +29,7 @@ def similar_warning(rt: Runtime, lang: Language, similar: Visit) -> str:
         lang,
         "similar_found",
         id=similar.id,
-        town=view.town(lang, similar.town_key),
+        town=view.town(lang, similar.town_key, similar.place),
         dates=view.dates(lang, similar.start, similar.end),
         direction=view.direction(lang, similar.direction),
     )

@@ -1,117 +1,207 @@
-"""The register: `/visits [TOWN] [YEAR]` (pages of ten, newest first, each visit a button that opens its
-card) and `/history N` (the audit log of one visit). Shown only to staff, where staff data may be."""
+"""The register: `/visits [filters]` and `/find WORDS` (pages of ten, newest first, each visit a button
+that opens its card; the filters are read by bot.core.visits.filters) and `/history N` (the audit log of
+one visit). Shown only to staff, where staff data may be."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.access import acting_user_id, is_staff
 from bot.core.model import Language
-from bot.core.visits import find_town, year_allowed
+from bot.core.visits import Visit
+from bot.core.visits.filters import (
+    MAX_FILTER_CHARS,
+    YEAR_OUT_OF_RANGE,
+    FilterReading,
+    VisitFilter,
+    read_filter,
+)
+from bot.core.visits.register_questions import read_register_question
 from bot.handlers.chat import Context, alert
-from bot.handlers.staff_gate import StaffHere, staff_data
+from bot.handlers.staff_gate import StaffHere, register_here, staff_data
 from bot.handlers.visits.callback_data import (
     CB_CARD,
     GENERATION_MODULO,
     button,
-    list_callback,
+    found_callback,
+    parse_found_press,
     parse_list_press,
     rows,
 )
 from bot.handlers.visits.messages import edit_or_send, reply, text_of, views
+from bot.locale import Markup
 from bot.runtime import Runtime
+from storage.visit_search import VisitSearch
 
 PAGE_SIZE = 10
+MAX_PAGE = 99_999  # page buttons carry at most five digits
+UNKNOWN_SHOWN = 5  # words named back as not understood
 _VISIT_NUMBER = re.compile(r"[1-9][0-9]{0,11}")
-_YEAR = re.compile(r"[0-9]{4}")
+WORD_SHOWN_CHARS = 40
 
 
-def parse_list_arguments(rt: Runtime, argument: str) -> tuple[str | None, int | None, str | None]:
-    """'/visits Нарва 2024' -> (town key, year, problem text key or None)."""
-    words_ = argument.split()
-    year: int | None = None
-    if words_ and _YEAR.fullmatch(words_[-1]):
-        year = int(words_.pop())
-    if words_ and year is None and _YEAR.fullmatch(words_[0]):
-        year = int(words_.pop(0))
-    town_text = " ".join(words_)
-    if year is not None and not year_allowed(year, rt.today()):
-        return None, None, "list_bad_year"
-    if not town_text:
-        return None, year, None
-    lookup = find_town(rt.directory, town_text)
-    if lookup.town is None:
-        return None, year, "list_bad_town"
-    return lookup.town.key, year, None
+def reading_problem(rt: Runtime, lang: Language, reading: FilterReading) -> str | None:
+    """The polite answer to words that do not say which visits (None: they do)."""
+    view = views(rt)
+    if any(error.code == YEAR_OUT_OF_RANGE for error in reading.errors):
+        return view.bad_year(lang)
+    if reading.errors:
+        return view.errors(lang, reading.errors, header="find_errors")
+    if reading.repeated_period:
+        return text_of(rt, lang, "find_two_periods")
+    if reading.empty_search:
+        return text_of(rt, lang, "find_empty_search")
+    if reading.unknown:
+        quoted = [
+            text_of(rt, lang, "find_word", word=word[:WORD_SHOWN_CHARS])
+            for word in reading.unknown[:UNKNOWN_SHOWN]
+        ]
+        more = " …" if len(reading.unknown) > UNKNOWN_SHOWN else ""
+        text = text_of(rt, lang, "find_unknown", words=Markup(", ".join(quoted) + more))
+        if reading.suggestions:
+            names = ", ".join(view.town(lang, key) for key in reading.suggestions)
+            text = Markup(text + "\n" + text_of(rt, lang, "find_suggest", names=names))
+        return text
+    return None
 
 
 async def list_page(
-    rt: Runtime, lang: Language, town_key: str | None, year: int | None, page: int
+    rt: Runtime, lang: Language, found: VisitFilter, page: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    total = await rt.visits.count(town_key=town_key, year=year)
+    search = VisitSearch(rt.database)
+    total = await search.count(found)
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    visits = await rt.visits.list(town_key=town_key, year=year, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+    page = min(max(page, 0), pages - 1, MAX_PAGE)
+    visits = await search.page(found, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
     view = views(rt)
-    text = view.list_page(lang, visits, total, page, pages, town_key, year)
+    text = view.list_page(lang, visits, total, page, pages, found=found)
     if not visits:
         return text, None
-    generation = await rt.visits.generation()
-    buttons = [
-        button(
-            f"#{visit.id} · {view.short_day(lang, visit.start)} · {view.town(lang, visit.town_key)}",
-            CB_CARD,
-            visit.id,
-            visit.revision,
-            "o",
-        )
-        for visit in visits
-    ]
-    keyboard = rows(buttons)
-    navigation = []
-    for shown, key in ((page - 1, "button.prev"), (page + 1, "button.next")):
-        if 0 <= shown < pages:
-            data = list_callback(generation, shown, town_key, year)
-            navigation.append(button(text_of(rt, lang, key), data))
-    if navigation:
+    keyboard = rows([visit_button(rt, lang, visit) for visit in visits])
+    if pages > 1:
+        generation = await rt.visits.generation()
+        token = await search.keep_filter(found)
+        navigation = [
+            button(text_of(rt, lang, key), found_callback(generation, shown, token))
+            for shown, key in ((page - 1, "button.prev"), (page + 1, "button.next"))
+            if 0 <= shown < min(pages, MAX_PAGE + 1)
+        ]
         keyboard.append(navigation)
     return text, InlineKeyboardMarkup(keyboard)
 
 
+def visit_button(rt: Runtime, lang: Language, visit: Visit) -> InlineKeyboardButton:
+    view = views(rt)
+    label = (
+        f"#{visit.id} · {view.short_day(lang, visit.start)} · {view.town(lang, visit.town_key, visit.place)}"
+    )
+    return button(label, CB_CARD, visit.id, visit.revision, "o")
+
+
+async def answer_listing(
+    update: Update, context: Context, lang: Language, argument: str, *, search: bool
+) -> None:
+    rt = context.runtime
+    if len(argument) > MAX_FILTER_CHARS:
+        await reply(
+            update, context, text_of(rt, lang, "find_too_long", length=len(argument), limit=MAX_FILTER_CHARS)
+        )
+        return
+    reading = read_filter(argument, rt.directory, rt.today(), search=search)
+    problem = reading_problem(rt, lang, reading)
+    if problem is not None:
+        await reply(update, context, problem)
+        return
+    text, markup = await list_page(rt, lang, reading.filter, 0)
+    await reply(update, context, text, markup)
+
+
+def command_argument(update: Update) -> str:
+    message = update.effective_message
+    parts = (message.text or "").split(maxsplit=1) if message is not None else []
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
 @staff_data("/visits")
 async def visits_command(update: Update, context: Context, gate: StaffHere) -> None:
-    message = update.effective_message
-    if message is None or message.text is None:
-        return
-    rt, lang = context.runtime, gate.lang
-    parts = message.text.split(maxsplit=1)
-    argument = parts[1].strip()[:200] if len(parts) > 1 else ""
-    town_key, year, problem = parse_list_arguments(rt, argument)
-    if problem == "list_bad_year":
-        await reply(update, context, views(rt).bad_year(lang))
-        return
-    if problem is not None:
-        await reply(update, context, text_of(rt, lang, problem, text=argument[:60]))
-        return
-    text, markup = await list_page(rt, lang, town_key, year, 0)
-    await reply(update, context, text, markup)
+    """`/visits [TOWN|COUNTRY] [YEAR|PERIOD] [in|out] [TYPE] [найти|find WORDS]` (bot.core.visits.filters)."""
+    await answer_listing(update, context, gate.lang, command_argument(update), search=False)
+
+
+@staff_data("/find")
+async def find_command(update: Update, context: Context, gate: StaffHere) -> None:
+    """`/find WORDS`: visits whose purpose or notes have every word (as /visits ... найти WORDS)."""
+    await answer_listing(update, context, gate.lang, command_argument(update), search=True)
 
 
 @staff_data("/visits page")
 async def list_button(update: Update, context: Context, gate: StaffHere) -> None:
+    """A page button: `vs:` (the filter kept in storage) or `vl:` (town and year, of earlier versions)."""
     query = update.callback_query
     if query is None or query.data is None:
         return
     rt, lang = context.runtime, gate.lang
-    press = parse_list_press(query.data, rt.directory, rt.today())
-    if press is None:
+    found: VisitFilter | None = None
+    found_press = parse_found_press(query.data)
+    if found_press is not None:
+        generation, page = found_press.generation, found_press.page
+        kept = await VisitSearch(rt.database).kept_filter(found_press.token)
+        if kept is None:
+            await alert(query, text_of(rt, lang, "find_expired"), show_alert=True)
+            return
+        found = VisitFilter.from_json(kept, rt.directory, rt.today())
+    else:
+        press = parse_list_press(query.data, rt.directory, rt.today())
+        if press is not None:
+            generation, page = press.generation, press.page
+            found = VisitFilter(
+                town_keys=frozenset({press.town_key}) if press.town_key else frozenset(),
+                first=date(press.year, 1, 1) if press.year is not None else None,
+                last=date(press.year, 12, 31) if press.year is not None else None,
+            )
+    if found is None:
         await alert(query, text_of(rt, lang, "forged_button"))
         return
     current = await rt.visits.generation() % GENERATION_MODULO
-    text, markup = await list_page(rt, lang, press.town_key, press.year, press.page)
-    await alert(query, text_of(rt, lang, "list_changed") if current != press.generation else None)
+    text, markup = await list_page(rt, lang, found, page)
+    await alert(query, text_of(rt, lang, "list_changed") if current != generation else None)
     await edit_or_send(update, context, text, markup)
+
+
+QUESTION_LATEST = 5  # visits listed under the counts of a staff question
+
+
+async def answer_register_question(update: Update, context: Context, text: str, lang: Language) -> bool:
+    """A staff member's free-text question about the register ("сколько делегаций было в 2025"), answered
+    with counts and the latest visits, where the register may be shown. False: not a staff member here, or
+    not such a question; the residents' question engine answers it as for everyone."""
+    rt = context.runtime
+    user_id = acting_user_id(update)
+    if user_id is None or not register_here(update, context) or not await is_staff(rt, user_id):
+        return False
+    asked = read_register_question(text, rt.directory, rt.today())
+    if asked is None:
+        return False
+    problem = reading_problem(rt, lang, asked.reading)
+    if problem is not None:
+        await reply(update, context, problem)
+        return True
+    found = asked.reading.filter
+    search = VisitSearch(rt.database)
+    summary = await search.summary(found)
+    latest = await search.page(found, limit=QUESTION_LATEST)
+    answer = views(rt).register_answer(lang, found, summary, latest)
+    markup = None
+    if summary.visits > len(latest):
+        generation = await rt.visits.generation()
+        token = await search.keep_filter(found)
+        label = text_of(rt, lang, "ask_more", count=summary.visits)
+        markup = InlineKeyboardMarkup([[button(label, found_callback(generation, 0, token))]])
+    await reply(update, context, answer, markup)
+    return True
 
 
 async def send_history(update: Update, context: Context, lang: Language, visit_id: int) -> None:

@@ -129,9 +129,10 @@ def test_the_grammar_reads_back_exactly_what_it_writes() -> None:
         "vl:07:2:-:-",
     ):
         assert parse_list_press(forged, directory, today) is None, forged
-    assert parse_duplicate_press(callback(CB_DUPLICATE, "AbCd_-12", "y")) == DuplicatePress("AbCd_-12", True)
-    assert parse_duplicate_press("vd:AbCd_-12:n") == DuplicatePress("AbCd_-12", False)
-    for forged in ("vd:short:y", "vd:AbCd_-12:maybe", "vd:AbCd_-12"):
+    for action in ("s", "e", "y", "n"):  # save, edit, save anyway, cancel
+        data = callback(CB_DUPLICATE, "AbCd_-12", action)
+        assert parse_duplicate_press(data) == DuplicatePress("AbCd_-12", action)
+    for forged in ("vd:short:y", "vd:AbCd_-12:maybe", "vd:AbCd_-12", "vd:AbCd_-12:x", "vd:AbCd_-12:s:1"):
         assert parse_duplicate_press(forged) is None, forged
     with pytest.raises(ValueError, match="64 bytes"):
         callback(CB_CARD, "я" * 40)

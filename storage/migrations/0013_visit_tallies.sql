@@ -2,7 +2,8 @@
 -- with their headcount, kept by the triggers below. /stats sums whole years from the first (towns x 2
 -- rows a year), whole months of the part years from the second, and reads single visits only for the
 -- part months at the ends of a stretch (storage/visit_stats.py), so its cost stays flat as the register
--- grows: a pass over the visits took ~17 ms at 100,000 and ~170 ms at 1,000,000.
+-- grows: a pass over the visits took ~17 ms at 100,000 and ~170 ms at 1,000,000. A visit to a place that
+-- is not a partner (town_key NULL) is counted under '~other' (bot.core.visits.places.OTHER_TOWN).
 
 CREATE TABLE visit_years (
     year      INTEGER NOT NULL,
@@ -26,8 +27,8 @@ CREATE TABLE visit_months (
 ) WITHOUT ROWID;
 
 INSERT INTO visit_months (year, month, town_key, direction, visits, people, unknown)
-SELECT CAST(substr(start_date, 1, 4) AS INTEGER), CAST(substr(start_date, 6, 2) AS INTEGER), town_key,
-       direction, count(*), coalesce(sum(people), 0), sum(people IS NULL)
+SELECT CAST(substr(start_date, 1, 4) AS INTEGER), CAST(substr(start_date, 6, 2) AS INTEGER),
+       coalesce(town_key, '~other'), direction, count(*), coalesce(sum(people), 0), sum(people IS NULL)
 FROM visits WHERE deleted_at IS NULL
 GROUP BY 1, 2, 3, 4;
 
@@ -40,13 +41,13 @@ BEGIN
     INSERT INTO visit_months (year, month, town_key, direction, visits, people, unknown)
     VALUES (
         CAST(substr(NEW.start_date, 1, 4) AS INTEGER), CAST(substr(NEW.start_date, 6, 2) AS INTEGER),
-        NEW.town_key, NEW.direction, 1, coalesce(NEW.people, 0), NEW.people IS NULL
+        coalesce(NEW.town_key, '~other'), NEW.direction, 1, coalesce(NEW.people, 0), NEW.people IS NULL
     )
     ON CONFLICT (year, month, town_key, direction) DO UPDATE SET
         visits = visits + 1, people = people + excluded.people, unknown = unknown + excluded.unknown;
     INSERT INTO visit_years (year, town_key, direction, visits, people, unknown)
     VALUES (
-        CAST(substr(NEW.start_date, 1, 4) AS INTEGER), NEW.town_key, NEW.direction, 1, coalesce(NEW.people, 0),
+        CAST(substr(NEW.start_date, 1, 4) AS INTEGER), coalesce(NEW.town_key, '~other'), NEW.direction, 1, coalesce(NEW.people, 0),
         NEW.people IS NULL
     )
     ON CONFLICT (year, town_key, direction) DO UPDATE SET
@@ -61,22 +62,22 @@ BEGIN
     WHERE OLD.deleted_at IS NULL
       AND year = CAST(substr(OLD.start_date, 1, 4) AS INTEGER)
       AND month = CAST(substr(OLD.start_date, 6, 2) AS INTEGER)
-      AND town_key = OLD.town_key
+      AND town_key = coalesce(OLD.town_key, '~other')
       AND direction = OLD.direction;
     UPDATE visit_years
     SET visits = visits - 1, people = people - coalesce(OLD.people, 0), unknown = unknown - (OLD.people IS NULL)
     WHERE OLD.deleted_at IS NULL
       AND year = CAST(substr(OLD.start_date, 1, 4) AS INTEGER)
-      AND town_key = OLD.town_key
+      AND town_key = coalesce(OLD.town_key, '~other')
       AND direction = OLD.direction;
     INSERT INTO visit_months (year, month, town_key, direction, visits, people, unknown)
     SELECT CAST(substr(NEW.start_date, 1, 4) AS INTEGER), CAST(substr(NEW.start_date, 6, 2) AS INTEGER),
-           NEW.town_key, NEW.direction, 1, coalesce(NEW.people, 0), NEW.people IS NULL
+           coalesce(NEW.town_key, '~other'), NEW.direction, 1, coalesce(NEW.people, 0), NEW.people IS NULL
     WHERE NEW.deleted_at IS NULL
     ON CONFLICT (year, month, town_key, direction) DO UPDATE SET
         visits = visits + 1, people = people + excluded.people, unknown = unknown + excluded.unknown;
     INSERT INTO visit_years (year, town_key, direction, visits, people, unknown)
-    SELECT CAST(substr(NEW.start_date, 1, 4) AS INTEGER), NEW.town_key, NEW.direction, 1, coalesce(NEW.people, 0),
+    SELECT CAST(substr(NEW.start_date, 1, 4) AS INTEGER), coalesce(NEW.town_key, '~other'), NEW.direction, 1, coalesce(NEW.people, 0),
            NEW.people IS NULL
     WHERE NEW.deleted_at IS NULL
     ON CONFLICT (year, town_key, direction) DO UPDATE SET
@@ -89,11 +90,11 @@ BEGIN
     SET visits = visits - 1, people = people - coalesce(OLD.people, 0), unknown = unknown - (OLD.people IS NULL)
     WHERE year = CAST(substr(OLD.start_date, 1, 4) AS INTEGER)
       AND month = CAST(substr(OLD.start_date, 6, 2) AS INTEGER)
-      AND town_key = OLD.town_key
+      AND town_key = coalesce(OLD.town_key, '~other')
       AND direction = OLD.direction;
     UPDATE visit_years
     SET visits = visits - 1, people = people - coalesce(OLD.people, 0), unknown = unknown - (OLD.people IS NULL)
     WHERE year = CAST(substr(OLD.start_date, 1, 4) AS INTEGER)
-      AND town_key = OLD.town_key
+      AND town_key = coalesce(OLD.town_key, '~other')
       AND direction = OLD.direction;
 END;

@@ -1,0 +1,102 @@
+"""The idle bot stays light: the heavy libraries are imported where they are first needed, not at start.
+
+Each check runs in a fresh interpreter (this test process has imported everything long ago) and lists
+what `sys.modules` holds after the start-up in question. Issue 13: idle RSS <= 55 MB.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# charts, workbooks, PDFs, .ics, the public pages and the web server: none of them at start
+NOT_AT_START = (
+    "matplotlib",
+    "numpy",
+    "openpyxl",
+    "reportlab",
+    "pypdf",
+    "icalendar",
+    "jinja2",
+    "starlette",
+    "uvicorn",
+    # the fuzzy matcher: loaded at the first typo, not to build the question engine
+    "rapidfuzz",
+    # snowballstemmer's 30 pure-Python stemmers: PyStemmer's C ones are used instead
+    "snowballstemmer.russian_stemmer",
+)
+
+
+def loaded_after(script: str, tmp_path: Path) -> set[str]:
+    prologue = "import json, sys\n"
+    epilogue = "\nprint(json.dumps(sorted(sys.modules)))\n"
+    result = subprocess.run(
+        [sys.executable, "-c", prologue + textwrap.dedent(script) + epilogue],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def heavy(modules: set[str]) -> list[str]:
+    return sorted(name for name in NOT_AT_START if name in modules)
+
+
+def test_importing_the_service_and_the_application_loads_nothing_heavy(tmp_path: Path) -> None:
+    modules = loaded_after("import bot.service, bot.app, bot.cli", tmp_path)
+    assert "telegram.ext" in modules  # the check sees what was imported
+    assert heavy(modules) == []
+
+
+def test_a_started_application_loads_nothing_heavy(tmp_path: Path) -> None:
+    """build_application, initialize and post_init (the runtime, the question engine, the menu, every
+    job scheduled), then one resident's question answered: still none of the heavy libraries."""
+    script = f"""
+    import asyncio
+    from bot.app import build_application, settle
+    from bot.config import parse_settings
+    from bot.console import ConsoleRequest
+    from telegram import Update
+
+    async def main():
+        settings = parse_settings({{"storage": {{"database": {str(tmp_path / "bot.sqlite3")!r}}}}})
+        request = ConsoleRequest()
+        app = build_application(settings, request=request)
+        await app.initialize()
+        await app.post_init(app)
+        chat = {{"id": 5, "type": "private", "first_name": "A"}}
+        user = {{"id": 5, "is_bot": False, "first_name": "A", "language_code": "ru"}}
+        message = {{"message_id": 1, "date": 0, "chat": chat, "from": user, "text": "Нарва"}}
+        await app.process_update(Update.de_json({{"update_id": 1, "message": message}}, app.bot))
+        await settle(app)
+        assert request.outbox, "the question was not answered"
+        await app.shutdown()
+        await app.post_shutdown(app)
+
+    asyncio.run(main())
+    """
+    assert heavy(loaded_after(script, tmp_path)) == []
+
+
+def test_twinbot_ask_of_a_town_name_loads_nothing_heavy(tmp_path: Path) -> None:
+    """A town named exactly needs no fuzzy scan (a longer question, whose other words are checked
+    for typos, loads rapidfuzz then: that is where it is needed)."""
+    question = "Нарва"
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\ndatabase = "{tmp_path / "bot.sqlite3"}"\n', encoding="utf-8")
+    script = f"""
+    import contextlib, io
+    from bot.cli import main
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["ask", "--config", {str(config)!r}, {question!r}]) == 0
+    """
+    assert heavy(loaded_after(script, tmp_path)) == []
