@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-from rapidfuzz.distance import Levenshtein
-
 from bot.core.directory import TownDirectory
 from bot.core.text import to_cyrillic
 from bot.core.visits.filters import FilterReading, read_filter
@@ -82,6 +80,8 @@ def _corrected(token: str) -> str:
         return _SLANG[token]
     if len(token) < 5 or token.isdigit():
         return token
+    from rapidfuzz.distance import Levenshtein  # at the first long word: a start need not load it
+
     allowed = 1 if len(token) < 8 else 2
     best = min(_CANONICAL, key=lambda word: Levenshtein.distance(token, word))
     return best if Levenshtein.distance(token, best, score_cutoff=allowed) <= allowed else token
