@@ -15,8 +15,10 @@ from openpyxl import load_workbook
 
 from bot.core.townfile import shipped_towns
 from bot.core.visits import DelegationType, Direction, VisitDraft
+from bot.core.visits.people import Participant
+from bot.core.visits.places import OTHER_TOWN, OtherPlace
 from bot.exports.files import write_csv, write_files, write_xlsx
-from bot.exports.register import COLUMNS, PUBLIC_COLUMNS, export_rows
+from bot.exports.register import COLUMNS, PUBLIC_COLUMNS, RowMaker, export_rows
 from storage.database import open_database
 from storage.towns import TownRepository
 from storage.visits import VisitRepository
@@ -91,3 +93,41 @@ async def test_one_pass_writes_both_files_as_the_whole_list_would(repo: VisitRep
         ]
         assert quoted and all(cell.quotePrefix and cell.data_type == "s" for cell in quoted)
     assert write_files(iter([]), "ru") == ([], 0)
+
+
+async def test_streamed_rows_carry_participants_and_places_that_are_not_partners(
+    repo: VisitRepository,
+) -> None:
+    tallinn = VisitDraft(
+        OTHER_TOWN,
+        Direction.OUTGOING,
+        date(2018, 3, 4),
+        None,
+        DelegationType.CULTURAL,
+        5,
+        "концерт",
+        place=OtherPlace("Таллин", "EE"),
+    )
+    other = (await repo.record(tallinn, STAFF, "tallinn")).visit
+    people = [Participant("Иванова Анна", "руководитель делегации", head=True), Participant("Петров Пётр")]
+    await repo.set_participants(other.id, people, STAFF)
+    await repo.set_participants(3, [Participant("Смирнов Олег", "тренер")], STAFF)
+    maker = RowMaker(directory=DIRECTORY, lang="ru", today=TODAY, zone=ZONE)
+    streamed = [maker.row(visit) for batch in repo.batches(size=7) for visit in batch]
+    first = streamed[0]  # 2018: the oldest
+    assert (first.number, first.town, first.country, first.partner) == (other.id, "Таллин", "Эстония", False)
+    assert first.head == "Иванова Анна — руководитель делегации"
+    assert first.participants == "Иванова Анна — руководитель делегации; Петров Пётр"
+    third = next(row for row in streamed if row.number == 3)
+    assert third.participants == "Смирнов Олег — тренер" and third.partner
+    # the same rows as the whole list with its participants read apart (the annual report's way)
+    visits = await repo.list()
+    whole = export_rows(
+        visits,
+        directory=DIRECTORY,
+        lang="ru",
+        today=TODAY,
+        zone=ZONE,
+        participants=await repo.participants_of([visit.id for visit in visits]),
+    )
+    assert streamed == whole

@@ -1,5 +1,6 @@
-"""The statistics' SQL aggregates (storage/visit_stats.py, the yearly and monthly counts of migration 0010) against a
-plain Python count over the visits, on random registers: records, edits, deletions and restores."""
+"""The statistics' SQL aggregates (storage/visit_stats.py, the yearly and monthly counts of migration 0013) against a
+plain Python count over the visits, on random registers: records, edits, deletions and restores, visits to
+places that are not partners among them (counted under OTHER_TOWN)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from bot.core.townfile import shipped_towns
 from bot.core.visits import DelegationType, Direction, Visit, VisitDraft
+from bot.core.visits.places import OTHER_TOWN, OtherPlace
 from storage.database import Database, migrations, open_database
 from storage.towns import TownRepository
 from storage.visit_stats import Tally, VisitStatistics, whole_months, whole_years
@@ -20,6 +22,7 @@ from storage.visits import VisitRepository
 
 STAFF = 900
 TOWNS = ("narva", "johvi", "raisio", "narvik", "sassnitz")
+OTHER_PLACES = (OtherPlace("Таллин", "EE"), OtherPlace("Рига", "LV"), OtherPlace("Ленинградская область"))
 FIRST, LAST = date(2019, 1, 1), date(2027, 12, 31)
 
 
@@ -41,8 +44,10 @@ async def random_register(repo: VisitRepository, rng: random.Random, count: int)
     ids: list[int] = []
     for number in range(count):
         start = random_day(rng)
+        place = rng.choice(OTHER_PLACES) if rng.random() < 0.15 else None
         draft = VisitDraft(
-            town_key=rng.choice(TOWNS),
+            town_key=OTHER_TOWN if place is not None else rng.choice(TOWNS),
+            place=place,
             direction=rng.choice(list(Direction)),
             start=start,
             end=start + timedelta(days=rng.randint(0, 3)) if rng.random() < 0.5 else None,
@@ -53,10 +58,12 @@ async def random_register(repo: VisitRepository, rng: random.Random, count: int)
         ids.append((await repo.record(draft, STAFF, f"k{number}", allow_similar=True)).visit.id)
     for visit_id in rng.sample(ids, count // 5):  # edits that move a visit between every group
         moved = random_day(rng)
+        place = rng.choice(OTHER_PLACES) if rng.random() < 0.2 else None  # to another place and back
         changes = {
             "start": moved,
             "end": None,
-            "town_key": rng.choice(TOWNS),
+            "town_key": OTHER_TOWN if place is not None else rng.choice(TOWNS),
+            "place": place,
             "direction": rng.choice(list(Direction)),
         }
         changes["people"] = rng.choice((None, rng.randint(1, 40)))
@@ -118,13 +125,13 @@ async def test_the_monthly_counts_follow_every_write_and_the_migration_fills_the
     repo = VisitRepository(db)
     await random_register(repo, random.Random(9), 60)
     kept = await db.fetchall("SELECT * FROM visit_months WHERE visits > 0 ORDER BY 1, 2, 3, 4")
-    # rebuilt from scratch the way migration 0010 fills it for a register written before it
+    # rebuilt from scratch the way migration 0013 fills it for a register written before it
     years = await db.fetchall("SELECT * FROM visit_years WHERE visits > 0 ORDER BY 1, 2, 3")
     for trigger in ("insert", "update", "delete"):
         await db.connection.execute(f"DROP TRIGGER visit_tallies_on_{trigger}")
     await db.connection.execute("DROP TABLE visit_months")
     await db.connection.execute("DROP TABLE visit_years")
-    await db.connection.execute(f"PRAGMA user_version = {len(migrations()) - 1}")  # the last one: 0010
+    await db.connection.execute(f"PRAGMA user_version = {len(migrations()) - 1}")  # the last one: 0013
     await db.connection.commit()
     await db.close()
     db = await open_database(path)
