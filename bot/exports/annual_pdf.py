@@ -16,6 +16,7 @@ standard STSong-Light, which PDF readers with Asian fonts show; the text stays s
 from __future__ import annotations
 
 import io
+import math
 import os
 from collections.abc import Sequence
 from datetime import date
@@ -38,6 +39,7 @@ CJK_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",  # fonts-wqy-zenhei
 )
 CELL_SIZE, CELL_LEADING, CELL_PADDING, CELL_TOP, CELL_BOTTOM = 8.5, 10.5, 4, 2, 3
+LIST_SMALLEST = 6.5  # the visit list's smallest font size, when its columns' words do not fit at CELL_SIZE
 DATE_FORMAT = {"ru": "%d.%m.%Y", "en": "%Y-%m-%d"}
 INCOMING_COLOUR, OUTGOING_COLOUR = "#2b6cb0", "#dd7a2c"
 HEADER_BACKGROUND, TOTAL_BACKGROUND, GRID = "#e6edf5", "#f3f3f3", "#9aa5b1"
@@ -110,6 +112,28 @@ def markup(text: str) -> str:
     return "".join(parts).replace("\n", "<br/>")
 
 
+def fitted_widths(needs: Sequence[float], weights: Sequence[float], width: float) -> list[float]:
+    """Column widths summing to `width`, shared by `weights`, but none under its need (its longest
+    word or date: a date broken as "28.07.202 / 6" reads badly in print). Columns below their need
+    are raised to it and the rest shared again among the others; when the needs alone overflow the
+    page, the plain shares are kept (reportlab then breaks the long words)."""
+    if sum(needs) >= width:
+        unit = width / sum(weights)
+        return [weight * unit for weight in weights]
+    fixed: dict[int, float] = {}
+    while True:
+        free = [index for index in range(len(weights)) if index not in fixed]
+        unit = (width - sum(fixed.values())) / sum(weights[index] for index in free)
+        short = [index for index in free if weights[index] * unit < needs[index]]
+        if not short:
+            return [fixed.get(index, weights[index] * unit) for index in range(len(weights))]
+        fixed.update((index, needs[index]) for index in short)
+
+
+def _longest_word(text: str) -> str:
+    return max(text.split(), key=len, default="")
+
+
 def _cell_text(value: object, lang: str) -> str:
     if value is None:
         return ""
@@ -146,24 +170,34 @@ def write_report_pdf(report: AnnualReport) -> bytes:
     heading_style = ParagraphStyle(
         "heading", fontName=BOLD, fontSize=13, leading=17, spaceBefore=8, spaceAfter=5, keepWithNext=1
     )
-    cell_style = ParagraphStyle("cell", fontName=FONT, fontSize=CELL_SIZE, leading=CELL_LEADING)
-    number_style = ParagraphStyle("number", parent=cell_style, alignment=TA_RIGHT)
-    head_style = ParagraphStyle("head", parent=cell_style, fontName=BOLD)
-    total_style = ParagraphStyle("total", parent=cell_style, fontName=BOLD)
-    total_number_style = ParagraphStyle("total_number", parent=total_style, alignment=TA_RIGHT)
+
+    def cell_styles(size: float) -> dict[str, Any]:
+        leading = size * CELL_LEADING / CELL_SIZE
+        cell = ParagraphStyle(f"cell{size}", fontName=FONT, fontSize=size, leading=leading)
+        total = ParagraphStyle(f"total{size}", parent=cell, fontName=BOLD)
+        return {
+            "cell": cell,
+            "number": ParagraphStyle(f"number{size}", parent=cell, alignment=TA_RIGHT),
+            "head": ParagraphStyle(f"head{size}", parent=cell, fontName=BOLD),
+            "total": total,
+            "total_number": ParagraphStyle(f"total_number{size}", parent=total, alignment=TA_RIGHT),
+        }
+
     note_style = ParagraphStyle("note", fontName=FONT, fontSize=9, leading=12, spaceBefore=3)
 
-    def table_flowable(table: Table, widths: Sequence[float]) -> Any:
+    def table_flowable(table: Table, widths: Sequence[float], size: float = CELL_SIZE) -> Any:
         """A text that fits its column on one line goes in as a plain string, which reportlab draws far
         faster than a Paragraph (the list of a crowded year has tens of thousands of cells); the rest
-        wraps as a Paragraph."""
+        wraps as a Paragraph. `size`: the font size of the cells (the list with notes is set smaller)."""
+        style_of = cell_styles(size)
+        leading = size * CELL_LEADING / CELL_SIZE
 
         def cell(value: object, column: int, style: Any, bold: bool = False) -> Any:
             text = _cell_text(value, lang)
             if (
                 "\n" not in text
                 and covered_by_dejavu(text)
-                and stringWidth(text, BOLD if bold else FONT, CELL_SIZE) <= widths[column] - 2 * CELL_PADDING
+                and stringWidth(text, BOLD if bold else FONT, size) <= widths[column] - 2 * CELL_PADDING
             ):
                 return text
             return Paragraph(markup(text), style)
@@ -175,11 +209,11 @@ def write_report_pdf(report: AnnualReport) -> bytes:
 
         def styles(index: int, total: bool) -> Any:
             if numeric[index]:
-                return total_number_style if total else number_style
-            return total_style if total else cell_style
+                return style_of["total_number" if total else "number"]
+            return style_of["total" if total else "cell"]
 
         data: list[list[Any]] = [
-            [cell(title, index, head_style, bold=True) for index, title in enumerate(table.headers)]
+            [cell(title, index, style_of["head"], bold=True) for index, title in enumerate(table.headers)]
         ]
         for values in table.rows:
             data.append([cell(value, index, styles(index, False)) for index, value in enumerate(values)])
@@ -197,7 +231,7 @@ def write_report_pdf(report: AnnualReport) -> bytes:
                 (
                     item.wrap(widths[index] - 2 * CELL_PADDING, page_height)[1]
                     if isinstance(item, Paragraph)
-                    else CELL_LEADING
+                    else leading
                 )
                 for index, item in enumerate(row)
             )
@@ -209,8 +243,8 @@ def write_report_pdf(report: AnnualReport) -> bytes:
         style: list[tuple[Any, ...]] = [
             ("FONTNAME", (0, 0), (-1, -1), FONT),
             ("FONTNAME", (0, 0), (-1, 0), BOLD),
-            ("FONTSIZE", (0, 0), (-1, -1), CELL_SIZE),
-            ("LEADING", (0, 0), (-1, -1), CELL_LEADING),
+            ("FONTSIZE", (0, 0), (-1, -1), size),
+            ("LEADING", (0, 0), (-1, -1), leading),
             ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor(GRID)),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(HEADER_BACKGROUND)),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -243,10 +277,10 @@ def write_report_pdf(report: AnnualReport) -> bytes:
         )
         return pair
 
-    def block(table: Table, widths: Sequence[float]) -> list[Any]:
+    def block(table: Table, widths: Sequence[float], size: float = CELL_SIZE) -> list[Any]:
         parts: list[Any] = [Paragraph(markup(table.title), heading_style)]
         if table.rows or table.total is not None:
-            parts.append(table_flowable(table, widths))
+            parts.append(table_flowable(table, widths, size))
         else:
             parts.append(Paragraph(markup(label(lang, "reports.annual.none", texts)), line_style))
         parts.extend(Paragraph(markup(note), note_style) for note in table.notes)
@@ -284,8 +318,30 @@ def write_report_pdf(report: AnnualReport) -> bytes:
         story.append(CondPageBreak(25 * mm))
         columns_shown = [column for column in report.columns if column in LIST_WEIGHTS]
         weights = [LIST_WEIGHTS[column] for column in columns_shown]
-        unit = width / sum(weights)
-        story.extend(block(table, [weight * unit for weight in weights]))
+        # each column's longest word (or date) at the cells' size; with many columns (the notes) the
+        # list is set smaller until the words fit, down to LIST_SMALLEST
+        words = [
+            (
+                stringWidth(_longest_word(header), BOLD, CELL_SIZE),
+                max(
+                    (
+                        stringWidth(_longest_word(_cell_text(row[index], lang)), FONT, CELL_SIZE)
+                        for row in table.rows
+                    ),
+                    default=0.0,
+                ),
+            )
+            for index, header in enumerate(table.headers)
+        ]
+        natural = [max(pair) for pair in words]
+        padding = 2 * CELL_PADDING + 1
+        size = CELL_SIZE
+        room = width - padding * len(natural)
+        if sum(natural) > room:
+            size = max(LIST_SMALLEST, math.floor(CELL_SIZE * room / sum(natural) * 4) / 4)
+        cap = width * 0.25  # a very long word may still break rather than squeeze every other column
+        needs = [min(cap, word * size / CELL_SIZE + padding) for word in natural]
+        story.extend(block(table, fitted_widths(needs, weights, width), size))
 
     footer_title = heading[0]
 

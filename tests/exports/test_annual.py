@@ -255,3 +255,33 @@ def test_places_that_are_not_partners_are_one_line_of_their_own() -> None:
         ("Другие места (не партнёры)", 2),
     ]
     assert "Другие места (не партнёры)" in _pdf_text(write_report_pdf(made))
+
+
+def test_column_widths_keep_every_word_whole_and_fill_the_page() -> None:
+    from bot.exports.annual_pdf import fitted_widths
+
+    weights, width = [1.0, 1.0, 4.0], 600.0
+    assert fitted_widths([10, 10, 10], weights, width) == [100.0, 100.0, 400.0]  # the plain shares
+    widths = fitted_widths([150, 10, 10], weights, width)  # the first needs more: taken from the others
+    assert widths[0] == 150 and widths[2] == 4 * widths[1] and sum(widths) == pytest.approx(width)
+    assert fitted_widths([400, 300, 10], weights, width) == [100.0, 100.0, 400.0]  # cannot fit: shares
+
+
+@pytest.mark.parametrize("notes", [False, True])
+def test_the_pdf_list_prints_dates_and_headers_unbroken(notes: bool) -> None:
+    """The register's widest list (with the notes: 14 columns) still prints a date on one line: set
+    smaller rather than broken as "28.07.202 / 6"."""
+    from bot.core.visits.people import Participant
+
+    people = (Participant("Ыйе Тамм", "руководитель делегации", head=True), Participant("Sørensen Åse"))
+    register = [
+        visit(
+            n, town_key="narva", start=date(2025, 7, n), end=date(2025, 7, n + 1), people=n, notes="заметка"
+        )
+        for n in range(1, 6)
+    ]
+    register.append(visit(6, start=date(2025, 9, 28), end=None, people=3, participants=people))
+    text = _pdf_text(write_report_pdf(report(2025, notes=notes, register=register)))
+    for n in range(1, 6):
+        assert f"0{n}.07.2025 0{n + 1}.07.2025" in text
+    assert "28.09.2025 28.09.2025" in text and "Направление" in text and "Окончание" in text
