@@ -198,7 +198,11 @@ class TownDirectory:
 
     def in_country(self, country: str) -> list[Town]:
         """The partners in a country, in partnership order."""
-        return list(self._in_country.get(country, ()))
+        return list(self.partners_in(country))
+
+    def partners_in(self, country: str) -> tuple[Town, ...]:
+        """The same, without a copy: a question asks this for every country word it has."""
+        return self._in_country.get(country, ())
 
     def with_fact(self, topic: str, partners_only: bool = True) -> tuple[Town, ...]:
         """The partners (in partnership order), or all towns (in directory order), with a fact on `topic`."""
