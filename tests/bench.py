@@ -133,6 +133,8 @@ class Result:
     p99_ms: float
     per_second: float
     by_question: dict[str, float]  # each question's median, ms
+    lines: dict[str, int]  # each question's reply: its lines (a list of towns grows with the directory)
+    intents: dict[str, str]
 
 
 def synthetic_faq(count: int, seed: int = 11) -> list[FaqEntry]:
@@ -197,8 +199,12 @@ def measure(label: str, towns: Sequence[Town], rounds: int, faq: Sequence[FaqEnt
     index_kib = tracemalloc.get_traced_memory()[0] / 1024
     tracemalloc.stop()
     replies = Answers(Replies(directory, TODAY))
+    lines: dict[str, int] = {}
+    intents: dict[str, str] = {}
     for question in QUESTIONS:  # warm caches, as a running bot would have them
-        replies.answer(engine.answer(question, "ru"))
+        answer = engine.answer(question, "ru")
+        lines[question] = len(replies.answer(answer).text.splitlines())
+        intents[question] = answer.intent.value
     samples: list[float] = []
     by_question: dict[str, list[float]] = {question: [] for question in QUESTIONS}
     total_started = time.perf_counter()
@@ -220,6 +226,8 @@ def measure(label: str, towns: Sequence[Town], rounds: int, faq: Sequence[FaqEnt
         p99_ms=samples[int(len(samples) * 0.99) - 1] * 1000,
         per_second=len(samples) / total,
         by_question={question: statistics.median(times) * 1000 for question, times in by_question.items()},
+        lines=lines,
+        intents=intents,
     )
 
 
@@ -255,15 +263,24 @@ def main() -> int:
             f"throughput x{r.per_second / small.per_second:.2f}"
         )
     print(
-        f"each question's median, {large.label} / shipped (the five slowest to grow; limit x{KIND_LIMIT:.0f}):"
+        f"each question's median, {large.label} / shipped (those over x{KIND_LIMIT:.0f}, at least the five "
+        "slowest to grow), with its reply's lines; a reply that lists more towns costs per line it gains:"
     )
     ratios = sorted(((large.by_question[q] / small.by_question[q], q) for q in QUESTIONS), reverse=True)
-    for ratio, question in ratios[:5]:
-        print(
-            f"  x{ratio:4.1f}  {small.by_question[question]:.3f} -> {large.by_question[question]:.3f} ms  {question}"
-        )
     over = [question for ratio, question in ratios if ratio > KIND_LIMIT]
-    print(f"questions over x{KIND_LIMIT:.0f}: {len(over)} of {len(QUESTIONS)}")
+    for ratio, question in ratios[: max(5, len(over))]:
+        before, after = small.by_question[question], large.by_question[question]
+        gained = large.lines[question] - small.lines[question]
+        per_line = f", {(after - before) * 1000 / gained:5.1f} us per line gained" if gained > 0 else ""
+        print(
+            f"  x{ratio:4.1f}  {before:.3f} -> {after:.3f} ms  lines {small.lines[question]:>2} -> "
+            f"{large.lines[question]:>2}{per_line}  {large.intents[question]:<9} {question}"
+        )
+    flat = [q for q in over if large.lines[q] <= small.lines[q]]
+    print(
+        f"questions over x{KIND_LIMIT:.0f}: {len(over)} of {len(QUESTIONS)}, "
+        f"{len(flat)} of them with a reply that does not grow"
+    )
     print(
         f"targets: p99 shipped {small.p99_ms:.3f} ms / 2 ms = {small.p99_ms / 2:.2f}; "
         f"p99 {large.label} {large.p99_ms:.3f} ms / 3 ms = {large.p99_ms / 3:.2f}; "

@@ -154,6 +154,14 @@ class TownDirectory:
         by_country: dict[str, list[Town]] = defaultdict(list)
         for town in self.partners:
             by_country[town.country].append(town)
+        # "какие города в Эстонии": a country's partners without a scan of every partner
+        self._in_country: dict[str, tuple[Town, ...]] = {
+            code: tuple(members) for code, members in by_country.items()
+        }
+        # "паромное сообщение": the towns that have a fact of each topic, in directory and partner order,
+        # so a fact question does not ask every town of a national directory for its facts
+        self._with_fact: dict[str, tuple[Town, ...]] = _by_topic(self.towns)
+        self._partners_with_fact: dict[str, tuple[Town, ...]] = _by_topic(self.partners)
         # the partners' countries, those with the most partners first
         self.partner_countries: tuple[tuple[str, tuple[Town, ...]], ...] = tuple(
             (code, tuple(members))
@@ -189,7 +197,16 @@ class TownDirectory:
         return self.by_key.get(key)
 
     def in_country(self, country: str) -> list[Town]:
-        return [town for town in self.partners if town.country == country]
+        """The partners in a country, in partnership order."""
+        return list(self.partners_in(country))
+
+    def partners_in(self, country: str) -> tuple[Town, ...]:
+        """The same, without a copy: a question asks this for every country word it has."""
+        return self._in_country.get(country, ())
+
+    def with_fact(self, topic: str, partners_only: bool = True) -> tuple[Town, ...]:
+        """The partners (in partnership order), or all towns (in directory order), with a fact on `topic`."""
+        return (self._partners_with_fact if partners_only else self._with_fact).get(topic, ())
 
     @cached_property
     def partners_by_distance(self) -> tuple[Town, ...]:
@@ -382,6 +399,15 @@ class TownDirectory:
             if OSA.distance(spelling, found) <= _max_edits(len(found)):
                 return found, float(score)
         return None
+
+
+def _by_topic(towns: Iterable[Town]) -> dict[str, tuple[Town, ...]]:
+    """The towns with a fact of each topic, in the order given."""
+    holders: dict[str, list[Town]] = defaultdict(list)
+    for town in towns:
+        for topic in dict.fromkeys(fact.topic for fact in town.facts):
+            holders[topic].append(town)
+    return {topic: tuple(members) for topic, members in holders.items()}
 
 
 def _run_of_equals(dated: Sequence[tuple[Town, PartialDate]]) -> tuple[Town, ...]:

@@ -13,7 +13,7 @@ from bot.core.model import Language, Town, distance_km
 from bot.core.questions import Answer, Intent
 from bot.locale import Markup, escape
 from bot.replies.explanations import Explanations
-from bot.replies.reply import Reply, fit
+from bot.replies.reply import Reply, fit, fit_list
 from bot.replies.towns import TownCards
 from bot.replies.wording import Replies, VisitLine, sentence
 from bot.replies.years import PartnershipYears
@@ -103,6 +103,14 @@ class Answers:
     def town_facts(self, lang: Language, answer: Answer) -> Reply:
         towns = answer.towns
         head = self.superlative_line(lang, answer)
+        if not answer.topic:  # one line per town, cut with a count of the towns left out
+            text = fit_list(
+                [head, ""] if head else [],
+                towns,
+                lambda town: self.town_fact_line(lang, answer.intent, town),
+                self.replies.more_towns(lang),
+            )
+            return Reply(text, self.replies.town_buttons(lang, towns))
         facts: Iterable[str] = (self.town_fact_line(lang, answer.intent, town) for town in towns)
         if head:
             facts = chain([head, ""], facts)
@@ -235,8 +243,8 @@ class Answers:
             count=len(towns),
             towns_word=r.plural(lang, "towns", len(towns)),
         )
-        lines = chain([header], (self.cards.town_line(lang, town) for town in towns))
-        return Reply(fit(lines), r.town_buttons(lang, towns))
+        text = fit_list([header], towns, lambda town: self.cards.town_line(lang, town), r.more_towns(lang))
+        return Reply(text, r.town_buttons(lang, towns))
 
     def not_partner(self, lang: Language, answer: Answer) -> Reply:
         """'Таллин наш побратим?': not on the list (and what other sources say, for the towns they name)."""

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 MESSAGE_LIMIT = 4096
 
@@ -42,6 +43,49 @@ def fit(lines: Iterable[str], limit: int = MESSAGE_LIMIT, tail: Sequence[str] = 
         kept.append(line)
         used += size
     return "\n".join([*kept, *tail]).strip()
+
+
+Item = TypeVar("Item")
+
+
+def fit_list(
+    head: Sequence[str],
+    items: Sequence[Item],
+    line: Callable[[Item], str],
+    more: Callable[[int], str],
+    limit: int = MESSAGE_LIMIT,
+    tail: Sequence[str] = (),
+) -> str:
+    """`head`, one line per item while they fit, then `more(n)` ("… и ещё 57 городов") for the n not shown.
+
+    A list of a national directory's towns (500 in one country) does not fit one message: the reply
+    names as many as fit and says how many more there are, instead of a bare "…". Items are rendered
+    only as far as they fit, so a long list costs what is shown. When everything fits, the text is
+    fit()'s. `tail` (a footer) is always kept.
+    """
+    room = limit - sum(visible_length(text) + 1 for text in tail)
+    kept: list[str] = list(head)
+    used = sum(visible_length(text) for text in kept) + max(len(kept) - 1, 0)
+    sizes: list[int] = []
+    for item in items:
+        text = line(item)
+        size = visible_length(text) + (1 if kept else 0)  # the newline before it
+        if used + size > room:
+            break
+        kept.append(text)
+        sizes.append(size)
+        used += size
+    else:
+        return "\n".join([*kept, *tail]).strip()
+    # cut: drop shown items from the end until the count of the hidden ones fits after them
+    while True:
+        hidden = len(items) - len(sizes)
+        note = more(hidden)
+        if used + visible_length(note) + 1 <= room or not sizes:
+            break
+        used -= sizes.pop()
+        kept.pop()
+    return "\n".join([*kept, note, *tail]).strip()
 
 
 def fit_with_tail(lines: Sequence[str], tail: Sequence[str], limit: int = MESSAGE_LIMIT) -> str:

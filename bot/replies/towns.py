@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
 
 from bot.core.model import Agreement, Language, Town
 from bot.locale import Markup, escape
-from bot.replies.reply import Button, Reply, fit
+from bot.replies.reply import Button, Reply, fit, fit_list
 from bot.replies.wording import Replies, VisitLine
 
 CARD_VISITS = 5
@@ -27,12 +26,19 @@ class TownCards:
         header = r.t(
             lang, "towns.header", count=len(partners), towns_word=r.plural(lang, "towns", len(partners))
         )
-        lines = chain([header], (self.town_line(lang, town) for town in partners))
-        return Reply(fit(lines, tail=["", r.t(lang, "towns.footer")]), r.town_buttons(lang, partners))
+        text = fit_list(
+            [header],
+            partners,
+            lambda town: self.town_line(lang, town),
+            r.more_towns(lang),
+            tail=["", r.t(lang, "towns.footer")],
+        )
+        return Reply(text, r.town_buttons(lang, partners))
 
     def short_list(self, lang: Language, towns: Sequence[Town]) -> Reply:
-        lines = (self.town_line(lang, town) for town in towns)
-        return Reply(fit(lines), self.replies.town_buttons(lang, towns))
+        r = self.replies
+        text = fit_list((), towns, lambda town: self.town_line(lang, town), r.more_towns(lang))
+        return Reply(text, r.town_buttons(lang, towns))
 
     def town_line(self, lang: Language, town: Town) -> str:
         r = self.replies

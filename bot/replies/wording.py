@@ -7,7 +7,7 @@ Every piece of data goes through the catalogue, which escapes it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -57,6 +57,12 @@ class Replies:
 
     def plural(self, lang: Language, key: str, count: int) -> str:
         return self.texts.plural(lang, key, count)
+
+    def more_towns(self, lang: Language) -> Callable[[int], str]:
+        """The last line of a town list cut to fit one message: "… и ещё 57 городов" (for fit_list)."""
+        return lambda count: self.t(
+            lang, "answer.more_towns", count=count, towns_word=self.plural(lang, "towns", count)
+        )
 
     def years_word(self, lang: Language, count: int) -> str:
         return self.plural(lang, "years", count)

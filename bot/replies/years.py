@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import chain
 
 from bot.core.calendar import is_round
 from bot.core.model import Agreement, Language, PartialDate, Town
 from bot.core.questions import Answer, Intent, agreements_matching
 from bot.locale import Markup
-from bot.replies.reply import Reply, fit
+from bot.replies.reply import Reply, fit, fit_list
 from bot.replies.towns import TownCards
 from bot.replies.wording import Replies, mid_sentence, next_anniversary, sentence
 
@@ -102,9 +101,9 @@ class PartnershipYears:
                 **r.who(lang, town),
             )
 
-        # a generator: fit() renders only the lines that fit in one message
-        lines = (line(kind, town) for kind, town in picked)
-        return Reply(fit(lines), r.town_buttons(lang, list(chosen.values())))
+        # many towns may share the first date: fit_list renders only the lines that fit in one message
+        text = fit_list((), picked, lambda chosen_town: line(*chosen_town), r.more_towns(lang))
+        return Reply(text, r.town_buttons(lang, list(chosen.values())))
 
     @staticmethod
     def ends(towns: tuple[Town, ...], kind: Intent) -> list[Town]:
@@ -136,8 +135,8 @@ class PartnershipYears:
         if not towns:
             return Reply(r.t(lang, "answer.period_none", when=when, scope=scope))
         header = r.t(lang, "answer.period_header", when=when, scope=scope, count=len(towns))
-        lines = chain([header], (self.line(lang, Intent.SINCE, town) for town in towns))
-        return Reply(fit(lines), r.town_buttons(lang, towns))
+        text = fit_list([header], towns, lambda town: self.line(lang, Intent.SINCE, town), r.more_towns(lang))
+        return Reply(text, r.town_buttons(lang, towns))
 
     def aged(self, lang: Language, answer: Answer) -> Reply:
         """Partners at least (or under) N years old today: "какие города дружат с нами больше 50 лет"."""
@@ -157,8 +156,10 @@ class PartnershipYears:
         if not chosen:
             return Reply(r.t(lang, f"answer.aged_none_{kind}", **params))
         header = r.t(lang, f"answer.aged_{kind}_header", count=len(chosen), **params)
-        lines = chain([header], (self.line(lang, Intent.YEARS, town) for town in chosen))
-        return Reply(fit(lines), r.town_buttons(lang, chosen))
+        text = fit_list(
+            [header], chosen, lambda town: self.line(lang, Intent.YEARS, town), r.more_towns(lang)
+        )
+        return Reply(text, r.town_buttons(lang, chosen))
 
     def years_at(self, lang: Language, answer: Answer) -> Reply:
         """How many years a partnership has in a given year, or the year it reaches N years."""
@@ -286,21 +287,31 @@ class PartnershipYears:
             when_text = f"in {when_text}" if when.precision == "year" else f"on {when_text}"
         if not exact and not same_year:
             return Reply(r.t(lang, "answer.signed_none", when=when_text))
-        lines: list[str] = []
         # only a document known to the day was "signed" then; a year ("founded 1972", "cooperating from
         # 1975") says when the partnership began
         signed = [town for town in exact if agreement_in(town, when.year).signed.precision == "day"]
-        began = [town for town in exact if town not in signed]
-        if signed:
-            lines.append(r.t(lang, "answer.signed_header", when=when_text))
-            lines.extend(self.signed_line(lang, town, when.year) for town in signed)
-        if began:
-            lines.append(r.t(lang, "answer.began_header", when=when_text))
-            lines.extend(self.signed_line(lang, town, when.year) for town in began)
-        if same_year:
-            lines.append(r.t(lang, "answer.signed_same_year", year=when.year))
-            lines.extend(self.signed_line(lang, town, when.year) for town in same_year)
-        return Reply(fit(lines), r.town_buttons(lang, [*exact, *same_year]))
+        signed_keys = {town.key for town in signed}
+        began = [town for town in exact if town.key not in signed_keys]
+        sections = (
+            ("answer.signed_header", {"when": when_text}, signed),
+            ("answer.began_header", {"when": when_text}, began),
+            ("answer.signed_same_year", {"year": when.year}, same_year),
+        )
+        # one item per town, the first of each section carrying its header, so a cut list keeps no
+        # header without a town under it and counts the towns it leaves out
+        items: list[tuple[str | None, Town]] = []
+        for key, params, towns in sections:
+            items.extend(
+                (r.t(lang, key, **params) if index == 0 else None, town) for index, town in enumerate(towns)
+            )
+
+        def line(item: tuple[str | None, Town]) -> str:
+            header, town = item
+            text = self.signed_line(lang, town, when.year)
+            return f"{header}\n{text}" if header else text
+
+        text = fit_list((), items, line, r.more_towns(lang))
+        return Reply(text, r.town_buttons(lang, [*exact, *same_year]))
 
     def signed_line(self, lang: Language, town: Town, year: int) -> str:
         r = self.replies

@@ -124,3 +124,15 @@ def test_names_spelled_by_ear() -> None:
 
 def test_suggestions_keep_to_close_words() -> None:
     assert DIRECTORY.suggest(words("работает ли граница в ивангороде")) == []  # "граница" is no "Засниц"
+
+
+def test_indexes_by_country_and_fact_topic_agree_with_a_scan() -> None:
+    """The answers read these indexes instead of scanning every town: they must say what a scan says."""
+    for code in {town.country for town in DIRECTORY.towns} | {"XX"}:
+        assert DIRECTORY.in_country(code) == [t for t in DIRECTORY.partners if t.country == code]
+    topics = {fact.topic for town in DIRECTORY.towns for fact in town.facts} | {"no_such_topic"}
+    for topic in topics:
+        assert DIRECTORY.with_fact(topic) == tuple(t for t in DIRECTORY.partners if t.fact(topic))
+        everyone = DIRECTORY.with_fact(topic, partners_only=False)
+        assert everyone == tuple(t for t in DIRECTORY.towns if t.fact(topic))
+    assert DIRECTORY.with_fact("ferry")  # the shipped data has facts to index

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from bot.replies.reply import (
     MESSAGE_LIMIT,
     fit,
+    fit_list,
     fit_with_tail,
     plain_text,
     shorten,
@@ -59,3 +60,35 @@ def test_shorten_folds_white_space_and_cuts_with_an_ellipsis() -> None:
     assert shorten("  Летний\n лагерь  ", 60) == "Летний лагерь"
     assert shorten("abcdefghij", 5) == "abcd…"
     assert len(shorten("word " * 40, 28)) == 28
+
+
+def test_fit_list_names_what_fits_and_counts_the_rest() -> None:
+    rendered: list[int] = []
+
+    def line(number: int) -> str:
+        rendered.append(number)
+        return f"<b>town {number}</b> " + "z" * 80
+
+    text = fit_list(["header"], range(500), line, lambda hidden: f"… and {hidden} more")
+    lines = text.split("\n")
+    assert visible_length(text) <= MESSAGE_LIMIT and lines[0] == "header"
+    shown = lines[1:-1]
+    assert shown == [line(number) for number in range(len(shown))]
+    assert lines[-1] == f"… and {500 - len(shown)} more"
+    assert len(rendered) < 2 * len(shown) + 5  # rendered only as far as they fit
+    # everything fits: the same text as fit(), no count line
+    assert fit_list(["h"], ["a", "b"], str, lambda _hidden: "never") == fit(["h", "a", "b"])
+    assert fit_list((), [], str, lambda _hidden: "never") == ""
+
+
+def test_fit_list_keeps_the_tail_and_room_for_a_longer_count() -> None:
+    text = fit_list(
+        (),
+        range(10**4),
+        lambda _number: "y" * 40,
+        lambda hidden: "…" + "w" * 100 + str(hidden),
+        tail=["", "f"],
+    )
+    assert visible_length(text) <= MESSAGE_LIMIT and text.endswith("\n\nf")
+    shown = text.split("\n")[:-3]
+    assert text.split("\n")[-3] == "…" + "w" * 100 + str(10**4 - len(shown))

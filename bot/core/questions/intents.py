@@ -135,9 +135,12 @@ def fact(q: Question) -> Answer | None:
     # a common topic word ("школа") does not turn "с какими городами дружим?" into a question about schools
     if not (partners or q.country_towns or q.strong_topic or (has["subject"] and not has["which_towns"])):
         return None
-    holders = [town for town in (partners or q.country_towns or q.directory.partners) if town.fact(topic)]
+    if partners or q.country_towns:
+        holders = [town for town in (partners or q.country_towns) if town.fact(topic)]
+    else:  # asked of every partner: the directory's index by topic, not a scan of every town
+        holders = list(q.directory.with_fact(topic))
     if not holders and not partners:
-        holders = [town for town in q.directory.towns if town.fact(topic)]
+        holders = list(q.directory.with_fact(topic, partners_only=False))
     return Answer(Intent.FACT, q.language, towns=tuple(holders), topic=topic) if holders else None
 
 

@@ -207,14 +207,14 @@ class Question:
             (
                 code
                 for code in countries
-                if code != "RU" or self.directory.in_country("RU") or (self.has["subject"] and not self.home)
+                if code != "RU" or self.directory.partners_in("RU") or (self.has["subject"] and not self.home)
             ),
             None,
         )
 
     @cached_property
     def country_towns(self) -> tuple[Town, ...]:
-        return tuple(self.directory.in_country(self.country)) if self.country else ()
+        return self.directory.partners_in(self.country) if self.country else ()
 
     @cached_property
     def mention(self) -> Mention | None:
