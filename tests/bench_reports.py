@@ -373,7 +373,8 @@ def openpyxl_write_xlsx(rows: list[Any], lang: Language, columns: tuple[str, ...
     wrapped = NamedStyle("wrapped", alignment=Alignment(wrap_text=True, vertical="top"))
     workbook.add_named_style(wrapped)
     sheet: Any = workbook.create_sheet(label(lang, "reports.export.sheet")[:31])
-    for index, width in enumerate(_widths(rows, titles, lang, columns), start=1):
+    sample = [row.values(columns) for row in rows[:2000]]  # the sample the old _widths took itself
+    for index, width in enumerate(_widths(sample, titles, lang), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     last = get_column_letter(len(titles))
     sheet.freeze_panes = "A2"
