@@ -278,7 +278,10 @@ class VisitRepository:
 
     def _register_sql(self, town_key: str | None, year: int | None) -> tuple[str, builtins.list[Any]]:
         where, parameters = self._filter(town_key, year, False)
-        return f"SELECT {REGISTER_COLUMNS} FROM visits{where} ORDER BY start_date, id", parameters
+        # the whole register reads every row: one pass over the table and a sort costs ~25% less CPU
+        # than walking the date index, which sends each row back to the table (100,000: 0.33 / 0.45 s)
+        source = "visits NOT INDEXED" if town_key is None and year is None else "visits"
+        return f"SELECT {REGISTER_COLUMNS} FROM {source}{where} ORDER BY start_date, id", parameters
 
     @contextmanager
     def _snapshot(self) -> Iterator[sqlite3.Connection]:
