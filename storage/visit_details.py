@@ -41,11 +41,11 @@ def _file(row: aiosqlite.Row) -> VisitFile:
     )
 
 
-_PARTICIPANTS_SQL = (
+PARTICIPANTS_SQL = (
     "SELECT visit_id, name, role, head FROM visit_participants WHERE visit_id IN ({marks}) "
     "ORDER BY visit_id, position"
 )
-_PARTICIPANTS_CHUNK = 500  # SQLite's parameter limit is far above; rows stay small
+PARTICIPANTS_CHUNK = 500  # SQLite's parameter limit is far above; rows stay small
 
 
 def _gather(found: dict[int, list[Participant]], rows: Iterable[Any]) -> None:
@@ -58,9 +58,9 @@ def _gather(found: dict[int, list[Participant]], rows: Iterable[Any]) -> None:
 async def read_participants(db: Database, visit_ids: Sequence[int]) -> dict[int, tuple[Participant, ...]]:
     """The participants of some visits in the order staff typed them (a visit without any is absent)."""
     found: dict[int, list[Participant]] = {}
-    for first in range(0, len(visit_ids), _PARTICIPANTS_CHUNK):
-        chunk = list(visit_ids[first : first + _PARTICIPANTS_CHUNK])
-        _gather(found, await db.fetchall(_PARTICIPANTS_SQL.format(marks=", ".join("?" * len(chunk))), chunk))
+    for first in range(0, len(visit_ids), PARTICIPANTS_CHUNK):
+        chunk = list(visit_ids[first : first + PARTICIPANTS_CHUNK])
+        _gather(found, await db.fetchall(PARTICIPANTS_SQL.format(marks=", ".join("?" * len(chunk))), chunk))
     return {visit_id: tuple(people) for visit_id, people in found.items()}
 
 
@@ -68,9 +68,9 @@ def read_participants_on(connection: sqlite3.Connection, visits: list[Visit]) ->
     """The same for a batch read on a connection of its own (the streamed export, in a worker thread)."""
     found: dict[int, list[Participant]] = {}
     ids = [visit.id for visit in visits]
-    for first in range(0, len(ids), _PARTICIPANTS_CHUNK):
-        chunk = ids[first : first + _PARTICIPANTS_CHUNK]
-        _gather(found, connection.execute(_PARTICIPANTS_SQL.format(marks=", ".join("?" * len(chunk))), chunk))
+    for first in range(0, len(ids), PARTICIPANTS_CHUNK):
+        chunk = ids[first : first + PARTICIPANTS_CHUNK]
+        _gather(found, connection.execute(PARTICIPANTS_SQL.format(marks=", ".join("?" * len(chunk))), chunk))
     if not found:
         return visits
     return [

@@ -15,6 +15,7 @@ from __future__ import annotations
 import builtins
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -39,6 +40,8 @@ from bot.core.visits.places import OTHER_TOWN, OtherPlace
 from storage.audit import AuditEntry, AuditLog, write_audit
 from storage.database import Database
 from storage.visit_details import (
+    PARTICIPANTS_CHUNK,
+    PARTICIPANTS_SQL,
     find_file,
     insert_file,
     participants_json,
@@ -141,6 +144,41 @@ def _year_bounds(year: int) -> tuple[str, str]:
     return f"{year:04d}-01-01", f"{year + 1:04d}-01-01"
 
 
+# the register export's columns (VisitRepository.register): read as plain tuples in this order
+REGISTER_COLUMNS = (
+    "id, town_key, direction, start_date, end_date, kind, people, purpose, notes, created_by, created_at, "
+    "place_name, place_country"
+)
+# (id, town key or None for another place, direction, start ISO date, end ISO date or None, kind, people,
+#  purpose, notes, created by, created at, place name, place country)
+RegisterRecord = tuple[
+    int, str | None, str, str, str | None, str, int | None, str, str, int, str, str | None, str | None
+]
+REGISTER_BATCH = 5000  # visits per batch: one batch is what the export holds in memory at a time
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterBatch:
+    """Register records and, by visit id, their participants (name, role, head) in the order typed;
+    visits without participants are absent."""
+
+    records: builtins.list[RegisterRecord]
+    participants: dict[int, builtins.list[tuple[str, str, bool]]]
+
+
+def _register_participants(
+    connection: sqlite3.Connection, records: Sequence[RegisterRecord]
+) -> dict[int, builtins.list[tuple[str, str, bool]]]:
+    found: dict[int, builtins.list[tuple[str, str, bool]]] = {}
+    ids = [record[0] for record in records]
+    for first in range(0, len(ids), PARTICIPANTS_CHUNK):
+        chunk = ids[first : first + PARTICIPANTS_CHUNK]
+        rows = connection.execute(PARTICIPANTS_SQL.format(marks=", ".join("?" * len(chunk))), chunk)
+        for visit_id, name, role, head in rows:
+            found.setdefault(visit_id, []).append((name, role, bool(head)))
+    return found
+
+
 class VisitRepository:
     def __init__(self, database: Database) -> None:
         self.db = database
@@ -194,21 +232,67 @@ class VisitRepository:
     ) -> Iterator[builtins.list[Visit]]:
         """Live visits oldest first (by start date, then id), `size` at a time: for a worker thread.
 
-        The export's source: a register of any size in bounded memory. Reads through a connection of
-        its own, opened read-only on the file, in one read transaction: one snapshot from the first
-        batch to the last, whatever is written meanwhile (WAL readers block no writer). A database in
-        memory has no file to open again: its visits come in one batch, read on this thread."""
+        Reads through a connection of its own, opened read-only on the file, in one read transaction:
+        one snapshot from the first batch to the last, whatever is written meanwhile (WAL readers block
+        no writer). A database in memory has no file to open again: use :meth:`list` there."""
         where, parameters = self._filter(town_key, year, False)
         sql = f"SELECT {_COLUMNS} FROM visits{where} ORDER BY start_date, id"
+        with self._snapshot() as connection:
+            connection.row_factory = sqlite3.Row
+            cursor = connection.execute(sql, parameters)
+            while rows := cursor.fetchmany(size):
+                yield read_participants_on(connection, [_visit(row) for row in rows])
+
+    def register(
+        self, *, town_key: str | None = None, year: int | None = None, size: int = REGISTER_BATCH
+    ) -> Iterator[RegisterBatch]:
+        """The register export's source: live visits oldest first (by start date, then id) as plain
+        tuples (REGISTER_COLUMNS), `size` at a time with their participants, for a worker thread.
+
+        The same snapshot as :meth:`batches`, without a Visit per row: at 100,000 visits the objects
+        (enums, dates, a frozen dataclass, then the copy with the participants) cost more than SQLite's
+        reading, and the export only turns them into labels again (bot/exports/register.py)."""
+        sql, parameters = self._register_sql(town_key, year)
+        with self._snapshot() as connection:
+            cursor = connection.execute(sql, parameters)
+            while records := cursor.fetchmany(size):
+                yield RegisterBatch(records, _register_participants(connection, records))
+
+    async def register_in_memory(
+        self, *, town_key: str | None = None, year: int | None = None
+    ) -> RegisterBatch:
+        """What :meth:`register` yields, in one batch read on the event loop's connection: for a database
+        in memory (the tests), which has no file for a second connection."""
+        sql, parameters = self._register_sql(town_key, year)
+        records: builtins.list[RegisterRecord] = [
+            tuple(row) for row in await self.db.fetchall(sql, parameters)
+        ]
+        people = await read_participants(self.db, [record[0] for record in records])
+        return RegisterBatch(
+            records,
+            {
+                visit_id: [(person.name, person.role, person.head) for person in persons]
+                for visit_id, persons in people.items()
+            },
+        )
+
+    def _register_sql(self, town_key: str | None, year: int | None) -> tuple[str, builtins.list[Any]]:
+        where, parameters = self._filter(town_key, year, False)
+        # the whole register reads every row: one pass over the table and a sort costs ~25% less CPU
+        # than walking the date index, which sends each row back to the table (100,000: 0.33 / 0.45 s)
+        source = "visits NOT INDEXED" if town_key is None and year is None else "visits"
+        return f"SELECT {REGISTER_COLUMNS} FROM {source}{where} ORDER BY start_date, id", parameters
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection of its own on the file, inside one read transaction (BEGIN; the
+        snapshot is taken by the first read and kept to the end), closed afterwards."""
         if str(self.db.path) == ":memory:":
             raise ValueError("a database in memory cannot be read from another thread")
         connection = sqlite3.connect(f"{Path(self.db.path).resolve().as_uri()}?mode=ro", uri=True)
         try:
-            connection.row_factory = sqlite3.Row
-            connection.execute("BEGIN")  # the snapshot is taken by the first read and kept to the end
-            cursor = connection.execute(sql, parameters)
-            while rows := cursor.fetchmany(size):
-                yield read_participants_on(connection, [_visit(row) for row in rows])
+            connection.execute("BEGIN")
+            yield connection
         finally:
             connection.close()
 

@@ -17,7 +17,7 @@ async def _export_register(settings: Settings, args: argparse.Namespace, extensi
     from bot.core.text import words
     from bot.core.visits import MAX_YEARS_AHEAD, MIN_YEAR
     from bot.exports.files import write_files
-    from bot.exports.register import register_batches
+    from bot.exports.register import PUBLIC_COLUMNS, register_batches
     from bot.runtime import open_runtime
     from bot.terminal import cli_language, say
 
@@ -46,8 +46,9 @@ async def _export_register(settings: Settings, args: argparse.Namespace, extensi
                 return 2
             town_key = found[0].key
         # streamed: a batch of visits at a time, read in one snapshot and written as it comes
-        batches = await register_batches(runtime, lang, year=args.year, town_key=town_key)
-        files, count = write_files(batches, lang, (extension,))
+        columns = PUBLIC_COLUMNS  # the command line has no staff notes: /export ... notes is the way
+        batches = await register_batches(runtime, lang, columns=columns, year=args.year, town_key=town_key)
+        files, count = write_files(batches, lang, (extension,), columns)
     finally:
         await runtime.close()
     if not count:

@@ -65,9 +65,9 @@ class CsvFile:
         self.writer = csv.writer(self.buffer, dialect="excel", delimiter=CSV_DELIMITER.get(lang, ","))
         self.writer.writerow([csv_safe(header) for header in headers(lang, columns)])
 
-    def add(self, rows: Iterable[ExportRow]) -> None:
-        columns = self.columns
-        self.writer.writerows([_csv_value(value) for value in row.values(columns)] for row in rows)
+    def add(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Rows of cell values in the order of the file's columns (ExportRow.values, RecordRows.rows)."""
+        self.writer.writerows([_csv_value(value) for value in row] for row in rows)
 
     def finish(self) -> bytes:
         self.buffer.flush()
@@ -76,7 +76,7 @@ class CsvFile:
 
 def write_csv(rows: Iterable[ExportRow], lang: Language, columns: tuple[str, ...] = PUBLIC_COLUMNS) -> bytes:
     file = CsvFile(lang, columns)
-    file.add(rows)
+    file.add(row.values(columns) for row in rows)
     return file.finish()
 
 
@@ -91,14 +91,12 @@ A4 = 9  # openpyxl's paperSize code
 _MIN_WIDTH, _MAX_WIDTH, _WIDTH_SAMPLE = 6, 60, 2000
 
 
-def _widths(
-    rows: Sequence[ExportRow], titles: Sequence[str], lang: Language, columns: tuple[str, ...]
-) -> list[float]:
-    """Column widths from the header and a sample of the data, within sensible bounds."""
+def _widths(rows: Sequence[Sequence[Any]], titles: Sequence[str], lang: Language) -> list[float]:
+    """Column widths from the header and a sample of the rows (cell values), within sensible bounds."""
     widths = [len(title) + 3 for title in titles]  # room for the filter arrow
     date_width = len(DATE_FORMAT[lang]) + 1
     for row in rows[:_WIDTH_SAMPLE]:
-        for index, value in enumerate(row.values(columns)):
+        for index, value in enumerate(row):
             if isinstance(value, datetime):
                 size = len(DATETIME_FORMAT[lang]) + 1
             elif isinstance(value, date):
@@ -137,8 +135,8 @@ def print_setup(sheet: Any, *, repeat_header: bool = True) -> None:
         sheet.print_title_rows = "1:1"
 
 
-_EXCEL_EPOCH = date(1899, 12, 30).toordinal()
-_LABELS_KEPT = 10_000  # cleaned short texts kept per file (towns, kinds, recorders: a few dozen)  # Excel's day 0 (with its 1900 leap-year slip)
+_EXCEL_EPOCH = date(1899, 12, 30).toordinal()  # Excel's day 0 (with its 1900 leap-year slip)
+_LABELS_KEPT = 10_000  # cleaned short texts kept per file (towns, kinds, recorders: a few dozen)
 
 
 class XlsxFile:
@@ -153,8 +151,12 @@ class XlsxFile:
     """
 
     def __init__(
-        self, lang: Language, columns: tuple[str, ...] = PUBLIC_COLUMNS, sample: Sequence[ExportRow] = ()
+        self,
+        lang: Language,
+        columns: tuple[str, ...] = PUBLIC_COLUMNS,
+        sample: Sequence[Sequence[Any]] = (),
     ) -> None:
+        """`sample`: rows of cell values the column widths are measured on (the first batch)."""
         import xlsxwriter
 
         self.columns = columns
@@ -171,7 +173,7 @@ class XlsxFile:
         )
         titles = headers(lang, columns)
         sheet = self.sheet = self.workbook.add_worksheet(label(lang, "reports.export.sheet")[:31])
-        for index, width in enumerate(_widths(sample, titles, lang, columns)):
+        for index, width in enumerate(_widths(sample, titles, lang)):
             sheet.set_column(index, index, width)
         sheet.freeze_panes(1, 0)
         sheet.set_landscape()
@@ -186,56 +188,72 @@ class XlsxFile:
         for index, title in enumerate(titles):
             sheet.write_string(0, index, title, header)
         wrapped = {"text_wrap": True, "valign": "top"}
-        self.formats = {
-            "date": add({"num_format": DATE_FORMAT[lang]}),
-            "stamp": add({"num_format": DATETIME_FORMAT[lang]}),
-            "wrapped": add(wrapped),
-            # a formula-looking text keeps Excel's quote prefix: it stays text when someone edits it
-            "quoted": add({"quote_prefix": True}),
-            "quoted_wrapped": add({**wrapped, "quote_prefix": True}),
-        }
+        # one Format object per kind of cell, shared by every cell of that kind
+        self.date_format = add({"num_format": DATE_FORMAT[lang]})
+        self.stamp_format = add({"num_format": DATETIME_FORMAT[lang]})
+        self.wrapped_format = add(wrapped)
+        # a formula-looking text keeps Excel's quote prefix: it stays text when someone edits it
+        self.quoted_format = add({"quote_prefix": True})
+        self.quoted_wrapped_format = add({**wrapped, "quote_prefix": True})
+        self.wrapped_columns = [column in _WRAPPED_COLUMNS for column in columns]
         self.rows = 0
+        # label text -> (cleaned text, its format): towns, countries, kinds, statuses, recorders
         self._labels: dict[str, tuple[str, Any]] = {}
 
-    def add(self, rows: Iterable[ExportRow]) -> None:
-        sheet, formats, columns = self.sheet, self.formats, self.columns
-        write_string, write_number = sheet.write_string, sheet.write_number
-        wrapped = [column in _WRAPPED_COLUMNS for column in columns]
-        date_format, stamp_format = formats["date"], formats["stamp"]
-        # the short labels (town, country, direction, kind, status, recorder) repeat: cleaned once each
-        labels = self._labels
+    def add(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Rows of cell values in the order of the file's columns (ExportRow.values, RecordRows.rows).
+
+        Each cell goes in with XlsxWriter's typed write_string/write_number (the generic write() and
+        write_row() dispatch on the type again: write_row with the formats set on the columns measured
+        ~8% slower than this), dates as the serial day numbers Excel keeps, with a date format (what
+        write_datetime computes, with more steps). XlsxWriter itself is ~85% of the time here."""
+        sheet, columns, labels = self.sheet, self.columns, self._labels
+        write_string, write_number, clean = sheet.write_string, sheet.write_number, _CONTROL.sub
+        wrapped, epoch, cell_limit = self.wrapped_columns, _EXCEL_EPOCH, XLSX_CELL_LIMIT
+        date_format, stamp_format = self.date_format, self.stamp_format
+        wrapped_format, quoted_wrapped = self.wrapped_format, self.quoted_wrapped_format
         number = self.rows
         for row in rows:
             number += 1
-            for index, value in enumerate(row.values(columns)):
+            for index, value in enumerate(row):
                 kind = type(value)
                 if kind is str:
                     if wrapped[index]:
-                        text = _CONTROL.sub("", value)[:XLSX_CELL_LIMIT]
-                        cell_format = formats[
-                            "quoted_wrapped" if text.startswith(FORMULA_STARTS) else "wrapped"
-                        ]
-                    else:
-                        known = labels.get(value)
-                        if known is None:
-                            text = _CONTROL.sub("", value)[:XLSX_CELL_LIMIT]
-                            known = (text, formats["quoted"] if text.startswith(FORMULA_STARTS) else None)
-                            if len(labels) < _LABELS_KEPT:
-                                labels[value] = known
-                        text, cell_format = known
-                    if text:
-                        write_string(number, index, text, cell_format)
+                        if not value:
+                            continue
+                        # printable text (most of it) has no control character: no regex pass
+                        text = (value if value.isprintable() else clean("", value))[:cell_limit]
+                        if text:
+                            write_string(
+                                number,
+                                index,
+                                text,
+                                quoted_wrapped if text.startswith(FORMULA_STARTS) else wrapped_format,
+                            )
+                        continue
+                    # the short labels repeat: cleaned and checked once each
+                    known = labels.get(value)
+                    if known is None:
+                        known = self._label(value)
+                    if known[0]:
+                        write_string(number, index, known[0], known[1])
                 elif kind is int:
                     write_number(number, index, value)
                 elif kind is date:
-                    write_number(number, index, value.toordinal() - _EXCEL_EPOCH, date_format)
+                    write_number(number, index, value.toordinal() - epoch, date_format)
                 elif kind is datetime:
-                    serial = value.toordinal() - _EXCEL_EPOCH
                     seconds = value.hour * 3600 + value.minute * 60 + value.second
-                    write_number(number, index, serial + seconds / 86400, stamp_format)
+                    write_number(number, index, value.toordinal() - epoch + seconds / 86400, stamp_format)
                 elif value is not None:  # None: an empty cell, nothing to write
                     raise TypeError(f"unexpected {kind.__name__} in column {columns[index]!r}")
         self.rows = number
+
+    def _label(self, value: str) -> tuple[str, Any]:
+        text = _CONTROL.sub("", value)[:XLSX_CELL_LIMIT]
+        known = (text, self.quoted_format if text.startswith(FORMULA_STARTS) else None)
+        if len(self._labels) < _LABELS_KEPT:
+            self._labels[value] = known
+        return known
 
     def finish(self) -> bytes:
         self.sheet.autofilter(0, 0, self.rows, len(self.columns) - 1)
@@ -244,23 +262,23 @@ class XlsxFile:
 
 
 def write_xlsx(rows: Iterable[ExportRow], lang: Language, columns: tuple[str, ...] = PUBLIC_COLUMNS) -> bytes:
-    rows = iter(rows)
-    sample = list(islice(rows, _WIDTH_SAMPLE))
+    values = (row.values(columns) for row in rows)
+    sample = list(islice(values, _WIDTH_SAMPLE))
     file = XlsxFile(lang, columns, sample)
     file.add(sample)
-    file.add(rows)
+    file.add(values)
     return file.finish()
 
 
 def write_files(
-    batches: Iterable[Sequence[ExportRow]],
+    batches: Iterable[Sequence[Sequence[Any]]],
     lang: Language,
     formats: Sequence[str] = ("xlsx", "csv"),
     columns: tuple[str, ...] = PUBLIC_COLUMNS,
 ) -> tuple[list[tuple[str, bytes]], int]:
-    """The register in the given formats from one pass over its batches (one read of the database, so
-    the files agree with each other), and how many rows each holds. The XLSX column widths are measured
-    on the first batch."""
+    """The register in the given formats from one pass over its batches of rows of cell values in the
+    order of `columns` (register_batches; one read of the database, so the files agree with each other),
+    and how many rows each holds. The XLSX column widths are measured on the first batch."""
     files: dict[str, CsvFile | XlsxFile] = {}
     count = 0
     for batch in batches:

@@ -21,6 +21,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatAction, ChatType
@@ -33,7 +34,7 @@ from bot.exports.annual import AnnualReport, ReportYearError, load_report, repor
 from bot.exports.annual_pdf import write_report_pdf
 from bot.exports.annual_xlsx import write_report_xlsx
 from bot.exports.files import write_files
-from bot.exports.register import PUBLIC_COLUMNS, ExportRow, columns_for, export_filename, register_batches
+from bot.exports.register import PUBLIC_COLUMNS, columns_for, export_filename, register_batches
 from bot.exports.stats import stats_charts
 from bot.handlers.chat import Context, alert, language_of, send
 from bot.handlers.staff_gate import ask_for_private_chat, register_here, staff_here, staff_only
@@ -227,10 +228,9 @@ async def _deliver_export(rt: Runtime, lang: Language, anchor: Message, filters:
         anchor.chat_id, ChatAction.UPLOAD_DOCUMENT, message_thread_id=thread
     )
     # read and written a batch at a time in a worker thread: bounded memory for a register of any size
-    batches = await register_batches(rt, lang, year=filters.year, town_key=key)
-    files, count = await asyncio.to_thread(
-        build_files, batches, lang, filters.formats, columns_for(filters.notes)
-    )
+    columns = columns_for(filters.notes)
+    batches = await register_batches(rt, lang, columns=columns, year=filters.year, town_key=key)
+    files, count = await asyncio.to_thread(build_files, batches, lang, filters.formats, columns)
     if not count:  # deleted meanwhile
         await send(anchor, Reply(replies.t(lang, "reports.export.nothing", scope=where)))
         return
@@ -258,7 +258,7 @@ async def _deliver_export(rt: Runtime, lang: Language, anchor: Message, filters:
 
 
 def build_files(
-    batches: Iterable[Sequence[ExportRow]],
+    batches: Iterable[Sequence[Sequence[Any]]],
     lang: Language,
     formats: tuple[str, ...] = FORMATS,
     columns: tuple[str, ...] = PUBLIC_COLUMNS,
