@@ -189,7 +189,9 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
     for sig in STOP_SIGNALS:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    await asyncio.to_thread(backup_before_migrating, settings)
+    # on the loop's own thread: nothing else runs yet (a stop signal is seen once it returns, as before),
+    # and asyncio.to_thread would leave the default executor's thread idle for the life of the process
+    backup_before_migrating(settings)
     lock = TokenLock(settings.token, settings.telegram.base_url)
     lock.acquire(settings.storage.database)
     try:
