@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Generator
 from datetime import datetime
 from typing import Any, TypeVar
 
+import httpx
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults
@@ -162,9 +163,12 @@ def build_application(
     metrics = BotMetrics()
     connectivity = Connectivity(settings.token)
     if request is None:  # PTB's own requests, counted for /metrics; at most REQUESTS_IN_FLIGHT on the wire
-        pool = HTTPXRequest(connection_pool_size=REQUESTS_IN_FLIGHT)
+        # one TLS context for both clients: each would otherwise load the CA bundle into a context of
+        # its own (0.8 MB); the same settings httpx gives a client by default (certifi, SSL_CERT_FILE)
+        tls = {"verify": httpx.create_ssl_context()}
+        pool = HTTPXRequest(connection_pool_size=REQUESTS_IN_FLIGHT, httpx_kwargs=tls)
         builder = builder.request(InstrumentedRequest(pool, metrics, max_in_flight=REQUESTS_IN_FLIGHT))
-        polling = InstrumentedRequest(HTTPXRequest(), metrics)
+        polling = InstrumentedRequest(HTTPXRequest(httpx_kwargs=tls), metrics)
         # the fetched updates are stored before PTB's next poll confirms them (bot.intake)
         inbox_request = InboxRequest(WatchedRequest(polling, connectivity))
         builder = builder.get_updates_request(inbox_request)

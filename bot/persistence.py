@@ -7,7 +7,9 @@ before: bot data holds the live runtime, and other features keep values there (t
 dicts) that JSON would not give back unchanged.
 
 The persistence opens its own connection to the file when the Application initialises (before
-post_init opens the runtime's) and closes it in flush(), which Application.shutdown() calls.
+post_init opens the runtime's) and closes it in flush(), which Application.shutdown() calls; `twinbot run`
+lends it the service's open database instead (:meth:`SqlitePersistence.borrow`), so that a running bot
+has one set of connections, each with its thread and page cache, not two.
 Besides PTB's periodic updates, handlers can save a conversation step at once with
 :meth:`SqlitePersistence.save_now`, so a step acknowledged to the user is on disk before the reply.
 """
@@ -23,7 +25,7 @@ from typing import Any
 from telegram.ext import BasePersistence, PersistenceInput
 
 from storage.chat_state import ChatStateStore
-from storage.database import open_database
+from storage.database import Database, open_database
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +48,20 @@ class SqlitePersistence(BasePersistence[Data, Data, Data]):
         self.path = path
         self._store: ChatStateStore | None = None
         self._opening: asyncio.Lock | None = None
+        self._borrowed: Database | None = None
+
+    def borrow(self, database: Database) -> None:
+        """Use this open, migrated database rather than opening one; flush() leaves it open (its owner,
+        bot.service, closes it after the application has shut down)."""
+        self._borrowed = database
 
     async def store(self) -> ChatStateStore:
         if self._opening is None:
             self._opening = asyncio.Lock()
         async with self._opening:
             if self._store is None:
-                self._store = ChatStateStore(await open_database(self.path))
+                database = self._borrowed or await open_database(self.path)
+                self._store = ChatStateStore(database)
             return self._store
 
     # ---- conversations ---------------------------------------------------------------------------
@@ -118,7 +127,8 @@ class SqlitePersistence(BasePersistence[Data, Data, Data]):
     async def flush(self) -> None:
         if self._store is not None:
             store, self._store = self._store, None
-            await store.close()
+            if store.db is not self._borrowed:
+                await store.close()
 
 
 def _persistent(data: Data) -> Data:

@@ -240,7 +240,8 @@ async def open_runtime(
 
     try:
         towns = TownRepository(database)
-        if await towns.seed_if_empty(shipped_towns()):
+        # the towns file (and its schema) is read at the first start only: later ones find the towns
+        if not await towns.count() and await towns.seed_if_empty(shipped_towns()):
             log.info("loaded the shipped partner towns into %s", settings.storage.database)
         directory = TownDirectory(await towns.all())
     except BaseException:

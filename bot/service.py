@@ -39,6 +39,7 @@ from bot.config import Settings
 from bot.connectivity import Connectivity, StartupFailedError, with_retries
 from bot.handlers.status import SERVICE_KEY
 from bot.intake import INBOX_REQUEST_KEY, INTAKE_KEY, InboxRequest, Intake, replay_unfinished
+from bot.persistence import SqlitePersistence
 from storage import Database, open_database
 from storage.backup import BackupError, make_backup
 from storage.database import migrations
@@ -188,7 +189,9 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
     for sig in STOP_SIGNALS:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    await asyncio.to_thread(backup_before_migrating, settings)
+    # on the loop's own thread: nothing else runs yet (a stop signal is seen once it returns, as before),
+    # and asyncio.to_thread would leave the default executor's thread idle for the life of the process
+    backup_before_migrating(settings)
     lock = TokenLock(settings.token, settings.telegram.base_url)
     lock.acquire(settings.storage.database)
     try:
@@ -238,6 +241,8 @@ async def _run(settings: Settings, stop: asyncio.Event, lease: InstanceLease, da
     application: Application = build_application(settings)  # type: ignore[type-arg]
     application.bot_data[SERVICE_KEY] = settings.mode
     application.bot_data[DATABASE_KEY] = database  # the runtime's too (it is closed here, after it)
+    if isinstance(application.persistence, SqlitePersistence):
+        application.persistence.borrow(database)  # and the conversations': one writer, one reader
     beating = asyncio.create_task(_heartbeat(lease, stop), name="lease-heartbeat")
     retries, token = settings.telegram.startup_retries, settings.token
     connectivity = application.bot_data.get(CONNECTIVITY_KEY)

@@ -87,6 +87,42 @@ def test_a_started_application_loads_nothing_heavy(tmp_path: Path) -> None:
     assert heavy(loaded_after(script, tmp_path)) == []
 
 
+# the data files' schemas (pydantic models, bot/core/schemas.py): built when a file is validated (the
+# first start, which loads the shipped towns; an import; a shipped file edited since the tests checked
+# it), never by a start that finds the towns in the database
+SCHEMAS = "bot.core.schemas"
+
+
+def test_a_restart_and_twinbot_ask_build_no_data_file_schema(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\ndatabase = "{tmp_path / "bot.sqlite3"}"\n', encoding="utf-8")
+    ask = f"""
+    import contextlib, io
+    from bot.cli import main
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["ask", "--config", {str(config)!r}, "когда День города в Нарве?"]) == 0
+    """
+    assert SCHEMAS in loaded_after(ask, tmp_path)  # the first start: the towns file, validated
+    assert SCHEMAS not in loaded_after(ask, tmp_path)
+    restart = f"""
+    import asyncio
+    from bot.app import build_application
+    from bot.config import load_settings
+    from bot.console import ConsoleRequest
+    from pathlib import Path
+
+    async def main():
+        app = build_application(load_settings(Path({str(config)!r})), request=ConsoleRequest())
+        await app.initialize()
+        await app.post_init(app)
+        await app.shutdown()
+        await app.post_shutdown(app)
+
+    asyncio.run(main())
+    """
+    assert SCHEMAS not in loaded_after(restart, tmp_path)
+
+
 def test_twinbot_ask_of_a_town_name_loads_nothing_heavy(tmp_path: Path) -> None:
     """A town named exactly needs no fuzzy scan (a longer question, whose other words are checked
     for typos, loads rapidfuzz then: that is where it is needed)."""

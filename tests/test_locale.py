@@ -1,3 +1,5 @@
+import pytest
+
 from bot.locale import Markup, catalogue, escape, placeholders
 
 
@@ -30,3 +32,15 @@ def test_parameters_are_escaped_but_markup_is_not() -> None:
     rendered = texts.text("ru", "town_command.not_found", query="<b>&x</b>")
     assert "&lt;b&gt;&amp;x&lt;/b&gt;" in rendered
     assert escape(Markup("<b>ok</b>")) == "<b>ok</b>"
+
+
+def test_a_language_is_read_at_its_first_use() -> None:
+    """`twinbot ask` answers in one language: the other one's files are never parsed."""
+    from bot.locale import Catalogue, _ByLanguage
+
+    texts = Catalogue(_ByLanguage())
+    assert texts.raw("en", "plural.years") == ["year", "years"]
+    assert set(texts.entries) == {"en"}
+    assert texts.entries["ru"] == catalogue().entries["ru"]
+    with pytest.raises(KeyError):
+        texts.entries["de"]  # type: ignore[index]  # a language the bot does not speak

@@ -8,33 +8,15 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Sequence
-from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from bot.core.datafile import load_toml, validate
+from bot.core.datafile import DataFileError, load_toml, validate
 from bot.core.questions.faq import TEXT_LIMIT, FaqEntry, question_key
 
 QUESTION_LIMIT = 300
 
 
-class FaqFileError(Exception):
+class FaqFileError(DataFileError):
     """The FAQ file is not usable; the message names the entry."""
-
-
-class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    number: Annotated[int, Field(ge=1)]
-    question_ru: str = ""
-    question_en: str = ""
-    answer_ru: str = ""
-    answer_en: str = ""
-
-
-class _File(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    format: Literal[1]
-    entry: list[_Entry] = []
 
 
 def entry_problem(entry: FaqEntry) -> str | None:
@@ -64,8 +46,10 @@ def duplicate_of(entry: FaqEntry, others: Sequence[FaqEntry]) -> FaqEntry | None
 
 
 def parse_faq_file(text: str, source: str = "FAQ file") -> list[FaqEntry]:
+    from bot.core.schemas import FaqFile  # the schema (pydantic): only when a file is read
+
     raw = load_toml(text, source, FaqFileError)
-    parsed = validate(_File, raw, source, FaqFileError)
+    parsed = validate(FaqFile, raw, source, FaqFileError)
     entries = [
         FaqEntry(e.number, e.question_ru, e.question_en, e.answer_ru, e.answer_en) for e in parsed.entry
     ]

@@ -1,18 +1,24 @@
-"""The shipped (or staff-edited) TOML file of towns -> validated Town objects."""
+"""The shipped (or staff-edited) TOML file of towns -> validated Town objects; the mentioned towns.
+
+The file is validated against bot/core/schemas.py (pydantic), imported here only when a towns file is
+read: the first start (the shipped towns go into the database) and `twinbot import-towns`. Later starts
+read the towns from the database, so they need neither the file nor the schema.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
-from bot.core.datafile import Location, dotted, load_toml, validate
+from bot.core.datafile import DataFileError, Location, dotted, load_toml, read_shipped, validate
 from bot.core.model import Agreement, Fact, Mention, PartialDate, Town
 
-# Each vocabulary is written once, as the Literal type pydantic validates against.
+if TYPE_CHECKING:
+    from bot.core.schemas import TownEntry, TownFile
+
+# Each vocabulary is written once, as the Literal type the schema validates against.
 CooperationArea = Literal[
     "officials",
     "economy",
@@ -33,106 +39,20 @@ FACT_TOPICS: tuple[str, ...] = get_args(FactTopic)
 AGREEMENT_KINDS: tuple[str, ...] = get_args(AgreementKind)
 
 
-class TownFileError(Exception):
+class TownFileError(DataFileError):
     """The towns file is not usable; the message names the town and field."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # Where a fact comes from: the district's own page (seed/partner-towns-source.txt) or the town's row of
 # the researched reference (reference/partner-towns.csv and its notes). Every fact names one.
 Source = Literal["district", "reference"]
 SOURCES: tuple[str, ...] = get_args(Source)
-Sources = Annotated[list[Source], Field(min_length=1)]
-
-
-class _AgreementEntry(_Strict):
-    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
-    kind: AgreementKind
-    signed: str
-    # who gives the day (or month) when the district's text gives only the year: "inforing.net"
-    signed_source: str = Field(default="", max_length=100)
-    title_en: str = Field(min_length=1, max_length=200)
-    title_ru: str = Field(min_length=1, max_length=200)
-    parties_en: str = ""
-    parties_ru: str = ""
-    note_en: str = ""
-    note_ru: str = ""
-    sources: Sources
-
-    @field_validator("signed")
-    @classmethod
-    def _date(cls, value: str) -> str:
-        PartialDate.parse_iso(value)
-        return value
-
-    @model_validator(mode="after")
-    def _day_has_a_source(self) -> _AgreementEntry:
-        if self.signed_source and PartialDate.parse_iso(self.signed).precision == "year":
-            raise ValueError("signed_source names who gives a day or a month; this date is a year only")
-        if self.signed_source and "reference" not in self.sources:
-            raise ValueError('a date from signed_source is a reference fact: sources include "reference"')
-        return self
-
-
-class _FactEntry(_Strict):
-    topic: FactTopic
-    text_en: str = Field(min_length=1, max_length=1000)
-    text_ru: str = Field(min_length=1, max_length=1000)
-    sources: Sources
 
 
 SOURCED_TEXTS = ("description", "identity", "status", "town_day")
 
 
-class _TownEntry(_Strict):
-    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
-    home: bool = False
-    name_en: str = Field(min_length=1, max_length=200)
-    name_ru: str = Field(min_length=1, max_length=200)
-    name_local: str = ""
-    aliases: list[str] = []
-    country: str = Field(pattern=r"^[A-Z]{2}$")
-    region_en: str = ""
-    region_ru: str = ""
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
-    population: int | None = Field(default=None, gt=0)
-    population_year: int | None = Field(default=None, ge=1800, le=2200)
-    description_en: str = Field(default="", max_length=1000)
-    description_ru: str = Field(default="", max_length=1000)
-    description_sources: list[Source] = []
-    identity_en: str = Field(default="", max_length=1000)
-    identity_ru: str = Field(default="", max_length=1000)
-    identity_sources: list[Source] = []
-    status_en: str = Field(default="", max_length=1000)
-    status_ru: str = Field(default="", max_length=1000)
-    status_sources: list[Source] = []
-    town_day_en: str = Field(default="", max_length=1000)
-    town_day_ru: str = Field(default="", max_length=1000)
-    town_day_sources: list[Source] = []
-    cooperation: list[CooperationArea] = []
-    agreement: list[_AgreementEntry] = []
-    fact: list[_FactEntry] = []
-
-    @model_validator(mode="after")
-    def _texts_have_sources(self) -> _TownEntry:
-        """A description, identity, status note or Town Day text ships only with the sources stating it."""
-        for name in SOURCED_TEXTS:
-            text = getattr(self, f"{name}_en") or getattr(self, f"{name}_ru")
-            if text and not getattr(self, f"{name}_sources"):
-                raise ValueError(f'{name} names its sources: {name}_sources = ["district"|"reference"]')
-        return self
-
-
-class _TownFile(_Strict):
-    format: Literal[1]
-    town: list[_TownEntry]
-
-
-def _to_town(entry: _TownEntry) -> Town:
+def _to_town(entry: TownEntry) -> Town:
     agreements = tuple(
         Agreement(
             key=a.key,
@@ -213,7 +133,9 @@ def parse_towns(text: str, source: str = "towns file") -> list[Town]:
     return [_to_town(entry) for entry in _parse(text, source).town]
 
 
-def _parse(text: str, source: str) -> _TownFile:
+def _parse(text: str, source: str) -> TownFile:
+    from bot.core.schemas import TownFile
+
     raw = load_toml(text, source, TownFileError)
 
     def where(location: Location) -> str:
@@ -226,7 +148,7 @@ def _parse(text: str, source: str) -> _TownFile:
             return f"town {key!r}" + (f": {rest}" if rest else "")
         return dotted(location)
 
-    parsed = validate(_TownFile, raw, source, TownFileError, where)
+    parsed = validate(TownFile, raw, source, TownFileError, where)
     keys = [entry.key for entry in parsed.town]
     duplicates = sorted({key for key in keys if keys.count(key) > 1})
     if duplicates:
@@ -254,39 +176,32 @@ def shipped_towns() -> list[Town]:
     return parse_towns(text, source="bot/data/towns.toml")
 
 
-class _MentionEntry(_Strict):
-    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
-    name_en: str = Field(min_length=1, max_length=200)
-    name_ru: str = Field(min_length=1, max_length=200)
-    aliases: list[str] = []
-    country: str = Field(pattern=r"^[A-Z]{2}$")
-    note_en: str = Field(min_length=1, max_length=1000)
-    note_ru: str = Field(min_length=1, max_length=1000)
-
-
-class _MentionFile(_Strict):
-    format: Literal[1]
-    mentioned: list[_MentionEntry] = []
+def _mentions(raw: dict[str, Any]) -> list[Mention]:
+    """The mentioned towns of a file already validated (MentionFile), with its defaults."""
+    return [
+        Mention(
+            key=entry["key"],
+            name_en=entry["name_en"],
+            name_ru=entry["name_ru"],
+            country=entry["country"],
+            aliases=tuple(alias.strip() for alias in entry.get("aliases", []) if alias.strip()),
+            note_en=entry["note_en"],
+            note_ru=entry["note_ru"],
+        )
+        for entry in raw.get("mentioned", [])
+    ]
 
 
 def parse_mentions(text: str, source: str = "mentioned file") -> list[Mention]:
     """Towns other sources name as partners that the district's list does not include."""
-    parsed = validate(_MentionFile, load_toml(text, source, TownFileError), source, TownFileError)
-    return [
-        Mention(
-            key=entry.key,
-            name_en=entry.name_en,
-            name_ru=entry.name_ru,
-            country=entry.country,
-            aliases=tuple(alias.strip() for alias in entry.aliases if alias.strip()),
-            note_en=entry.note_en,
-            note_ru=entry.note_ru,
-        )
-        for entry in parsed.mentioned
-    ]
+    from bot.core.schemas import MentionFile
+
+    raw = load_toml(text, source, TownFileError)
+    validate(MentionFile, raw, source, TownFileError)
+    return _mentions(raw)
 
 
 def shipped_mentions() -> list[Mention]:
-    """The shipped list of towns mentioned elsewhere as partners (bot/data/mentioned.toml)."""
-    text = resources.files("bot.data").joinpath("mentioned.toml").read_text(encoding="utf-8")
-    return parse_mentions(text, source="bot/data/mentioned.toml")
+    """The shipped list of towns mentioned elsewhere as partners (bot/data/mentioned.toml), read at every
+    start: checked once by the tests (see bot.core.datafile), validated again only when edited since."""
+    return read_shipped("mentioned.toml", parse_mentions, _mentions)

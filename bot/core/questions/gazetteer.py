@@ -11,37 +11,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from typing import Annotated, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from bot.core.datafile import load_toml, validate
+from bot.core.datafile import DataFileError, load_toml, read_shipped, validate
 from bot.core.directory import TownDirectory
 from bot.core.model import Language
 from bot.core.text import Word, words
 
-SHIPPED = "bot/data/places.toml"
 _FUZZY_MIN_LENGTH = 5
 _FUZZY_CUTOFF = 88.0
 
 
-class GazetteerError(Exception):
+class GazetteerError(DataFileError):
     """The places file is not usable; the message names the entry."""
-
-
-class _Place(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    en: Annotated[str, Field(min_length=2)]
-    ru: Annotated[str, Field(min_length=2)]
-    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
-    aliases: list[str] = []
-
-
-class _PlacesFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    format: Literal[1]
-    places: list[_Place]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,13 +108,13 @@ class Gazetteer:
 
 
 def parse_places(text: str, source: str = "places file") -> Gazetteer:
+    """A places file validated (PlacesFile) and checked: every name has letters and names one place."""
+    from bot.core.schemas import PlacesFile
+
     raw = load_toml(text, source, GazetteerError)
-    parsed = validate(_PlacesFile, raw, source, GazetteerError)
-    places: list[Place] = []
-    names: dict[Place, list[str]] = {}
+    parsed = validate(PlacesFile, raw, source, GazetteerError)
     seen: dict[str, str] = {}
     for entry in parsed.places:
-        place = Place(entry.en, entry.ru, entry.country)
         for name in (entry.en, entry.ru, *entry.aliases):
             key = _key(words(name))
             if not key:
@@ -140,12 +122,22 @@ def parse_places(text: str, source: str = "places file") -> Gazetteer:
             if seen.get(key, entry.en) != entry.en:
                 raise GazetteerError(f"{source}: {entry.en}: {name!r} is also a name of {seen[key]}")
             seen[key] = entry.en
+    return _gazetteer(raw)
+
+
+def _gazetteer(raw: dict[str, Any]) -> Gazetteer:
+    """The gazetteer of a places file already validated and checked (parse_places), with its defaults."""
+    places: list[Place] = []
+    names: dict[Place, list[str]] = {}
+    for entry in raw["places"]:
+        place = Place(entry["en"], entry["ru"], entry["country"])
         places.append(place)
-        names[place] = [entry.en, entry.ru, *entry.aliases]
+        names[place] = [entry["en"], entry["ru"], *entry.get("aliases", [])]
     return Gazetteer(places, names)
 
 
 @cache
 def shipped_gazetteer() -> Gazetteer:
-    text = resources.files("bot.data").joinpath("places.toml").read_text(encoding="utf-8")
-    return parse_places(text, source=SHIPPED)
+    """Read at every start: checked once by the tests (see bot.core.datafile), validated again only when
+    the file was edited since."""
+    return read_shipped("places.toml", parse_places, _gazetteer)

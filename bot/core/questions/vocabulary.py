@@ -1,8 +1,8 @@
 """The question vocabulary (bot/data/question_words.toml) -> validated, ready-to-match word groups.
 
 The words live in data so that a new phrasing, a synonym or a whole new keyword group is an edit of the
-TOML file; this module checks every entry once (an entry the bot could never match is an error naming it)
-and splits each group into phrases, whole words and word beginnings, so matching costs no more than it must.
+TOML file; every entry is checked (bot/core/schemas.py and _problems here: an entry the bot could never
+match is an error naming it), and this module splits each group into phrases, whole words and word beginnings, so matching costs no more than it must.
 """
 
 from __future__ import annotations
@@ -10,96 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from typing import Annotated, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from bot.core.datafile import DataFileError, Location, load_toml, read_shipped, validate
+from bot.core.text import Word
 
-from bot.core.datafile import Location, load_toml, validate
-from bot.core.text import Word, tokens
-from bot.core.townfile import FactTopic
-
-SHIPPED = "bot/data/question_words.toml"
 Dimension = Literal["farthest", "nearest", "biggest", "smallest"]
 
 
-class VocabularyError(Exception):
+class VocabularyError(DataFileError):
     """The vocabulary file is not usable; the message names the entry."""
-
-
-def _readable(value: str) -> str:
-    """An entry as the bot reads a question: simplified words joined by single spaces."""
-    if not value.strip():
-        raise ValueError("an empty entry")
-    read = " ".join(tokens(value))
-    if read != value:
-        raise ValueError(f"{value!r} is read as {read!r}: write it that way")
-    return value
-
-
-def _one_word(value: str) -> str:
-    if " " in _readable(value):
-        raise ValueError(f"{value!r}: one word here, no spaces")
-    return value
-
-
-Entry = Annotated[str, AfterValidator(_readable)]
-OneWord = Annotated[str, AfterValidator(_one_word)]
-Name = Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,39}$")]
-Entries = Annotated[list[Entry], Field(min_length=1)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Topic(_Strict):
-    words: Entries
-    weak: list[Entry] = []
-
-
-class _StopWords(_Strict):
-    common: list[OneWord]
-    not_names: list[OneWord]
-    search: list[OneWord] = []  # words the text search ignores (bot/core/questions/textsearch.py)
-
-
-class _Transliteration(_Strict):
-    markers: list[Annotated[str, Field(pattern=r"^[a-z]+$")]]
-    marker_prefixes: list[Annotated[str, Field(pattern=r"^[a-z]+$")]]
-    words: dict[Annotated[str, Field(pattern=r"^[a-z]+$")], OneWord] = {}
-
-
-class _Dimension(_Strict):
-    after_most: Entries
-    alone: Entries
-
-
-class _Superlatives(_Strict):
-    most: list[OneWord]
-    town_words: Entries
-    elsewhere_words: Entries
-    dimensions: dict[Dimension, _Dimension]
-
-
-class _Distance(_Strict):
-    between: list[OneWord]
-    from_us: list[OneWord]
-
-
-class _VocabularyFile(_Strict):
-    format: Literal[1]
-    whole_words: list[OneWord]
-    keywords: dict[Name, Entries]
-    off_topic: dict[Name, Entries]
-    topics: dict[FactTopic, _Topic]
-    countries: dict[Annotated[str, Field(pattern=r"^[A-Z]{2}$")], Entries]
-    stop_words: _StopWords
-    transliteration: _Transliteration
-    superlatives: _Superlatives
-    relative_years: dict[Entry, Annotated[int, Field(ge=-10, le=10)]]
-    decades: dict[OneWord, Annotated[int, Field(ge=1900, le=2090, multiple_of=10)]] = {}
-    distance: _Distance
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,18 +94,20 @@ class Vocabulary:
     from_us: frozenset[str]
 
 
-def _problems(parsed: _VocabularyFile) -> list[str]:
+def _problems(raw: dict[str, Any]) -> list[str]:
     """What the schema cannot say: entries listed twice, and whole words that no group has."""
+    topics: dict[str, Any] = raw["topics"]
+    stop_words: dict[str, Any] = raw["stop_words"]
     lists: dict[str, list[str]] = {
-        **{f"keywords.{name}": entries for name, entries in parsed.keywords.items()},
-        **{f"off_topic.{name}": entries for name, entries in parsed.off_topic.items()},
-        **{f"topics.{name}": [*topic.words, *topic.weak] for name, topic in parsed.topics.items()},
-        **{f"countries.{code}": entries for code, entries in parsed.countries.items()},
-        "whole_words": parsed.whole_words,
-        "stop_words.common": parsed.stop_words.common,
-        "stop_words.not_names": parsed.stop_words.not_names,
-        "stop_words.search": parsed.stop_words.search,
-        "superlatives.most": parsed.superlatives.most,
+        **{f"keywords.{name}": entries for name, entries in raw["keywords"].items()},
+        **{f"off_topic.{name}": entries for name, entries in raw["off_topic"].items()},
+        **{f"topics.{name}": [*topic["words"], *topic.get("weak", [])] for name, topic in topics.items()},
+        **{f"countries.{code}": entries for code, entries in raw["countries"].items()},
+        "whole_words": raw["whole_words"],
+        "stop_words.common": stop_words["common"],
+        "stop_words.not_names": stop_words["not_names"],
+        "stop_words.search": stop_words.get("search", []),
+        "superlatives.most": raw["superlatives"]["most"],
     }
     problems = [
         f"{where}: {entry!r} is listed twice"
@@ -200,61 +122,66 @@ def _problems(parsed: _VocabularyFile) -> list[str]:
     }
     problems += [
         f"whole_words: {entry!r} is in no keyword, off_topic, topic or country group"
-        for entry in parsed.whole_words
+        for entry in raw["whole_words"]
         if entry not in grouped
     ]
     return problems
 
 
-def _build(parsed: _VocabularyFile) -> Vocabulary:
-    whole_words = frozenset(parsed.whole_words)
+def _build(raw: dict[str, Any]) -> Vocabulary:
+    """The vocabulary of a file already validated (schemas.VocabularyFile), with the schema's defaults
+    for the keys it may leave out (weak, search, words, decades)."""
+    whole_words = frozenset(raw["whole_words"])
 
     def group(entries: Sequence[str]) -> WordGroup:
         return WordGroup.of(entries, whole_words)
 
+    topic_words = {name: [*topic["words"], *topic.get("weak", [])] for name, topic in raw["topics"].items()}
     topics = tuple(
-        Topic(name, group([*topic.words, *topic.weak]), group(topic.words))
-        for name, topic in parsed.topics.items()
+        Topic(name, group(topic_words[name]), group(topic["words"])) for name, topic in raw["topics"].items()
     )
     single = [
         entry
         for entries in (
-            *parsed.keywords.values(),
-            *parsed.off_topic.values(),
-            *([*topic.words, *topic.weak] for topic in parsed.topics.values()),
-            *parsed.countries.values(),
+            *raw["keywords"].values(),
+            *raw["off_topic"].values(),
+            *topic_words.values(),
+            *raw["countries"].values(),
         )
         for entry in entries
         if entry.isalpha()
     ]
-    superlatives = parsed.superlatives
+    decades: dict[str, int] = raw.get("decades", {})
+    superlatives: dict[str, Any] = raw["superlatives"]
+    stop_words: dict[str, Any] = raw["stop_words"]
+    transliteration: dict[str, Any] = raw["transliteration"]
     return Vocabulary(
-        keywords={name: group(entries) for name, entries in parsed.keywords.items()},
-        off_topic=tuple((name, group(entries)) for name, entries in parsed.off_topic.items()),
+        keywords={name: group(entries) for name, entries in raw["keywords"].items()},
+        off_topic=tuple((name, group(entries)) for name, entries in raw["off_topic"].items()),
         topics=topics,
-        countries=tuple((code, group(entries)) for code, entries in parsed.countries.items()),
+        countries=tuple((code, group(entries)) for code, entries in raw["countries"].items()),
         question_whole=frozenset(entry for entry in single if entry in whole_words),
         # decade words ("девяностые") are question words too: never fuzzy-matched against town names
         question_prefixes=tuple(
-            sorted({entry for entry in single if entry not in whole_words} | set(parsed.decades))
+            sorted({entry for entry in single if entry not in whole_words} | set(decades))
         ),
-        common=frozenset(parsed.stop_words.common),
-        not_names=frozenset(parsed.stop_words.not_names),
-        search_stop=frozenset(parsed.stop_words.search),
-        translit_markers=frozenset(parsed.transliteration.markers),
-        translit_marker_prefixes=tuple(parsed.transliteration.marker_prefixes),
-        translit_words=dict(parsed.transliteration.words),
-        most=frozenset(superlatives.most),
-        town_words=group(superlatives.town_words),
-        elsewhere_words=group(superlatives.elsewhere_words),
+        common=frozenset(stop_words["common"]),
+        not_names=frozenset(stop_words["not_names"]),
+        search_stop=frozenset(stop_words.get("search", [])),
+        translit_markers=frozenset(transliteration["markers"]),
+        translit_marker_prefixes=tuple(transliteration["marker_prefixes"]),
+        translit_words=dict(transliteration.get("words", {})),
+        most=frozenset(superlatives["most"]),
+        town_words=group(superlatives["town_words"]),
+        elsewhere_words=group(superlatives["elsewhere_words"]),
         superlatives=tuple(
-            Superlative(name, tuple(words.after_most), group(words.alone))
-            for name, words in superlatives.dimensions.items()
+            Superlative(name, tuple(words["after_most"]), group(words["alone"]))
+            for name, words in superlatives["dimensions"].items()
         ),
-        relative_years=tuple(parsed.relative_years.items()),
-        decades=tuple(parsed.decades.items()),
-        between=frozenset(parsed.distance.between),
-        from_us=frozenset(parsed.distance.from_us),
+        relative_years=tuple(raw["relative_years"].items()),
+        decades=tuple(decades.items()),
+        between=frozenset(raw["distance"]["between"]),
+        from_us=frozenset(raw["distance"]["from_us"]),
     )
 
 
@@ -267,16 +194,18 @@ def _where(location: Location) -> str:
 
 
 def parse_vocabulary(text: str, source: str = "vocabulary file") -> Vocabulary:
+    from bot.core.schemas import VocabularyFile
+
     raw = load_toml(text, source, VocabularyError)
-    parsed = validate(_VocabularyFile, raw, source, VocabularyError, _where)
-    problems = _problems(parsed)
+    validate(VocabularyFile, raw, source, VocabularyError, _where)
+    problems = _problems(raw)
     if problems:
         raise VocabularyError("\n".join(f"{source}: {problem}" for problem in problems))
-    return _build(parsed)
+    return _build(raw)
 
 
 @cache
 def shipped_vocabulary() -> Vocabulary:
-    """The vocabulary that ships inside the package, read and checked once per process."""
-    text = resources.files("bot.data").joinpath("question_words.toml").read_text(encoding="utf-8")
-    return parse_vocabulary(text, source=SHIPPED)
+    """The vocabulary that ships inside the package, read once per process: checked once by the tests
+    (see bot.core.datafile), validated again at start only when the file was edited since."""
+    return read_shipped("question_words.toml", parse_vocabulary, _build)

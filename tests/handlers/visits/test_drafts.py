@@ -22,6 +22,7 @@ from bot.core.visits import DelegationType, Direction, VisitDraft
 from bot.handlers.chat import Context
 from bot.handlers.visits.drafts import FORM_NAME, PENDING_LIMIT, pending_visit, remember_pending
 from bot.persistence import SqlitePersistence
+from storage import open_database
 from tests.handlers.conftest import ADMIN_ID, FIXED_NOW, Harness, RecordingRequest
 from tests.handlers.visits.conftest import (
     STAFF_CHAT,
@@ -96,6 +97,22 @@ async def test_persistence_keeps_conversations_and_only_the_form_drafts(tmp_path
         assert await again.get_conversations(FORM_NAME) == {}
     finally:
         await again.flush()
+
+
+async def test_a_borrowed_database_is_used_and_left_open(tmp_path: Path) -> None:
+    """`twinbot run` lends the persistence its database: no second set of connections (each one a
+    thread with its own page cache), and flush() at shutdown leaves it to its owner to close."""
+    database = await open_database(tmp_path / "state.sqlite3")
+    try:
+        persistence = SqlitePersistence(tmp_path / "state.sqlite3")
+        persistence.borrow(database)
+        await persistence.update_conversation(FORM_NAME, (10, 900), "start")
+        assert (await persistence.store()).db is database
+        await persistence.flush()
+        row = await database.fetchone("SELECT state FROM ptb_conversations WHERE key = ?", ("[10,900]",))
+        assert row is not None  # still open, and the state is there
+    finally:
+        await database.close()
 
 
 async def test_save_now_writes_the_draft_and_the_state_together(tmp_path: Path) -> None:
