@@ -166,6 +166,7 @@ class Runtime:
         if first_look:
             return False
         self._calendars.clear()
+        self.staff.forget_cached()  # staff added or removed elsewhere (a restore, a second process)
         await self.calendar.reload()  # swapped in whole: a card rendered meanwhile keeps the old copy
         await self.reload_faq()  # `twinbot import-faq` or another process may have changed it
         towns = await self.towns.all()

@@ -124,3 +124,19 @@ async def test_the_calendar_is_kept_until_something_changes(rt: Runtime) -> None
     assert await rt.load_calendar(first, last, include_visits=False) is public  # residents: unaffected
     await rt.calendar.clear_date("narva", 2025, actor_id=1)  # a Town Day edit
     assert await rt.load_calendar(first, last, include_visits=False) is not public
+
+
+async def test_staff_added_by_another_process_count_after_the_next_look_at_the_file(rt: Runtime) -> None:
+    """The staff are kept in memory (one look-up per private message); a change another connection made
+    (a restore, a second process) reaches them with the next refresh, as the towns do."""
+    from storage.staff import StaffRepository
+
+    assert not await rt.staff.contains(4242)
+    other = await open_database(rt.settings.storage.database)
+    try:
+        await StaffRepository(other).add(4242, "Olga", added_by=1)
+    finally:
+        await other.close()
+    assert not await rt.staff.contains(4242)  # the set in memory, until the file is looked at
+    await rt.refresh(force=True)
+    assert await rt.staff.contains(4242)
