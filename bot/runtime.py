@@ -220,8 +220,11 @@ class Runtime:
         return Calendar(self.directory.towns, town_days, planned, self.calendar_settings())
 
     async def close(self) -> None:
-        if self.owns_database:
-            await self.database.close()
+        try:
+            await self.knowledge.close_log()  # the logged questions still in memory, while the file is open
+        finally:
+            if self.owns_database:
+                await self.database.close()
 
 
 async def open_runtime(

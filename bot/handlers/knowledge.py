@@ -41,8 +41,8 @@ from storage.knowledge import Outcome
 FEEDBACK = "fb:"
 WRITE_ANSWER = "faqw:"
 PENDING = "faq_answer_for"  # user_data: the logged question a staff member is writing the answer to
-_FEEDBACK_DATA = re.compile(r"^fb:(\d{1,12}):([01])$")
-_WRITE_DATA = re.compile(r"^faqw:(\d{1,12})$")
+_FEEDBACK_DATA = re.compile(r"^fb:(\d{1,19}):([01])$")
+_WRITE_DATA = re.compile(r"^faqw:(\d{1,19})$")
 NO_FEEDBACK = frozenset({Intent.GREETING, Intent.THANKS, Intent.EMPTY, Intent.HELP, Intent.OFF_TOPIC})
 UNANSWERED_DAYS = UNANSWERED_WINDOW_DAYS
 UNANSWERED_GROUPS = 10
