@@ -86,6 +86,7 @@ class Runtime:
     _calendars: dict[tuple[object, ...], Calendar] = field(default_factory=dict)
     _town_day_spans: tuple[tuple[object, ...], Mapping[str, DateSpan]] | None = None
     _town_day_rules: Mapping[str, TownDayRule] = field(default_factory=dict)
+    _replies: tuple[tuple[object, ...], Replies] | None = None
 
     def now(self) -> datetime:
         return self.clock().astimezone(self.settings.reminders.zone)
@@ -94,8 +95,24 @@ class Runtime:
         return self.now().date()
 
     def replies(self) -> Replies:
+        """What replies are built from, as of today. One object for as long as nothing it depends on
+        changes (the day, the towns, the Town Days, the residents' view of the visits), so that what it
+        works out once (a town's card) serves every update until then; handlers ask for it several
+        times per update."""
         today = self.today()
-        return Replies(
+        key: tuple[object, ...] = (
+            today,
+            self.directory,  # compared by identity (a directory is replaced whole, never changed)
+            self.towns_version,
+            self.calendar.version,
+            self.visits,
+            self.visits.public_version,
+            self.bot_username,
+            tuple(self.settings.reminders.round_years),
+        )
+        if self._replies is not None and self._replies[0] == key:
+            return self._replies[1]
+        replies = Replies(
             self.directory,
             today,
             bot_username=self.bot_username,
@@ -104,6 +121,8 @@ class Runtime:
             round_years=frozenset(self.settings.reminders.round_years),
             town_day_rules=self.town_day_rules(today),
         )
+        self._replies = (key, replies)
+        return replies
 
     def town_day_spans(self, today: date) -> Mapping[str, DateSpan]:
         """town key -> the Town Day a card shows (the next one, else this year's), from the Town Days kept
