@@ -83,7 +83,7 @@ class TwinApplication(Application):  # type: ignore[type-arg]
             update_id = update.update_id
             if not await intake.admit(update_id):
                 log.info("update %d was handled before or is being handled: skipped", update_id)
-                self.metrics.updates.labels(update_kind(update), "duplicate").inc()
+                self.metrics.count_update(update_kind(update), "duplicate")
                 return
             finished = lambda: intake.finished(update_id)  # noqa: E731 - called once, by the track
         # the handlers it starts concurrently join the track (see bot.metrics): it ends with the last one
