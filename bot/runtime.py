@@ -13,7 +13,7 @@ import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Protocol
 
 from bot.config import Settings
@@ -75,7 +75,9 @@ class Runtime:
     faults: FaultLog  # errors by kind, for /status
     knowledge: KnowledgeRepository  # the office's FAQ and the log of residents' unanswered questions
     # injectable for tests; returns the aware "now" in the configured time zone
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
+    # (UTC: the same moment as the local time, without asking the system's zone each time; now() puts it
+    # into the configured zone)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     bot_username: str = "twinbot"
     towns_check_seconds: float = TOWNS_CHECK_SECONDS
     monotonic: Callable[[], float] = time.monotonic

@@ -206,7 +206,7 @@ class KnowledgeRepository:
         question_id = self._last_id = max(self._last_id + 1, spread)
         self._unwritten[question_id] = [
             question_id,
-            self.db.stamp(),
+            self.db.stamp(moment),
             text,
             language,
             chat_type,
