@@ -140,10 +140,14 @@ class Question:
     @cached_property
     def off_topic(self) -> str | None:
         """The subject that is not the bot's ("погода", "mayor"), if the question has one."""
+        if not self._uses(self.vocabulary.any_off_topic):
+            return None
         return next((name for name, group in self.vocabulary.off_topic if self._uses(group)), None)
 
     @cached_property
     def _topic(self) -> tuple[str, bool] | None:
+        if not self._uses(self.vocabulary.any_topic):
+            return None
         for topic in self.vocabulary.topics:
             if self._uses(topic.words):
                 return topic.name, self._uses(topic.strong)
@@ -219,6 +223,8 @@ class Question:
 
     @cached_property
     def country(self) -> str | None:
+        if not self._uses(self.vocabulary.any_country):
+            return None
         countries = [code for code, group in self.vocabulary.countries if self._uses(group)]
         # Russia is the home country: "Kingisepp, Russia" asks nothing about Russian partners, while
         # "twin towns in Russia" does (and is answered: none on the list)

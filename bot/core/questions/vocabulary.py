@@ -7,9 +7,9 @@ and splits each group into phrases, whole words and word beginnings, so matching
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Annotated, Literal
 
@@ -118,6 +118,17 @@ class WordGroup:
             prefixes=tuple(entry for entry in entries if " " not in entry and entry not in whole_words),
         )
 
+    @classmethod
+    def union(cls, groups: Iterable[WordGroup]) -> WordGroup:
+        """A group found wherever one of `groups` is: asked first, it spares asking each of them of a
+        question that uses none (most questions, for the off-topic subjects, topics and countries)."""
+        kept = list(groups)
+        return cls(
+            phrases=tuple(phrase for group in kept for phrase in group.phrases),
+            whole=frozenset().union(*(group.whole for group in kept)),
+            prefixes=tuple(prefix for group in kept for prefix in group.prefixes),
+        )
+
     def found_in(self, text: str, text_words: Sequence[Word]) -> bool:
         """Whether an entry is in the text (a phrase), a word of it, or begins one of its words.
 
@@ -181,6 +192,19 @@ class Vocabulary:
     decades: tuple[tuple[str, int], ...]  # a word's beginning and its decade's first year
     between: frozenset[str]
     from_us: frozenset[str]
+
+    # (a frozen dataclass without slots: cached_property writes to the instance's __dict__ itself)
+    @cached_property
+    def any_off_topic(self) -> WordGroup:
+        return WordGroup.union(group for _, group in self.off_topic)
+
+    @cached_property
+    def any_topic(self) -> WordGroup:
+        return WordGroup.union(topic.words for topic in self.topics)
+
+    @cached_property
+    def any_country(self) -> WordGroup:
+        return WordGroup.union(group for _, group in self.countries)
 
 
 def _problems(parsed: _VocabularyFile) -> list[str]:
