@@ -23,6 +23,7 @@ from bot.core.model import LANGUAGES
 from bot.errors import on_error
 from bot.handlers import all_handlers
 from bot.handlers.reports import prewarm_stats_charts
+from bot.http_pool import PooledRequest
 from bot.intake import INBOX_REQUEST_KEY, INTAKE_KEY, InboxRequest, Intake
 from bot.locale import catalogue
 from bot.logmask import mask_token_in_logs
@@ -162,7 +163,8 @@ def build_application(
     metrics = BotMetrics()
     connectivity = Connectivity(settings.token)
     if request is None:  # PTB's own requests, counted for /metrics; at most REQUESTS_IN_FLIGHT on the wire
-        pool = HTTPXRequest(connection_pool_size=REQUESTS_IN_FLIGHT)
+        # (its idle connections checked cheaply: bot/http_pool.py)
+        pool = PooledRequest(connection_pool_size=REQUESTS_IN_FLIGHT)
         builder = builder.request(InstrumentedRequest(pool, metrics, max_in_flight=REQUESTS_IN_FLIGHT))
         polling = InstrumentedRequest(HTTPXRequest(), metrics)
         # the fetched updates are stored before PTB's next poll confirms them (bot.intake)
