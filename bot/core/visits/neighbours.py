@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
-from rapidfuzz import fuzz
-
 from bot.core.directory import FUZZY_CUTOFF, FUZZY_MIN_LENGTH, TownDirectory
 from bot.core.model import Town
 from bot.core.text import words
@@ -51,6 +49,9 @@ def _close(first: tuple[str, ...], second: tuple[str, ...]) -> bool:
     one, other = "".join(first), "".join(second)
     if min(len(one), len(other)) < FUZZY_MIN_LENGTH:
         return False  # short spellings match exactly only, in the directory as here
+    # at the first one-line /visit, not with the handlers: a start need not load it (see bot.core.directory)
+    from rapidfuzz import fuzz
+
     return fuzz.ratio(one, other) >= NEIGHBOUR_CUTOFF
 
 
