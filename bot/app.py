@@ -24,6 +24,7 @@ from bot.core.model import LANGUAGES
 from bot.errors import on_error
 from bot.handlers import all_handlers
 from bot.handlers.reports import prewarm_stats_charts
+from bot.http_pool import PooledRequest
 from bot.intake import INBOX_REQUEST_KEY, INTAKE_KEY, InboxRequest, Intake
 from bot.locale import catalogue
 from bot.logmask import mask_token_in_logs
@@ -84,7 +85,7 @@ class TwinApplication(Application):  # type: ignore[type-arg]
             update_id = update.update_id
             if not await intake.admit(update_id):
                 log.info("update %d was handled before or is being handled: skipped", update_id)
-                self.metrics.updates.labels(update_kind(update), "duplicate").inc()
+                self.metrics.count_update(update_kind(update), "duplicate")
                 return
             finished = lambda: intake.finished(update_id)  # noqa: E731 - called once, by the track
         # the handlers it starts concurrently join the track (see bot.metrics): it ends with the last one
@@ -164,9 +165,10 @@ def build_application(
     connectivity = Connectivity(settings.token)
     if request is None:  # PTB's own requests, counted for /metrics; at most REQUESTS_IN_FLIGHT on the wire
         # one TLS context for both clients: each would otherwise load the CA bundle into a context of
-        # its own (0.8 MB); the same settings httpx gives a client by default (certifi, SSL_CERT_FILE)
+        # its own (0.8 MB); the same settings httpx gives a client by default (certifi, SSL_CERT_FILE).
+        # The pool's idle connections are checked cheaply: bot/http_pool.py
         tls = {"verify": httpx.create_ssl_context()}
-        pool = HTTPXRequest(connection_pool_size=REQUESTS_IN_FLIGHT, httpx_kwargs=tls)
+        pool = PooledRequest(connection_pool_size=REQUESTS_IN_FLIGHT, httpx_kwargs=tls)
         builder = builder.request(InstrumentedRequest(pool, metrics, max_in_flight=REQUESTS_IN_FLIGHT))
         polling = InstrumentedRequest(HTTPXRequest(httpx_kwargs=tls), metrics)
         # the fetched updates are stored before PTB's next poll confirms them (bot.intake)

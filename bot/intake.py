@@ -19,7 +19,8 @@ import contextlib
 import json
 import logging
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram._utils.defaultvalue import DEFAULT_NONE
@@ -30,6 +31,9 @@ from telegram.request import BaseRequest, RequestData
 from bot.ratelimit import BroadcastRateLimiter
 from bot.request_layer import RequestLayer
 from storage.inbox import Inbox
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger("bot.intake")
 
@@ -51,10 +55,15 @@ class Intake:
       updates finished meanwhile instead of one each (a commit waits for the disk, synchronous=FULL).
       A kill inside that window hands those updates to the handlers again at the next start, as it
       would for one killed while being handled: the handlers' own dedup is for exactly that.
+
+    ``before_done`` writes what the handlers left in memory to be written behind them (the question
+    log, storage/knowledge.py) before any of their updates is marked done: a kill before that mark
+    hands those updates over again, so nothing an update did is lost with the memory.
     """
 
-    def __init__(self, inbox: Inbox) -> None:
+    def __init__(self, inbox: Inbox, before_done: Callable[[], Awaitable[None]] | None = None) -> None:
         self.inbox = inbox
+        self._before_done = before_done
         self._in_flight: set[int] = set()
         self._finished: list[int] = []
         self._unflushed: set[int] = set()  # finished, the done mark not committed yet
@@ -118,20 +127,30 @@ class Intake:
             self._flushing = asyncio.get_running_loop().create_task(self._flush_soon(), name="inbox-done")
 
     async def _flush_soon(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._closing.wait(), FLUSH_DELAY)
-        await self._flush()
+        # one batch per FLUSH_DELAY, also under a steady stream of updates: those that finish while a
+        # batch is being written wait for the next one instead of being written one or two at a time
+        while self._finished:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), FLUSH_DELAY)
+            await self._flush_batch()
 
     async def _flush(self) -> None:
         while self._finished:
-            ids, self._finished = self._finished, []
-            try:
-                await self.inbox.mark_done(ids)
-                self._unflushed.difference_update(ids)
-                if self.done % PRUNE_EVERY < len(ids):  # now and then, the old done rows go
-                    await self.inbox.prune()
-            except Exception as exc:  # noqa: BLE001 - they are handled again at the next start (dedup)
-                log.warning("could not mark %d updates done in the inbox: %s", len(ids), type(exc).__name__)
+            await self._flush_batch()
+
+    async def _flush_batch(self) -> None:
+        ids, self._finished = self._finished, []
+        if not ids:
+            return
+        try:
+            if self._before_done is not None:
+                await self._before_done()
+            await self.inbox.mark_done(ids)
+            self._unflushed.difference_update(ids)
+            if self.done % PRUNE_EVERY < len(ids):  # now and then, the old done rows go
+                await self.inbox.prune()
+        except Exception as exc:  # noqa: BLE001 - they are handled again at the next start (dedup)
+            log.warning("could not mark %d updates done in the inbox: %s", len(ids), type(exc).__name__)
 
     async def close(self) -> None:
         """Write the last done marks (before the database closes)."""
@@ -140,6 +159,11 @@ class Intake:
             with contextlib.suppress(Exception):
                 await self._flushing
         await self._flush()
+
+
+def runtime_intake(runtime: Runtime) -> Intake:
+    """The inbox on the runtime's database, writing the runtime's question log before its done marks."""
+    return Intake(Inbox(runtime.database), before_done=runtime.knowledge.flush_log)
 
 
 class InboxRequest(RequestLayer):

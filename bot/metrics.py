@@ -109,6 +109,17 @@ class BotMetrics:
         )
         self.start_time = Gauge("twinbot_start_time_seconds", "When this process started", registry=registry)
         self.start_time.set(self.started_at)
+        # (type, outcome) -> its counter: labels() validates and looks the pair up under a lock each time
+        self._update_counters: dict[tuple[str, str], Counter] = {}
+
+    def count_update(self, kind: str, outcome: str, seconds: float | None = None) -> None:
+        """One update handled (and how long it took, when it was handled rather than skipped)."""
+        counter = self._update_counters.get((kind, outcome))
+        if counter is None:
+            counter = self._update_counters[(kind, outcome)] = self.updates.labels(kind, outcome)
+        counter.inc()
+        if seconds is not None:
+            self.update_seconds.observe(seconds)
 
     def observe_request(self, method: str, code: int, payload: bytes) -> None:
         if code == 200:
@@ -185,8 +196,7 @@ class UpdateTrack:
     def leave(self) -> None:
         self.pending -= 1
         if self.pending == 0:
-            self.metrics.updates.labels(self.kind, self.outcome).inc()
-            self.metrics.update_seconds.observe(time.perf_counter() - self.started)
+            self.metrics.count_update(self.kind, self.outcome, time.perf_counter() - self.started)
             if self.on_finished is not None:
                 self.on_finished()
 

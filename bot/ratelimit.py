@@ -298,9 +298,15 @@ class BroadcastRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | SendGuard | None,
     ) -> Result:
-        guard = rate_limit_args if isinstance(rate_limit_args, SendGuard) else None
+        # None (a reply) or an int first: isinstance() against a runtime-checkable Protocol inspects the
+        # protocol's members every time (~10 us), and every reply would pay it
+        guard: SendGuard | None = None
+        max_retries = self.retries
+        if isinstance(rate_limit_args, int):
+            max_retries = rate_limit_args
+        elif rate_limit_args is not None and isinstance(rate_limit_args, SendGuard):
+            guard = rate_limit_args
         lane = REPLY if guard is None else BROADCAST  # only a broadcast carries a send guard
-        max_retries = rate_limit_args if isinstance(rate_limit_args, int) else self.retries
         chat_id = data.get("chat_id")
         chat = chat_id is not None
         group: str | int | None = None

@@ -13,7 +13,7 @@ import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Protocol
 
 from bot.config import Settings
@@ -75,7 +75,9 @@ class Runtime:
     faults: FaultLog  # errors by kind, for /status
     knowledge: KnowledgeRepository  # the office's FAQ and the log of residents' unanswered questions
     # injectable for tests; returns the aware "now" in the configured time zone
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
+    # (UTC: the same moment as the local time, without asking the system's zone each time; now() puts it
+    # into the configured zone)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     bot_username: str = "twinbot"
     towns_check_seconds: float = TOWNS_CHECK_SECONDS
     monotonic: Callable[[], float] = time.monotonic
@@ -86,6 +88,7 @@ class Runtime:
     _calendars: dict[tuple[object, ...], Calendar] = field(default_factory=dict)
     _town_day_spans: tuple[tuple[object, ...], Mapping[str, DateSpan]] | None = None
     _town_day_rules: Mapping[str, TownDayRule] = field(default_factory=dict)
+    _replies: tuple[tuple[object, ...], Replies] | None = None
 
     def now(self) -> datetime:
         return self.clock().astimezone(self.settings.reminders.zone)
@@ -94,8 +97,24 @@ class Runtime:
         return self.now().date()
 
     def replies(self) -> Replies:
+        """What replies are built from, as of today. One object for as long as nothing it depends on
+        changes (the day, the towns, the Town Days, the residents' view of the visits), so that what it
+        works out once (a town's card) serves every update until then; handlers ask for it several
+        times per update."""
         today = self.today()
-        return Replies(
+        key: tuple[object, ...] = (
+            today,
+            self.directory,  # compared by identity (a directory is replaced whole, never changed)
+            self.towns_version,
+            self.calendar.version,
+            self.visits,
+            self.visits.public_version,
+            self.bot_username,
+            tuple(self.settings.reminders.round_years),
+        )
+        if self._replies is not None and self._replies[0] == key:
+            return self._replies[1]
+        replies = Replies(
             self.directory,
             today,
             bot_username=self.bot_username,
@@ -104,6 +123,8 @@ class Runtime:
             round_years=frozenset(self.settings.reminders.round_years),
             town_day_rules=self.town_day_rules(today),
         )
+        self._replies = (key, replies)
+        return replies
 
     def town_day_spans(self, today: date) -> Mapping[str, DateSpan]:
         """town key -> the Town Day a card shows (the next one, else this year's), from the Town Days kept
@@ -166,6 +187,7 @@ class Runtime:
         if first_look:
             return False
         self._calendars.clear()
+        self.staff.forget_cached()  # staff added or removed elsewhere (a restore, a second process)
         await self.calendar.reload()  # swapped in whole: a card rendered meanwhile keeps the old copy
         await self.reload_faq()  # `twinbot import-faq` or another process may have changed it
         towns = await self.towns.all()
@@ -219,8 +241,11 @@ class Runtime:
         return Calendar(self.directory.towns, town_days, planned, self.calendar_settings())
 
     async def close(self) -> None:
-        if self.owns_database:
-            await self.database.close()
+        try:
+            await self.knowledge.close_log()  # the logged questions still in memory, while the file is open
+        finally:
+            if self.owns_database:
+                await self.database.close()
 
 
 async def open_runtime(

@@ -38,12 +38,11 @@ from bot.app import CONNECTIVITY_KEY, DATABASE_KEY, build_application
 from bot.config import Settings
 from bot.connectivity import Connectivity, StartupFailedError, with_retries
 from bot.handlers.status import SERVICE_KEY
-from bot.intake import INBOX_REQUEST_KEY, INTAKE_KEY, InboxRequest, Intake, replay_unfinished
+from bot.intake import INBOX_REQUEST_KEY, INTAKE_KEY, InboxRequest, Intake, replay_unfinished, runtime_intake
 from bot.persistence import SqlitePersistence
 from storage import Database, open_database
 from storage.backup import BackupError, make_backup
 from storage.database import migrations
-from storage.inbox import Inbox
 from storage.lease import HEARTBEAT_SECONDS, InstanceLease, LeaseLostError, LeaseRefusedError
 
 if TYPE_CHECKING:
@@ -314,7 +313,7 @@ async def _run(settings: Settings, stop: asyncio.Event, lease: InstanceLease, da
 
 def _open_intake(application: Application) -> Intake:  # type: ignore[type-arg]
     """The inbox on the runtime's database, attached to the getUpdates request and process_update."""
-    intake = Intake(Inbox(application.bot_data["runtime"].database))
+    intake = runtime_intake(application.bot_data["runtime"])
     application.bot_data[INTAKE_KEY] = intake
     request = application.bot_data.get(INBOX_REQUEST_KEY)
     if isinstance(request, InboxRequest):

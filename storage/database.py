@@ -77,11 +77,14 @@ class Database:
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._write_lock = asyncio.Lock()
 
-    def stamp(self) -> str:
-        """Now, as the UTC text every table stores: '2026-11-26T09:00:00.000Z' (to the millisecond,
-        so stamps written in one second still sort in order)."""
-        moment = self.clock().astimezone(UTC)
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    def stamp(self, moment: datetime | None = None) -> str:
+        """Now (or `moment`), as the UTC text every table stores: '2026-11-26T09:00:00.000Z' (to the
+        millisecond, so stamps written in one second still sort in order)."""
+        moment = (self.clock() if moment is None else moment).astimezone(UTC)
+        return (
+            f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:"
+            f"{moment.second:02d}.{moment.microsecond // 1000:03d}Z"
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

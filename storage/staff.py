@@ -17,11 +17,31 @@ class StaffMember:
 
 
 class StaffRepository:
+    """Staff added in chat. Their ids are kept in memory: every private message is asked "is this
+    staff?" (a staff member's question about the register), and the answer was a database round trip
+    per update for a table that changes a few times a year. Changes made here update the set after
+    their commit; :meth:`forget_cached` drops it when another process may have written
+    (bot.runtime.Runtime.refresh, on SQLite's data_version)."""
+
     def __init__(self, database: Database) -> None:
         self.db = database
+        self._member_ids: frozenset[int] | None = None  # None: read at the next contains()
+        self._changes = 0  # moves on at every forget_cached(): a read begun before it is not kept
 
     async def contains(self, user_id: int) -> bool:
-        return await self.db.fetchone("SELECT 1 FROM staff_members WHERE user_id = ?", (user_id,)) is not None
+        member_ids = self._member_ids
+        if member_ids is None:
+            changes = self._changes
+            rows = await self.db.fetchall("SELECT user_id FROM staff_members")
+            member_ids = frozenset(int(row[0]) for row in rows)
+            if changes == self._changes:  # else a change committed meanwhile: this read may predate it
+                self._member_ids = member_ids
+        return user_id in member_ids
+
+    def forget_cached(self) -> None:
+        """Read the staff again at the next look-up (another process may have changed them)."""
+        self._member_ids = None
+        self._changes += 1
 
     async def all(self) -> list[StaffMember]:
         rows = await self.db.fetchall("SELECT * FROM staff_members ORDER BY added_at, user_id")
@@ -40,6 +60,7 @@ class StaffRepository:
                 await write_audit(
                     conn, "staff", user_id, "create", added_by, after={"user_id": user_id, "name": name}
                 )
+        self.forget_cached()  # after the commit (or the rollback): the next look-up reads the table
         return added
 
     async def remember(self, user_id: int, name: str) -> None:
@@ -73,4 +94,5 @@ class StaffRepository:
             await cursor.close()
             if removed:
                 await write_audit(conn, "staff", user_id, "delete", removed_by, before={"user_id": user_id})
+        self.forget_cached()
         return removed

@@ -186,6 +186,7 @@ class VisitRepository:
         # town key -> visits newest first: every planned one (as of _public_day) and the latest past ones
         self._public: dict[str, builtins.list[Visit]] = {}
         self._public_day: date | None = None
+        self.public_version = 0  # moves on whenever the residents' view is read again (replies keep it)
         # called after every committed change (record, update, delete, restore): the /stats charts
         # are drawn again at once (bot/exports/stats.py), not when somebody asks
         self.on_change: builtins.list[Callable[[], object]] = []
@@ -650,6 +651,7 @@ class VisitRepository:
         """Fill the residents' view for every town with visits (at start; cheap with the indexes)."""
         self._public_day = today
         self._public = {}
+        self.public_version += 1
         rows = await self.db.fetchall("SELECT DISTINCT town_key FROM visit_counts WHERE visits > 0")
         for row in rows:
             await self._reload_public(str(row[0]))
@@ -671,6 +673,7 @@ class VisitRepository:
                 (town_key, day, PUBLIC_PER_TOWN),
             )
             visits = [_visit(row) for row in (*planned, *past)]
+            self.public_version += 1
             if visits:
                 self._public[town_key] = visits
             else:

@@ -48,9 +48,8 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application, settle
 from bot.config import parse_settings
-from bot.intake import INTAKE_KEY, Intake
+from bot.intake import INTAKE_KEY, Intake, runtime_intake
 from bot.ratelimit import BroadcastRateLimiter
-from storage.inbox import Inbox
 from tests.bench_webhook import StandIn
 
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
@@ -169,7 +168,7 @@ async def project(folder: Path, limiter: bool) -> Contender:
     assert app.post_init is not None
     await app.post_init(app)
     # the inbox dedup of `twinbot run` (bot.service attaches it the same way)
-    app.bot_data[INTAKE_KEY] = Intake(Inbox(app.bot_data["runtime"].database))
+    app.bot_data[INTAKE_KEY] = runtime_intake(app.bot_data["runtime"])
     return Contender(f"twinbot{' + limiter' if limiter else ''}", app, api)
 
 

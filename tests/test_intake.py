@@ -122,3 +122,35 @@ async def test_write_runs_one_statement_durable_or_not_and_joins_a_transaction(
     # committed for every other connection too, the non-durable row included
     with sqlite3.connect(tmp_path / "intake.sqlite3") as other:
         assert other.execute("SELECT count(*) FROM notes").fetchone()[0] == 2
+
+
+async def test_what_handlers_left_to_write_is_written_before_their_updates_are_marked_done(
+    database: Database,
+) -> None:
+    inbox = CountingInbox(database)
+    steps: list[str] = []
+
+    async def write_behind() -> None:
+        steps.append(f"written before mark {len(inbox.marks) + 1}")
+
+    intake = Intake(inbox, before_done=write_behind)
+    await intake.store([update(1)])
+    assert await intake.admit(1)
+    intake.finished(1)
+    await intake.close()
+    assert steps == ["written before mark 1"] and inbox.marks == [[1]]
+
+
+async def test_a_failed_write_behind_leaves_the_update_to_be_handled_again(database: Database) -> None:
+    inbox = CountingInbox(database)
+
+    async def broken() -> None:
+        raise OSError("disk full")
+
+    intake = Intake(inbox, before_done=broken)
+    await intake.store([update(1)])
+    assert await intake.admit(1)
+    intake.finished(1)
+    await intake.close()
+    assert inbox.marks == []  # not marked done: the next start hands it to the handlers again
+    assert [row["update_id"] for row in await inbox.unfinished()] == [1]

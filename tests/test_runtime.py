@@ -124,3 +124,57 @@ async def test_the_calendar_is_kept_until_something_changes(rt: Runtime) -> None
     assert await rt.load_calendar(first, last, include_visits=False) is public  # residents: unaffected
     await rt.calendar.clear_date("narva", 2025, actor_id=1)  # a Town Day edit
     assert await rt.load_calendar(first, last, include_visits=False) is not public
+
+
+async def test_staff_added_by_another_process_count_after_the_next_look_at_the_file(rt: Runtime) -> None:
+    """The staff are kept in memory (one look-up per private message); a change another connection made
+    (a restore, a second process) reaches them with the next refresh, as the towns do."""
+    from storage.staff import StaffRepository
+
+    assert not await rt.staff.contains(4242)
+    other = await open_database(rt.settings.storage.database)
+    try:
+        await StaffRepository(other).add(4242, "Olga", added_by=1)
+    finally:
+        await other.close()
+    assert not await rt.staff.contains(4242)  # the set in memory, until the file is looked at
+    await rt.refresh(force=True)
+    assert await rt.staff.contains(4242)
+
+
+async def test_replies_and_the_cards_they_keep_follow_every_change_they_depend_on(rt: Runtime) -> None:
+    """rt.replies() is one object (and a town's card is worked out once) until the day, the towns, the
+    Town Days or the residents' view of the visits change: then a new one shows the change."""
+    from bot.core.calendar import DateSpan
+    from bot.core.visits import DelegationType, Direction, VisitDraft
+    from bot.replies.towns import TownCards
+
+    narva = rt.directory.get("narva")
+    assert narva is not None
+    first = rt.replies()
+    card = TownCards(first).card("ru", narva)
+    assert "Хор XZ17" not in card.text and "11–12 июля 2026" not in card.text
+    assert rt.replies() is first and TownCards(rt.replies()).card("ru", narva) is card
+
+    draft = VisitDraft(
+        "narva", Direction.INCOMING, date(2026, 5, 20), None, DelegationType.YOUTH, 9, "Хор XZ17"
+    )
+    await rt.visits.record(draft, actor_id=5, idempotency_key="replies-1")
+    after_visit = rt.replies()
+    assert after_visit is not first
+    assert "Хор XZ17" in TownCards(after_visit).card("ru", narva).text
+
+    await rt.calendar.set_date("narva", DateSpan(date(2026, 7, 11), date(2026, 7, 12)), 5)
+    after_town_day = rt.replies()
+    assert after_town_day is not after_visit
+    assert "11–12 июля 2026" in TownCards(after_town_day).card("ru", narva).text
+
+    rt.clock = lambda: NOW.replace(day=26)
+    assert rt.replies() is not after_town_day and rt.replies().today == date(2026, 5, 26)
+
+    await import_from_another_process(rt, population=54321)
+    await rt.refresh(force=True)
+    narva = rt.directory.get("narva")
+    assert narva is not None
+    assert "54\u00a0321" in TownCards(rt.replies()).card("ru", narva).text
+    assert rt.replies().directory is rt.directory

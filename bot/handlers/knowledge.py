@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import re
 from datetime import timedelta
+from functools import cache
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
@@ -28,12 +29,13 @@ from telegram.ext import (
 
 from bot.config import UNANSWERED_WINDOW_DAYS
 from bot.core.faqfile import duplicate_of, entry_problem
-from bot.core.model import Language
+from bot.core.model import LANGUAGES, Language
 from bot.core.questions import Answer, Intent
 from bot.core.questions.faq import TEXT_LIMIT, FaqEntry, similar_groups
 from bot.core.text import script_language
 from bot.handlers.chat import Context, alert, language_of, send
 from bot.handlers.staff_gate import StaffHere, staff_data, staff_here
+from bot.locale import catalogue
 from bot.replies.reply import Button, Reply, fit
 from bot.runtime import Runtime
 from storage.knowledge import Outcome
@@ -41,8 +43,8 @@ from storage.knowledge import Outcome
 FEEDBACK = "fb:"
 WRITE_ANSWER = "faqw:"
 PENDING = "faq_answer_for"  # user_data: the logged question a staff member is writing the answer to
-_FEEDBACK_DATA = re.compile(r"^fb:(\d{1,12}):([01])$")
-_WRITE_DATA = re.compile(r"^faqw:(\d{1,12})$")
+_FEEDBACK_DATA = re.compile(r"^fb:(\d{1,19}):([01])$")
+_WRITE_DATA = re.compile(r"^faqw:(\d{1,19})$")
 NO_FEEDBACK = frozenset({Intent.GREETING, Intent.THANKS, Intent.EMPTY, Intent.HELP, Intent.OFF_TOPIC})
 UNANSWERED_DAYS = UNANSWERED_WINDOW_DAYS
 UNANSWERED_GROUPS = 10
@@ -58,15 +60,21 @@ def outcome(answer: Answer) -> Outcome:
 KEYBOARD_KEYS = ("all", "estonia", "oldest", "help")  # the /start keyboard's buttons (bot.handlers.residents)
 
 
-def is_keyboard_button(rt: Runtime, text: str) -> bool:
+@cache
+def keyboard_buttons() -> frozenset[str]:
+    """The /start keyboard's labels in every language (the catalogue does not change while running)."""
+    texts = catalogue()
+    return frozenset(str(texts.raw(lang, f"keyboard.{key}")) for lang in LANGUAGES for key in KEYBOARD_KEYS)
+
+
+def is_keyboard_button(text: str) -> bool:
     """A /start keyboard button pressed: a command in words, not a question to log or mark."""
-    texts = rt.replies().texts
-    return any(text == texts.raw(lang, f"keyboard.{key}") for lang in ("ru", "en") for key in KEYBOARD_KEYS)
+    return text in keyboard_buttons()
 
 
 async def send_answer(message: Message, rt: Runtime, answer: Answer, reply: Reply, text: str) -> None:
     """The answer, logged (no resident id) with its feedback row when it is about the partner towns."""
-    if answer.intent in NO_FEEDBACK or is_keyboard_button(rt, text.strip()):
+    if answer.intent in NO_FEEDBACK or is_keyboard_button(text.strip()):
         await send(message, reply)
         return
     question_id = await rt.knowledge.log_question(

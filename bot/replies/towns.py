@@ -57,6 +57,16 @@ class TownCards:
         return self.replies.t(lang, key, **age)
 
     def card(self, lang: Language, town: Town) -> Reply:
+        """A town's card; worked out once per Replies (the same facts, day and visits) and language."""
+        key = ("card", lang, town.key)
+        kept = self.replies.memo.get(key)
+        if kept is not None and kept[0] is town:
+            return kept[1]  # type: ignore[no-any-return]
+        card = self._card(lang, town)
+        self.replies.memo[key] = (town, card)
+        return card
+
+    def _card(self, lang: Language, town: Town) -> Reply:
         r = self.replies
         lines: list[str] = [r.t(lang, "card.title", **r.who(lang, town))]
         other = town.name("en" if lang == "ru" else "ru")

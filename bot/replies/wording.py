@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from bot.core.calendar import ROUND_YEARS, DateSpan, TownDayAbout, TownDayRule, shipped_town_day_abouts
 from bot.core.directory import TownDirectory
@@ -47,6 +48,9 @@ class Replies:
     town_day_abouts: Mapping[str, TownDayAbout] = field(default_factory=shipped_town_day_abouts)
     # town key -> the rule a shown Town Day was computed by: said so, "date not yet confirmed"
     town_day_rules: Mapping[str, TownDayRule] = field(default_factory=dict)
+    # what a view worked out from the fields above (a town's card), kept with them: the runtime makes a
+    # new Replies when any of them changes, so an entry is never stale (see Runtime.replies)
+    memo: dict[tuple[object, ...], Any] = field(default_factory=dict, compare=False, repr=False)
 
     def t(self, lang: Language, key: str, **params: object) -> Markup:
         return self.texts.text(lang, key, **params)

@@ -53,6 +53,8 @@ async def press(harness: Harness, data: str, message_id: int, chat_id: int, user
 
 
 async def logged_rows(harness: Harness) -> list[Any]:
+    """The rows in the file, once the log written behind the answers is written (storage.knowledge)."""
+    await runtime(harness).knowledge.flush_log()
     return await runtime(harness).database.fetchall("SELECT * FROM question_log ORDER BY id")
 
 

@@ -24,6 +24,7 @@ def runtime(harness: Harness) -> Runtime:
 
 
 async def asked(harness: Harness) -> list[str]:
+    await runtime(harness).knowledge.flush_log()  # the log is written behind the answers
     rows = await runtime(harness).database.fetchall("SELECT asked_at FROM question_log ORDER BY asked_at")
     return [str(row[0]) for row in rows]
 
@@ -71,6 +72,7 @@ async def test_a_faq_entry_written_for_a_question_outlives_it(harness: Harness) 
     """The office's answer stays; only the resident's text ages out."""
     rt = runtime(harness)
     await ask_on(harness, FIXED_NOW - timedelta(days=200))
+    await rt.knowledge.flush_log()
     (row,) = await rt.database.fetchall("SELECT id FROM question_log")
     await rt.knowledge.add_faq(FaqEntry(0, "вопрос", "", "ответ", ""), actor=1, question_ids=[int(row[0])])
     rt.clock = lambda: FIXED_NOW

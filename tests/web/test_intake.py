@@ -8,15 +8,14 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.intake import INTAKE_KEY, Intake, replay_unfinished
+from bot.intake import INTAKE_KEY, Intake, replay_unfinished, runtime_intake
 from bot.web.server import SECRET_HEADER, build_web_app
-from storage.inbox import Inbox
 from tests.handlers.conftest import Harness
 from tests.web.test_server import SECRET, web_settings
 
 
 def intake_of(harness: Harness) -> Intake:
-    intake = Intake(Inbox(harness.app.bot_data["runtime"].database))
+    intake = runtime_intake(harness.app.bot_data["runtime"])  # as bot.service opens it
     harness.app.bot_data[INTAKE_KEY] = intake
     return intake
 

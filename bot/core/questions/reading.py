@@ -61,10 +61,28 @@ def find_date(text: str) -> PartialDate | None:
 
 
 class _Found(dict[str, bool]):
-    """Which keyword groups a question uses; a group the vocabulary lacks is named in the error."""
+    """Which keyword groups a question uses, each looked for at the first rule that asks: most questions
+    are answered after a handful of the ~50 groups (a town's name: the card), so the others are never
+    searched. A group the vocabulary lacks is named in the error."""
+
+    __slots__ = ("_groups", "_question")
+
+    def __init__(self, groups: Mapping[str, WordGroup], question: Question) -> None:
+        super().__init__()
+        self._groups = groups
+        self._question = question
 
     def __missing__(self, name: str) -> bool:
-        raise KeyError(f"no keyword group {name!r} in the question vocabulary (bot/data/question_words.toml)")
+        group = self._groups.get(name)
+        if group is None:
+            raise KeyError(
+                f"no keyword group {name!r} in the question vocabulary (bot/data/question_words.toml)"
+            )
+        found = self._question._uses(group)
+        if name == "where" and not found:
+            found = self["distance"]  # "how far" asks where a town is
+        self[name] = found
+        return found
 
 
 class Question:
@@ -117,20 +135,19 @@ class Question:
 
     @cached_property
     def has(self) -> Mapping[str, bool]:
-        found = _Found(
-            (name, group.found_in(self.lowered, self.read))
-            for name, group in self.vocabulary.keywords.items()
-        )
-        found["where"] = found["where"] or found["distance"]  # "how far" asks where a town is
-        return found
+        return _Found(self.vocabulary.keywords, self)
 
     @cached_property
     def off_topic(self) -> str | None:
         """The subject that is not the bot's ("погода", "mayor"), if the question has one."""
+        if not self._uses(self.vocabulary.any_off_topic):
+            return None
         return next((name for name, group in self.vocabulary.off_topic if self._uses(group)), None)
 
     @cached_property
     def _topic(self) -> tuple[str, bool] | None:
+        if not self._uses(self.vocabulary.any_topic):
+            return None
         for topic in self.vocabulary.topics:
             if self._uses(topic.words):
                 return topic.name, self._uses(topic.strong)
@@ -147,7 +164,13 @@ class Question:
         return self._topic is not None and self._topic[1]
 
     def _uses(self, group: WordGroup) -> bool:
-        return group.found_in(self.lowered, self.read)
+        return group.found_in_spellings(*self._spellings)
+
+    @cached_property
+    def _spellings(self) -> tuple[str, tuple[str, ...], frozenset[str]]:
+        """The words read, as WordGroup.found_in_spellings takes them (worked out once per question)."""
+        spellings = tuple(word.raw for word in self.read)
+        return f" {self.lowered} ", spellings, frozenset(spellings)
 
     @cached_property
     def keyword_positions(self) -> set[int]:
@@ -200,6 +223,8 @@ class Question:
 
     @cached_property
     def country(self) -> str | None:
+        if not self._uses(self.vocabulary.any_country):
+            return None
         countries = [code for code, group in self.vocabulary.countries if self._uses(group)]
         # Russia is the home country: "Kingisepp, Russia" asks nothing about Russian partners, while
         # "twin towns in Russia" does (and is answered: none on the list)

@@ -7,9 +7,9 @@ match is an error naming it), and this module splits each group into phrases, wh
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, Literal
 
 from bot.core.datafile import DataFileError, Location, load_toml, read_shipped, validate
@@ -38,19 +38,39 @@ class WordGroup:
             prefixes=tuple(entry for entry in entries if " " not in entry and entry not in whole_words),
         )
 
+    @classmethod
+    def union(cls, groups: Iterable[WordGroup]) -> WordGroup:
+        """A group found wherever one of `groups` is: asked first, it spares asking each of them of a
+        question that uses none (most questions, for the off-topic subjects, topics and countries)."""
+        kept = list(groups)
+        return cls(
+            phrases=tuple(phrase for group in kept for phrase in group.phrases),
+            whole=frozenset().union(*(group.whole for group in kept)),
+            prefixes=tuple(prefix for group in kept for prefix in group.prefixes),
+        )
+
     def found_in(self, text: str, text_words: Sequence[Word]) -> bool:
         """Whether an entry is in the text (a phrase), a word of it, or begins one of its words.
 
         `text` is the words' spellings joined by single spaces.
         """
-        if self.prefixes and any(word.raw.startswith(self.prefixes) for word in text_words):
+        raws = tuple(word.raw for word in text_words)
+        return self.found_in_spellings(f" {text} ", raws, frozenset(raws))
+
+    def found_in_spellings(
+        self, padded: str, spellings: tuple[str, ...], spelling_set: frozenset[str]
+    ) -> bool:
+        """found_in for a text read once (a question asks ~30 groups): `padded` is the spellings joined
+        by single spaces with one before and after, `spelling_set` the same spellings as a set. Plain
+        loops and set operations rather than a generator per group: the engine's most frequent call."""
+        if self.prefixes:
+            prefixes = self.prefixes
+            for spelling in spellings:
+                if spelling.startswith(prefixes):
+                    return True
+        if self.whole and not self.whole.isdisjoint(spelling_set):
             return True
-        if self.whole and any(word.raw in self.whole for word in text_words):
-            return True
-        if self.phrases:
-            padded = f" {text} "
-            return any(phrase in padded for phrase in self.phrases)
-        return False
+        return bool(self.phrases) and any(phrase in padded for phrase in self.phrases)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +112,19 @@ class Vocabulary:
     decades: tuple[tuple[str, int], ...]  # a word's beginning and its decade's first year
     between: frozenset[str]
     from_us: frozenset[str]
+
+    # (a frozen dataclass without slots: cached_property writes to the instance's __dict__ itself)
+    @cached_property
+    def any_off_topic(self) -> WordGroup:
+        return WordGroup.union(group for _, group in self.off_topic)
+
+    @cached_property
+    def any_topic(self) -> WordGroup:
+        return WordGroup.union(topic.words for topic in self.topics)
+
+    @cached_property
+    def any_country(self) -> WordGroup:
+        return WordGroup.union(group for _, group in self.countries)
 
 
 def _problems(raw: dict[str, Any]) -> list[str]:
