@@ -134,15 +134,9 @@ class RowMaker:
         zone: tzinfo | None = None,
         names: Mapping[int, str] | None = None,
     ) -> None:
-        texts = catalogue()
-        self.directory, self.lang, self.today, self.zone, self.names = (
-            directory,
-            lang,
-            today,
-            zone,
-            names or {},
-        )
-        self.texts = texts
+        self.directory, self.lang, self.today, self.zone = directory, lang, today, zone
+        self.names = names or {}
+        self.texts = texts = catalogue()
         self.direction = {
             member: label(lang, f"reports.direction.{member.value}", texts) for member in Direction
         }

@@ -149,15 +149,7 @@ def town_check(
 def similar_question(
     rt: Runtime, lang: Language, token: str, recording: Recording
 ) -> tuple[str, InlineKeyboardMarkup]:
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                button(text_of(rt, lang, "button.save_anyway"), CB_DUPLICATE, token, PENDING_ANYWAY),
-                button(text_of(rt, lang, "button.cancel"), CB_DUPLICATE, token, PENDING_CANCEL),
-            ]
-        ]
-    )
-    return similar_warning(rt, lang, recording.visit), keyboard
+    return similar_warning(rt, lang, recording.visit), yes_no(rt, lang, token, "button.save_anyway")
 
 
 @staff_data("visit save anyway", remember_actor=True)
