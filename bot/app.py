@@ -24,7 +24,7 @@ from bot.core.model import LANGUAGES
 from bot.errors import on_error
 from bot.handlers import all_handlers
 from bot.handlers.reports import prewarm_stats_charts
-from bot.http_pool import PooledRequest
+from bot.http_pool import ShardedPool
 from bot.intake import INBOX_REQUEST_KEY, INTAKE_KEY, InboxRequest, Intake
 from bot.locale import catalogue
 from bot.logmask import mask_token_in_logs
@@ -166,9 +166,10 @@ def build_application(
     if request is None:  # PTB's own requests, counted for /metrics; at most REQUESTS_IN_FLIGHT on the wire
         # one TLS context for both clients: each would otherwise load the CA bundle into a context of
         # its own (0.8 MB); the same settings httpx gives a client by default (certifi, SSL_CERT_FILE).
-        # The pool's idle connections are checked cheaply: bot/http_pool.py
+        # The pools' idle connections are checked cheaply, and 8 small pools cost less than one large
+        # one: bot/http_pool.py
         tls = {"verify": httpx.create_ssl_context()}
-        pool = PooledRequest(connection_pool_size=REQUESTS_IN_FLIGHT, httpx_kwargs=tls)
+        pool = ShardedPool.of_httpx(connections=REQUESTS_IN_FLIGHT, per_shard=2, httpx_kwargs=tls)
         builder = builder.request(InstrumentedRequest(pool, metrics, max_in_flight=REQUESTS_IN_FLIGHT))
         polling = InstrumentedRequest(HTTPXRequest(httpx_kwargs=tls), metrics)
         # the fetched updates are stored before PTB's next poll confirms them (bot.intake)
