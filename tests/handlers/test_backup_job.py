@@ -3,6 +3,8 @@
 
 from pathlib import Path
 
+from msgspec.structs import replace
+
 from bot.backups import BACKUP_JOB, backup_job
 from bot.runtime import Runtime
 from storage.backup import backups_in
@@ -16,8 +18,8 @@ def runtime_of(harness: Harness) -> Runtime:
 
 def back_up_into(harness: Harness, directory: Path) -> None:
     runtime = runtime_of(harness)
-    backup = runtime.settings.backup.model_copy(update={"directory": directory})
-    runtime.settings = runtime.settings.model_copy(update={"backup": backup})
+    backup = replace(runtime.settings.backup, directory=directory)
+    runtime.settings = replace(runtime.settings, backup=backup)
 
 
 async def test_the_backup_job_is_scheduled_daily_at_the_configured_time(harness: Harness) -> None:

@@ -7,6 +7,7 @@ import sqlite3
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 
 from bot.errors import ALERT_WINDOW_SECONDS, THROTTLE_KEY, AlertThrottle, fault_kind, on_error
 from bot.runtime import Runtime
@@ -55,12 +56,12 @@ async def test_a_database_error_reaches_the_admin_and_the_user_gets_a_polite_wor
 async def test_an_exception_text_with_the_token_reaches_the_admin_masked(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pydantic import SecretStr
+    from bot.config import Secret
 
     runtime = rt(harness)
     token = "123456:ALERT-SECRET-TOKEN"
-    telegram = runtime.settings.telegram.model_copy(update={"token": SecretStr(token)})
-    monkeypatch.setattr(runtime, "settings", runtime.settings.model_copy(update={"telegram": telegram}))
+    telegram = replace(runtime.settings.telegram, token=Secret(token))
+    monkeypatch.setattr(runtime, "settings", replace(runtime.settings, telegram=telegram))
 
     async def leaky(_chat_id: int) -> None:
         raise sqlite3.OperationalError(f"cannot open https://api.telegram.org/bot{token}/getMe")

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 from openpyxl import load_workbook
 
 from bot.core.visits import DelegationType, Direction, VisitDraft
@@ -332,8 +333,8 @@ async def test_the_staff_chat_may_receive_exports(register: Harness) -> None:
     """The one rule of bot.access.register_visible: a private chat, or the configured staff chat."""
     office = -100_5
     runtime = rt(register)
-    reminders = runtime.settings.reminders.model_copy(update={"staff_chat": office})
-    runtime.settings = runtime.settings.model_copy(update={"reminders": reminders})
+    reminders = replace(runtime.settings.reminders, staff_chat=office)
+    runtime.settings = replace(runtime.settings, reminders=reminders)
     calls = await register.say("/export 2025", chat_id=office, user_id=STAFF)
     assert set(documents(calls)) == {"visits-2025.xlsx", "visits-2025.csv"}
     calls = await register.say("/export 2025", chat_id=-100_6, user_id=STAFF)

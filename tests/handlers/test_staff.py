@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 
 from bot.runtime import Runtime
 from tests.handlers.conftest import ADMIN_ID, Harness
@@ -226,8 +227,8 @@ async def test_the_staff_list_stays_out_of_public_groups(harness: Harness) -> No
         assert "только в личном чате со мной" in reply and "Olga" not in reply and "12345" not in reply
     # the office's staff chat may see it
     runtime = rt(harness)
-    reminders = runtime.settings.reminders.model_copy(update={"staff_chat": GROUP})
-    runtime.settings = runtime.settings.model_copy(update={"reminders": reminders})
+    reminders = replace(runtime.settings.reminders, staff_chat=GROUP)
+    runtime.settings = replace(runtime.settings, reminders=reminders)
     (listing,) = texts(await harness.say("/staff list", chat_id=GROUP, user_id=ADMIN_ID))
     assert "Olga" in listing and "12345" in listing
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+from msgspec.structs import replace
 from PIL import Image
 
 from bot.config import parse_settings
@@ -90,9 +91,7 @@ async def test_the_digest_is_scheduled_monthly_and_not_sent_late_in_the_month(ha
     assert job_queue is not None
     assert job_queue.get_jobs_by_name(DIGEST_JOB) and job_queue.get_jobs_by_name(CATCH_UP_JOB)
     rt = harness.app.bot_data["runtime"]
-    rt.settings = rt.settings.model_copy(
-        update={"reminders": rt.settings.reminders.model_copy(update={"staff_chat": -100555})}
-    )
+    rt.settings = replace(rt.settings, reminders=replace(rt.settings.reminders, staff_chat=-100555))
 
     class Job:
         name = CATCH_UP_JOB

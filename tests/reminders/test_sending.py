@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from pydantic import SecretStr
+from msgspec.structs import replace
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.config import Secret
 from tests.reminders.world import (
     STAFF_CHAT,
     World,
@@ -105,10 +106,8 @@ async def test_the_error_stored_in_the_ledger_never_holds_the_token(tmp_path: Pa
     token = "123456:SECRET-TOKEN-abcdef"
     world = await make_world(tmp_path)
     try:
-        world.runtime.settings = world.runtime.settings.model_copy(
-            update={
-                "telegram": world.runtime.settings.telegram.model_copy(update={"token": SecretStr(token)})
-            }
+        world.runtime.settings = replace(
+            world.runtime.settings, telegram=replace(world.runtime.settings.telegram, token=Secret(token))
         )
         assert world.runtime.settings.token == token
         await world.subscribe(1, 2)

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 
 from bot.core.visits import DelegationType, Direction, VisitDraft
 from bot.handlers.visits.drafts import FORM_NAME
@@ -51,8 +52,8 @@ def rt(harness: Harness) -> Runtime:
 def office_chat(harness: Harness, chat_id: int) -> None:
     """Make `chat_id` the office's staff chat ([reminders] staff_chat), as the config file would."""
     runtime = rt(harness)
-    reminders = runtime.settings.reminders.model_copy(update={"staff_chat": chat_id})
-    runtime.settings = runtime.settings.model_copy(update={"reminders": reminders})
+    reminders = replace(runtime.settings.reminders, staff_chat=chat_id)
+    runtime.settings = replace(runtime.settings, reminders=reminders)
 
 
 def buttons(calls: list[Call]) -> list[str]:
