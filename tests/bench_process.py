@@ -19,6 +19,9 @@ machine is shared: the best round of each counts, and the median is printed besi
 Targets (issue 13): per update <= 1.5x the echo, start to first getUpdates <= 1.5x the echo, idle RSS
 <= 55 MB, `twinbot ask` <= 0.25 s.
 
+Every process measured here, the echo bot's alike, sees only the packages a production install has
+(tests/production_imports.py).
+
 A script, not a test (pytest does not collect it). Linux only (it reads /proc for the RSS).
 """
 
@@ -51,6 +54,7 @@ from bot.config import parse_settings
 from bot.intake import INTAKE_KEY, Intake, runtime_intake
 from bot.ratelimit import BroadcastRateLimiter
 from tests.bench_webhook import StandIn
+from tests.production_imports import production_env
 
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
 TEXT = "Нарва"
@@ -264,7 +268,10 @@ atexit.register(shutil.rmtree, BYTECODE, ignore_errors=True)
 
 
 def child_env() -> dict[str, str]:
-    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(BYTECODE)}
+    """The environment of every measured process, the echo bot's alike: as installed for production
+    (tests/production_imports.py: .venv's test-only packages, such as trio that httpcore would import,
+    hidden)."""
+    env = production_env({**os.environ, "PYTHONPYCACHEPREFIX": str(BYTECODE)})
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.pop("TWINBOT_TOKEN", None)
     return env
