@@ -25,6 +25,8 @@ NOT_AT_START = (
     "jinja2",
     "starlette",
     "uvicorn",
+    # /metrics' writer: the values are plain dicts until a scrape (bot/metrics.py)
+    "prometheus_client",
     # the fuzzy matcher: loaded at the first typo, not to build the question engine
     "rapidfuzz",
     # snowballstemmer's 30 pure-Python stemmers: PyStemmer's C ones are used instead

@@ -3,9 +3,10 @@
 import asyncio
 import json
 
+import pytest
 from telegram.request import BaseRequest
 
-from bot.metrics import BotMetrics, InstrumentedRequest
+from bot.metrics import BotMetrics, InstrumentedRequest, Spread, Tally
 
 
 class Canned(BaseRequest):
@@ -97,3 +98,37 @@ async def test_requests_on_the_wire_are_bounded_and_the_rest_wait_their_turn() -
         *(request.do_request("https://api.telegram.org/bot1:X/sendMessage", "POST") for _ in range(50))
     )
     assert inner.most == 4 and len(answers) == 50
+
+
+def test_a_histogram_counts_each_observation_once_at_or_under_its_bounds() -> None:
+    spread = Spread("t_seconds", "doc", buckets=(0.5, 0.1, 1))
+    for value in (0.05, 0.1, 0.3, 1.0, 7.0):
+        spread.observe(value)
+    assert spread.bounds == (0.1, 0.5, 1.0)
+    assert spread.counts == [2, 1, 1, 1]  # 0.1 is "le 0.1"; 7.0 only under +Inf
+    assert spread.total == pytest.approx(8.45)
+
+
+def test_the_exposition_is_cumulative_and_shows_unlabelled_counters_from_zero() -> None:
+    metrics = BotMetrics()
+    for seconds in (0.001, 0.003, 0.2):
+        metrics.count_update("message", "handled", seconds)
+    text = metrics.exposition().decode()
+    assert 'twinbot_update_handling_seconds_bucket{le="0.002"} 1.0' in text
+    assert 'twinbot_update_handling_seconds_bucket{le="0.005"} 2.0' in text
+    assert 'twinbot_update_handling_seconds_bucket{le="+Inf"} 3.0' in text
+    assert "twinbot_update_handling_seconds_count 3.0" in text
+    assert "twinbot_bot_api_flood_waits_total 0.0" in text
+    assert "twinbot_replies_sent_total{" not in text  # a labelled counter shows the labels it saw
+    assert sample(metrics, "twinbot_updates_total", {"type": "message", "outcome": "handled"}) == 3
+
+
+def test_counters_refuse_wrong_labels_and_counting_down() -> None:
+    tally = Tally("t", "doc", ["code"])
+    with pytest.raises(ValueError, match="labels"):
+        tally.labels("400", "extra")
+    with pytest.raises(ValueError, match="counts up"):
+        tally.labels("400").inc(-1)
+    tally.labels("400").inc()
+    tally.labels("400").inc(2)
+    assert tally.values == {("400",): 3.0}
