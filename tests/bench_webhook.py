@@ -187,8 +187,9 @@ STOCK_ECHO = textwrap.dedent(
 # `twinbot run` with the overall 30/s window lifted (see the module docstring); LIMITER=on keeps it
 TWINBOT = textwrap.dedent(
     """
-    import functools, gc, os, sys
-    gc.disable()  # as bot.launch imports the bot, which then enables and freezes
+    import functools, os, sys
+    from bot.launch import before_import
+    before_import()  # bot.launch's main() then finishes the import as `twinbot` does
     import bot.app
     if os.environ.get("BENCH_LIMITER") != "on":
         bot.app.BroadcastRateLimiter = functools.partial(bot.app.BroadcastRateLimiter, overall_max_rate=0)

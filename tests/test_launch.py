@@ -21,7 +21,7 @@ def test_the_collector_runs_again_after_the_import_and_skips_what_it_made(tmp_pa
         with contextlib.redirect_stdout(io.StringIO()) as out:
             code = main(["ask", "--config", {str(config)!r}, "Нарва"])
         print(json.dumps({{"code": code, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
-                          "answer": out.getvalue()}}))
+                          "answer": out.getvalue(), "click": "click" in sys.modules}}))
         """
     )
     result = subprocess.run(
@@ -38,6 +38,8 @@ def test_the_collector_runs_again_after_the_import_and_skips_what_it_made(tmp_pa
     assert found["enabled"] is True
     # the import's objects (tens of thousands: PTB, httpx, bot/) are in the permanent generation
     assert found["frozen"] > 20_000
+    # httpx's command-line tool (and click with it) stays out, whether click is installed or not
+    assert found["click"] is False
 
 
 def test_python_dash_m_bot_goes_through_the_same_entry_point() -> None:
