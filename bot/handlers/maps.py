@@ -13,8 +13,6 @@ from telegram.warnings import PTBUserWarning
 
 from bot.core.model import Language
 from bot.handlers.chat import Context, language_of, send
-from bot.public.map import TownMap
-from bot.public.views import PublicViews
 from bot.replies.reply import Reply, plain_text
 from bot.replies.towns import CALLBACK_VENUE
 from bot.runtime import Runtime
@@ -30,6 +28,10 @@ async def map_picture(rt: Runtime, lang: Language) -> bytes:
     key = (rt.towns_version, lang)
     picture = _PICTURES.get(key)
     if picture is None:
+        # the map and the views of the public pages: imported by the first /map, not at start
+        from bot.public.map import TownMap
+        from bot.public.views import PublicViews
+
         views = PublicViews(rt.replies())
         picture = await asyncio.to_thread(TownMap().png, rt.directory, lang, views)
         if len(_PICTURES) >= 8:
@@ -49,6 +51,8 @@ async def map_command(update: Update, context: Context) -> None:
     if not picture:  # no home town with coordinates: nothing to centre the map on
         await send(message, Reply(replies.t(lang, "map.unavailable")))
         return
+    from bot.public.map import TownMap
+
     missing = [town.name(lang) for town in TownMap().not_drawn(rt.directory)]
     caption: str = replies.t(lang, "map.caption")
     if missing:

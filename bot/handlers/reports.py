@@ -21,7 +21,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatAction, ChatType
@@ -30,17 +30,17 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.core.model import Language, Town
 from bot.core.text import words
 from bot.core.visits import MIN_YEAR, year_allowed, year_range
-from bot.exports.annual import AnnualReport, ReportYearError, load_report, report_filename
-from bot.exports.annual_pdf import write_report_pdf
-from bot.exports.annual_xlsx import write_report_xlsx
-from bot.exports.files import write_files
-from bot.exports.register import PUBLIC_COLUMNS, columns_for, export_filename, register_batches
-from bot.exports.stats import stats_charts
 from bot.handlers.chat import Context, alert, language_of, send
 from bot.handlers.staff_gate import ask_for_private_chat, register_here, staff_here, staff_only
 from bot.locale import Markup
 from bot.replies.reply import Reply
 from bot.runtime import Runtime
+
+if TYPE_CHECKING:
+    from bot.exports.annual import AnnualReport
+
+# bot/exports (the register's files, the annual report, the charts) is imported by the command that
+# makes a file, not at start: ~15 ms of every start for what staff ask for a few times a year
 
 CALLBACK_EXPORT = "export:"  # export:<town key>:<year or 0>
 CALLBACK_LIMIT = 64
@@ -227,6 +227,8 @@ async def _deliver_export(rt: Runtime, lang: Language, anchor: Message, filters:
     await anchor.get_bot().send_chat_action(
         anchor.chat_id, ChatAction.UPLOAD_DOCUMENT, message_thread_id=thread
     )
+    from bot.exports.register import columns_for, export_filename, register_batches
+
     # read and written a batch at a time in a worker thread: bounded memory for a register of any size
     columns = columns_for(filters.notes)
     batches = await register_batches(rt, lang, columns=columns, year=filters.year, town_key=key)
@@ -261,10 +263,14 @@ def build_files(
     batches: Iterable[Sequence[Sequence[Any]]],
     lang: Language,
     formats: tuple[str, ...] = FORMATS,
-    columns: tuple[str, ...] = PUBLIC_COLUMNS,
+    columns: tuple[str, ...] | None = None,
 ) -> tuple[list[tuple[str, bytes]], int]:
-    """The files in `formats`, in that order, from one pass over the batches, and the rows they hold."""
-    return write_files(batches, lang, formats, columns)
+    """The files in `formats`, in that order, from one pass over the batches, and the rows they hold
+    (the public columns unless `columns` says otherwise)."""
+    from bot.exports.files import write_files
+    from bot.exports.register import PUBLIC_COLUMNS
+
+    return write_files(batches, lang, formats, PUBLIC_COLUMNS if columns is None else columns)
 
 
 # ---- /report ------------------------------------------------------------------------------------
@@ -319,6 +325,8 @@ async def _deliver_report(rt: Runtime, lang: Language, anchor: Message, year: in
     await anchor.get_bot().send_chat_action(
         anchor.chat_id, ChatAction.UPLOAD_DOCUMENT, message_thread_id=thread
     )
+    from bot.exports.annual import ReportYearError, load_report, report_filename
+
     try:
         report = await load_report(rt, lang, year, notes=notes)
     except ReportYearError as error:  # deleted meanwhile, or the clock moved
@@ -354,6 +362,9 @@ async def _deliver_report(rt: Runtime, lang: Language, anchor: Message, year: in
 
 def build_report_files(report: AnnualReport) -> list[tuple[str, bytes]]:
     """Both files, or an exception before either is sent: never one without the other."""
+    from bot.exports.annual_pdf import write_report_pdf
+    from bot.exports.annual_xlsx import write_report_xlsx
+
     return [("xlsx", write_report_xlsx(report)), ("pdf", write_report_pdf(report))]
 
 
@@ -367,6 +378,8 @@ async def stats_chart(
     before_drawing: Callable[[], Awaitable[object]] | None = None,
 ) -> tuple[bytes, str] | None:
     """(PNG, caption) of the statistics, or None when there are no visits at all (bot/exports/stats.py)."""
+    from bot.exports.stats import stats_charts
+
     return await stats_charts(context.bot_data, context.runtime).chart(lang, year, before_drawing)
 
 
@@ -375,6 +388,8 @@ async def prewarm_stats_charts(context: Context) -> None:
 
     The charts redraw themselves after every write of this process; this also catches the writes of
     another process (`twinbot import ...`) and subscribes the charts at start."""
+    from bot.exports.stats import stats_charts
+
     await stats_charts(context.bot_data, context.runtime).prewarm()
 
 
