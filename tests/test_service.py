@@ -62,3 +62,17 @@ def test_the_token_lock_admits_one_holder_per_token_and_bot_api(tmp_path: Path) 
     again = TokenLock("123:AAA", "https://api.telegram.org/bot", directory=tmp_path)
     again.acquire(tmp_path / "two.sqlite3")  # released: free again
     again.release()
+
+
+def test_the_web_server_parses_http_with_httptools() -> None:
+    """uvicorn falls back to the pure-Python h11 silently when httptools is missing: a slower webhook."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    from bot.service import web_server
+
+    async def app(_scope: object, _receive: object, _send: object) -> None:
+        return None
+
+    server = web_server(app)
+    server.config.load()
+    assert server.config.http_protocol_class is HttpToolsProtocol
