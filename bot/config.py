@@ -334,13 +334,13 @@ def _describe(error: msgspec.ValidationError) -> str:
     message, _, at = str(error).rpartition(" - at `$")
     if not message:
         message, at = str(error), ""
-    location = [part.split("[", 1)[0] for part in at.rstrip("`").split(".") if part]
-    location = [part for part in location if part]
+    # "$.access.admins[1]" -> ["access", "admins"]: a key, not the place in its list
+    location = [key for part in at.rstrip("`").split(".") if (key := part.split("[", 1)[0])]
     unknown = message.removeprefix("Object contains unknown field `")
     if unknown != message:
         location.append(unknown.rstrip("`"))
         message = "unknown key"
-    elif location[1:] == [] and location:
+    elif len(location) == 1:
         # a section's own check: "key: problem" names the key, anything else is about the section
         key, colon, problem = message.partition(": ")
         if colon and key in section_keys().get(location[0], ()):
