@@ -91,9 +91,22 @@ def _convert(kind: type, value: Any) -> Any:
     raise NotImplementedError(kind)
 
 
+# the names of types, msgspec's and Python's alike, in the words of a TOML file
+_TOML_WORDS = {
+    "int": "an integer",
+    "str": "a string",
+    "bool": "a boolean",
+    "float": "a number",
+    "object": "a table",
+    "dict": "a table",
+    "array": "a list",
+    "list": "a list",
+}
+
+
 def _toml_type(value: object) -> str:
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list"}
-    return names.get(type(value), "a table" if isinstance(value, dict) else type(value).__name__)
+    name = type(value).__name__
+    return _TOML_WORDS.get(name, name)
 
 
 class _Section(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -352,17 +365,6 @@ def _describe(error: msgspec.ValidationError) -> str:
     if len(location) == 1:
         return f"[{location[0]}]: {message}"
     return f"[{location[0]}] {'.'.join(location[1:])}: {message}"
-
-
-# msgspec's names of types, in the words of a TOML file
-_TOML_WORDS = {
-    "int": "an integer",
-    "str": "a string",
-    "bool": "a boolean",
-    "float": "a number",
-    "object": "a table",
-    "array": "a list",
-}
 
 
 def _plain(message: str) -> str:

@@ -172,21 +172,9 @@ class BotMetrics:
         self.database_bytes = Level("twinbot_database_bytes", "Size of the database file with its WAL")
         self.start_time = Level("twinbot_start_time_seconds", "When this process started")
         self.start_time.set(self.started_at)
-        self.families: tuple[Tally | Level | Spread, ...] = (
-            self.updates,
-            self.update_seconds,
-            self.replies,
-            self.api_errors,
-            self.flood_waits,
-            self.flood_wait_seconds,
-            self.webhook_rejected,
-            self.reminders,
-            self.reminder_delay,
-            self.ledger_pending,
-            self.backup_age,
-            self.backup_failures,
-            self.database_bytes,
-            self.start_time,
+        # every family above, in the order defined: what a scrape writes out
+        self.families: tuple[Tally | Level | Spread, ...] = tuple(
+            value for value in vars(self).values() if isinstance(value, Tally | Level | Spread)
         )
 
     def count_update(self, kind: str, outcome: str, seconds: float | None = None) -> None:

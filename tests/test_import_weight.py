@@ -34,11 +34,10 @@ NOT_AT_START = (
 )
 
 
-def loaded_after(script: str, tmp_path: Path) -> set[str]:
-    prologue = "import json, sys\n"
-    epilogue = "\nprint(json.dumps(sorted(sys.modules)))\n"
+def last_json_line(script: str, tmp_path: Path) -> object:
+    """Run `script` in a fresh interpreter (nothing imported yet) and read the JSON of its last line."""
     result = subprocess.run(
-        [sys.executable, "-c", prologue + textwrap.dedent(script) + epilogue],
+        [sys.executable, "-c", textwrap.dedent(script)],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -46,7 +45,14 @@ def loaded_after(script: str, tmp_path: Path) -> set[str]:
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     )
     assert result.returncode == 0, result.stderr
-    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def loaded_after(script: str, tmp_path: Path) -> set[str]:
+    epilogue = "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
+    modules = last_json_line(textwrap.dedent(script) + epilogue, tmp_path)
+    assert isinstance(modules, list)
+    return set(modules)
 
 
 def heavy(modules: set[str]) -> list[str]:

@@ -2,38 +2,24 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.test_import_weight import ROOT, last_json_line
 
 
 def test_the_collector_runs_again_after_the_import_and_skips_what_it_made(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text(f'[storage]\ndatabase = "{tmp_path / "bot.sqlite3"}"\n', encoding="utf-8")
-    script = textwrap.dedent(
-        f"""
-        import contextlib, gc, io, json, sys
-        from bot.launch import main
-        with contextlib.redirect_stdout(io.StringIO()) as out:
-            code = main(["ask", "--config", {str(config)!r}, "Нарва"])
-        print(json.dumps({{"code": code, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
-                          "answer": out.getvalue(), "click": "click" in sys.modules}}))
-        """
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-    )
-    assert result.returncode == 0, result.stderr
-    found = json.loads(result.stdout.strip().splitlines()[-1])
+    script = f"""
+    import contextlib, gc, io, json, sys
+    from bot.launch import main
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        code = main(["ask", "--config", {str(config)!r}, "Нарва"])
+    print(json.dumps({{"code": code, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
+                      "answer": out.getvalue(), "click": "click" in sys.modules}}))
+    """
+    found = last_json_line(script, tmp_path)
+    assert isinstance(found, dict)
     assert found["code"] == 0 and "Нарва" in found["answer"]
     assert found["enabled"] is True
     # the import's objects (tens of thousands: PTB, httpx, bot/) are in the permanent generation
